@@ -1,0 +1,237 @@
+//! The command line (clap derive). Global flags are accepted before or after the subcommand.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::report::Format;
+
+/// Keep GOV.UK's production access config and GitHub team membership in agreement.
+#[derive(Debug, Parser)]
+#[command(name = "access-reconciler", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+/// Flags every command accepts.
+#[derive(Debug, Args, Clone)]
+pub struct GlobalArgs {
+    /// The role -> GitHub teams mapping (YAML). Default: the built-in mapping (see README).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub mapping: Option<PathBuf>,
+
+    /// The date the date rules are checked at (YYYY-MM-DD). Default: today in UTC.
+    #[arg(long, global = true, value_name = "DATE")]
+    pub today: Option<String>,
+
+    /// Report format.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Colour in text reports. `auto` colours on a terminal unless NO_COLOR is set.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// More logging on stderr (-v info, -vv debug, -vvv trace).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// No progress and no logging below errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// How to reach GitHub. Used by every command that talks to the API.
+#[derive(Debug, Args, Clone)]
+pub struct GithubArgs {
+    /// GitHub API base URL (GitHub Enterprise: https://HOST/api/v3).
+    #[arg(long, value_name = "URL", default_value = "https://api.github.com")]
+    pub api_url: String,
+
+    /// GitHub App id, to authenticate as the App's installation for the org.
+    #[arg(long, env = "GITHUB_APP_ID", value_name = "ID")]
+    pub app_id: Option<u64>,
+
+    /// The GitHub App's private key (PEM file). Also env GITHUB_APP_PRIVATE_KEY (the PEM itself).
+    #[arg(long, value_name = "PATH")]
+    pub app_private_key: Option<PathBuf>,
+
+    /// Keep conditional-request (ETag) pages here; a rerun with nothing changed costs no rate limit.
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Give up (exit 3) rather than wait longer than this many seconds for a rate limit.
+    #[arg(long, value_name = "SECONDS", default_value_t = 900)]
+    pub max_wait: u64,
+
+    /// Requests in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub concurrency: usize,
+
+    /// Tries for a retryable failure (5xx, connection error) before giving up.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub retries: u32,
+
+    /// Base delay for exponential backoff, in milliseconds (0 in tests).
+    #[arg(long, value_name = "MS", default_value_t = 1000, hide = true)]
+    pub backoff_ms: u64,
+
+    /// Minimum wait for a secondary rate limit without headers, in seconds (0 in tests).
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, hide = true)]
+    pub secondary_wait: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate the config and check it against the production access rules.
+    Check(CheckArgs),
+    /// Compare declared roles with GitHub team membership (live, or from --snapshot).
+    Drift(DriftArgs),
+    /// Record the membership of the managed teams to a snapshot file.
+    Snapshot(SnapshotArgs),
+    /// Show the access a config change grants or revokes; optionally as a sticky PR comment.
+    Review(ReviewArgs),
+    /// Propose config edits that resolve drift; print, write, or open a PR.
+    Fix(FixArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArg {
+    /// The access config (govuk_tech.yml format).
+    #[arg(long, value_name = "PATH", default_value = "config/govuk_tech.yml")]
+    pub config: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+}
+
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+
+    /// Read membership from this snapshot instead of the GitHub API.
+    #[arg(long, value_name = "PATH")]
+    pub snapshot: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub github: GithubArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+
+    /// Where to write the snapshot (JSON, written atomically).
+    #[arg(long, value_name = "PATH")]
+    pub out: PathBuf,
+
+    #[command(flatten)]
+    pub github: GithubArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    /// The config before the change.
+    #[arg(
+        long,
+        value_name = "PATH",
+        conflicts_with = "base_ref",
+        required_unless_present = "base_ref"
+    )]
+    pub base: Option<PathBuf>,
+
+    /// The config after the change. Default with --base-ref: --config.
+    #[arg(long, value_name = "PATH")]
+    pub head: Option<PathBuf>,
+
+    /// Read the base config with `git show REV:PATH` (PATH from --config).
+    #[arg(long, value_name = "REV")]
+    pub base_ref: Option<String>,
+
+    /// The config path, for --base-ref (read at REV and, unless --head is given, as the head).
+    #[arg(long, value_name = "PATH", default_value = "config/govuk_tech.yml")]
+    pub config: PathBuf,
+
+    /// Post the Markdown report as a sticky PR comment (needs --repo and --pr).
+    #[arg(long, requires_all = ["repo", "pr"])]
+    pub post_comment: bool,
+
+    /// The repository of the PR, OWNER/NAME.
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub repo: Option<String>,
+
+    /// The pull request number.
+    #[arg(long, value_name = "N")]
+    pub pr: Option<u64>,
+
+    #[command(flatten)]
+    pub github: GithubArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+
+    /// Read membership from this snapshot instead of the GitHub API.
+    #[arg(long, value_name = "PATH")]
+    pub snapshot: Option<PathBuf>,
+
+    /// Apply the edits to --config in place (atomically).
+    #[arg(long, conflicts_with = "open_pr")]
+    pub write: bool,
+
+    /// Open (or update) one pull request with the edits, from the repo's default branch.
+    #[arg(long, requires = "repo")]
+    pub open_pr: bool,
+
+    /// The config repository, OWNER/NAME (for --open-pr).
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub repo: Option<String>,
+
+    /// The config path inside the repository (for --open-pr).
+    #[arg(long, value_name = "PATH", default_value = "config/govuk_tech.yml")]
+    pub path: String,
+
+    /// The branch the PR is made from; force-updated on every run.
+    #[arg(long, value_name = "BRANCH", default_value = "access-reconciler/drift")]
+    pub branch: String,
+
+    /// Add entries (or raise roles) for unexpected members, so the config matches GitHub.
+    #[arg(long)]
+    pub codify_unexpected: bool,
+
+    /// Refuse when the edits would revoke more than this share of the roles in the file.
+    #[arg(long, value_name = "RATIO", default_value_t = 0.25)]
+    pub max_revoke_ratio: f64,
+
+    /// Seconds between API mutations (0 in tests).
+    #[arg(long, value_name = "SECONDS", default_value_t = 1.0)]
+    pub mutation_delay: f64,
+
+    #[command(flatten)]
+    pub github: GithubArgs,
+}
+
+/// Parse the command line, run the command, and map the outcome to an exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    ExitCode::from(crate::commands::run(cli))
+}

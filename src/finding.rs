@@ -1,0 +1,135 @@
+//! Findings: what every check reports. Internal types; the JSON wire format (schema v1) lives in
+//! `report::json` and is built from these.
+
+use chrono::{DateTime, Utc};
+
+use crate::policy::Rule;
+
+/// How bad a finding is. Ordered from least to most severe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+        }
+    }
+}
+
+/// The kind of a finding; the JSON `kind` field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    /// A person breaks one of the production access rules.
+    PolicyViolation(Rule),
+    /// Expected in a team, not a member, no pending invitation.
+    Missing,
+    /// Expected in a team and invited, not yet accepted.
+    PendingInvitation,
+    /// A member of a team who is not expected in it: access nobody approved.
+    UnexpectedMember,
+    /// A pending invitation to a team for someone not expected in it.
+    UnexpectedInvitation,
+}
+
+impl Kind {
+    /// The JSON `kind` string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::PolicyViolation(_) => "policy_violation",
+            Kind::Missing => "missing",
+            Kind::PendingInvitation => "pending_invitation",
+            Kind::UnexpectedMember => "unexpected_member",
+            Kind::UnexpectedInvitation => "unexpected_invitation",
+        }
+    }
+
+    /// Every membership kind, in report order.
+    pub const MEMBERSHIP: [Kind; 4] = [
+        Kind::UnexpectedMember,
+        Kind::UnexpectedInvitation,
+        Kind::Missing,
+        Kind::PendingInvitation,
+    ];
+}
+
+/// One finding. Fields that do not apply to a kind are `None`/`false`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub kind: Kind,
+    pub severity: Severity,
+    /// The person's name when they are in the config.
+    pub name: Option<String>,
+    /// The login as written in the config, or as GitHub spells it for undeclared logins.
+    pub github_username: Option<String>,
+    /// The team, for membership findings.
+    pub team: Option<String>,
+    /// The role declared in the config, if the person is there and has one.
+    pub declared_role: Option<String>,
+    /// Whether the login is in the config at all.
+    pub in_config: bool,
+    /// For members who hold the team's access through a child team.
+    pub via_team: Option<String>,
+    /// For `unexpected_member`: the member is a team maintainer.
+    pub maintainer: bool,
+    /// For invitations: when it was sent, and whether it is more than 7 days old.
+    pub invited_at: Option<DateTime<Utc>>,
+    pub expired: Option<bool>,
+    /// The config line of the person's entry (or of the offending key), when in the config.
+    pub line: Option<usize>,
+    /// One sentence saying what is wrong.
+    pub message: String,
+    /// One line saying what to do about it.
+    pub fix: String,
+}
+
+impl Finding {
+    /// A finding with only its kind, severity and message; set the rest with struct update.
+    pub fn new(kind: Kind, severity: Severity, message: impl Into<String>) -> Self {
+        Finding {
+            kind,
+            severity,
+            name: None,
+            github_username: None,
+            team: None,
+            declared_role: None,
+            in_config: false,
+            via_team: None,
+            maintainer: false,
+            invited_at: None,
+            expired: None,
+            line: None,
+            message: message.into(),
+            fix: String::new(),
+        }
+    }
+
+    /// A key that groups findings by person: the lower-cased login, else the name.
+    pub fn person_key(&self) -> String {
+        match (&self.github_username, &self.name) {
+            (Some(login), _) => login.to_ascii_lowercase(),
+            (None, Some(name)) => name.clone(),
+            (None, None) => String::new(),
+        }
+    }
+}
+
+/// Sort findings deterministically: by severity (highest first), then person, team, kind.
+pub fn sort(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.person_key().cmp(&b.person_key()))
+            .then_with(|| a.team.cmp(&b.team))
+            .then_with(|| a.kind.cmp(&b.kind))
+            .then_with(|| a.line.cmp(&b.line))
+    });
+}

@@ -1,0 +1,17 @@
+//! access-reconciler keeps GOV.UK's production access config (`govuk_tech.yml`) and the
+//! membership of the GitHub teams it grants in agreement.
+//!
+//! Pure logic (config parsing, policy, drift, review, edits, rendering) does no I/O; the GitHub
+//! client lives behind [`github`], and the command runners in [`commands`] tie them together.
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod drift;
+pub mod exit;
+pub mod finding;
+pub mod fix;
+pub mod github;
+pub mod policy;
+pub mod report;
+pub mod review;

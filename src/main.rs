@@ -1,0 +1,7 @@
+//! The `access-reconciler` binary: parse the command line, run, map the outcome to an exit code.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    access_reconciler::cli::main()
+}

@@ -1,0 +1,86 @@
+//! Rendering reports. Renderers are plain functions over a [`Report`] writing to `impl Write`,
+//! one module per format; the JSON wire format (schema v1) is separate from internal types.
+
+use std::collections::BTreeMap;
+
+use crate::finding::Finding;
+
+/// Which command produced the report (the JSON `command` field).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    Check,
+    Drift,
+    Fix,
+}
+
+impl Command {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Command::Check => "check",
+            Command::Drift => "drift",
+            Command::Fix => "fix",
+        }
+    }
+}
+
+/// Output format (`--format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    #[default]
+    Text,
+    Json,
+    Markdown,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+}
+
+/// Whether to colour text output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Color {
+    Always,
+    Never,
+}
+
+/// A source that could not be read whole (a team), listed in `errors`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportError {
+    /// The team slug, when the error is about one team.
+    pub team: Option<String>,
+    pub message: String,
+}
+
+/// Counts for the summary line and the JSON `summary` object.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Summary {
+    pub people: usize,
+    /// For drift: teams read whole, and members read across them.
+    pub teams: Option<usize>,
+    pub members_read: Option<usize>,
+}
+
+/// Everything a renderer needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub command: Command,
+    /// The config path as the user named it (for annotations and headings).
+    pub config_path: String,
+    /// The org, for drift.
+    pub org: Option<String>,
+    /// False when some source could not be read whole.
+    pub complete: bool,
+    pub errors: Vec<ReportError>,
+    /// Sorted with `finding::sort`.
+    pub findings: Vec<Finding>,
+    pub summary: Summary,
+}
+
+impl Report {
+    /// Findings counted by JSON kind string.
+    pub fn counts_by_kind(&self) -> BTreeMap<&'static str, usize> {
+        let mut counts = BTreeMap::new();
+        for f in &self.findings {
+            *counts.entry(f.kind.as_str()).or_insert(0) += 1;
+        }
+        counts
+    }
+}

@@ -1,0 +1,1 @@
+//! `review`: the access a config change grants or revokes (issue 5).

@@ -1,0 +1,30 @@
+//! Shared helpers for integration tests: run the real binary with a clean environment.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+
+/// The real binary, with GH_*, GITHUB_*, NO_COLOR and RUST_LOG cleared so the developer's
+/// environment cannot change a test, run from the crate root.
+pub fn bin() -> Command {
+    let mut cmd = Command::cargo_bin("access-reconciler").expect("binary built");
+    for (key, _) in std::env::vars_os() {
+        let k = key.to_string_lossy();
+        if k.starts_with("GH_") || k.starts_with("GITHUB_") || k == "NO_COLOR" || k == "RUST_LOG" {
+            cmd.env_remove(&key);
+        }
+    }
+    cmd.current_dir(root());
+    cmd
+}
+
+/// The crate root (where fixtures/ is).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A path under fixtures/.
+pub fn fixture(rel: &str) -> String {
+    format!("fixtures/{rel}")
+}
