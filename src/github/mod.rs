@@ -5,6 +5,7 @@
 //! - [`snapshot`]: the recorded JSON snapshot (`--snapshot PATH`, written by `snapshot --out`).
 //! - `live` (issue 4): the GitHub REST API.
 
+pub mod live;
 pub mod snapshot;
 
 use std::collections::BTreeMap;
