@@ -141,7 +141,7 @@ fn person(
         if let Some(team) = &f.team {
             line.push_str(&format!(" · {team}"));
         }
-        if let Some(n) = f.line {
+        if let Some(n) = f.line.filter(|&n| Some(n) != group.line) {
             line.push_str(&p.dim(&format!(" · line {n}")));
         }
         writeln!(out, "{line}")?;
