@@ -407,3 +407,25 @@ fn step_summary_gets_the_markdown_report_appended() {
     assert_eq!(code, 1);
     assert!(stderr.contains("GITHUB_STEP_SUMMARY"), "{stderr}");
 }
+
+#[test]
+fn without_a_snapshot_drift_reads_live_and_fails_closed_offline() {
+    // No token and an API on a closed local port: never a report that looks clean.
+    let (code, stdout, stderr) = run(&[
+        "drift",
+        "--config",
+        CONFIG,
+        "--today",
+        TODAY,
+        "--api-url",
+        "http://127.0.0.1:9",
+        "--retries",
+        "1",
+        "--backoff-ms",
+        "0",
+    ]);
+    assert!(code == 2 || code == 3, "exit {code}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.contains("error"), "{stderr}");
+    assert!(!stdout.contains("No findings"), "{stdout}");
+}
