@@ -221,6 +221,15 @@ fn person(
             }
             continue;
         };
+        if k == "<<" {
+            // Merge keys are not expanded; ignoring one would silently drop the fields it holds.
+            errors.at(
+                key.start,
+                "merge keys (`<<`) are not supported in the config",
+                "write the keys out in each person's entry",
+            );
+            continue;
+        }
         if !KNOWN_KEYS.contains(&k) {
             if let Some(known) = check::did_you_mean(k, KNOWN_KEYS) {
                 misspelt_name |= known == "name";
@@ -743,6 +752,25 @@ mod tests {
         assert_eq!(e.len(), 2, "{e:?}");
         assert!(e[0].starts_with("2:3: duplicate key `name`"));
         assert!(e[1].starts_with("4:9: unknown role `nope`"));
+    }
+
+    #[test]
+    fn merge_keys_are_refused() {
+        assert_eq!(
+            errors("- &d {name: A}\n- <<: *d\n  name: B\n"),
+            vec!["2:3: merge keys (`<<`) are not supported in the config"]
+        );
+    }
+
+    #[test]
+    fn flow_entries_start_at_their_first_key() {
+        let c = ok("- {name: A, github_username: a}\n-   name: B\n");
+        assert_eq!(c.people[0].pos, Pos { line: 1, col: 4 });
+        assert_eq!(
+            c.people[0].github_username.as_ref().unwrap().pos,
+            Pos { line: 1, col: 30 }
+        );
+        assert_eq!(c.people[1].pos, Pos { line: 2, col: 5 });
     }
 
     #[test]

@@ -965,6 +965,37 @@ mod tests {
     }
 
     #[test]
+    fn one_explicit_document_is_fine() {
+        let root = ok("---\n- a\n...\n");
+        assert_eq!(root.as_seq().map(<[Node]>::len), Some(1));
+        assert!(ok("---\n").is_null());
+    }
+
+    #[test]
+    fn entries_keep_file_order_and_key_positions() {
+        let text = "z: 1\na: 2\nm: 3\n";
+        let root = ok(text);
+        let keys: Vec<_> = root
+            .as_map()
+            .unwrap()
+            .iter()
+            .map(|(k, _)| (k.as_str().unwrap(), k.start.line, k.start.offset))
+            .collect();
+        assert_eq!(keys, vec![("z", 1, 0), ("a", 2, 5), ("m", 3, 10)]);
+    }
+
+    #[test]
+    fn multiline_scalars_span_all_their_lines() {
+        let text = "a: one\n  two\nb: \"x\n  y\"\n";
+        let root = ok(text);
+        let a = root.get("a").unwrap();
+        assert_eq!(a.as_str(), Some("one two"));
+        assert_eq!(a.raw(text), "one\n  two");
+        assert_eq!((a.end.line, a.end.col), (2, 6));
+        assert_eq!(root.get("b").unwrap().raw(text), "\"x\n  y\"");
+    }
+
+    #[test]
     fn empty_and_comment_only_are_null() {
         assert!(ok("").is_null());
         assert!(ok("# just a comment\n\n").is_null());
