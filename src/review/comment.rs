@@ -198,8 +198,14 @@ mod tests {
     #[tokio::test]
     async fn creates_then_updates_the_same_comment() {
         let api = Fake::default();
-        assert_eq!(upsert(&api, &body("one")).await.unwrap(), Posted::Created(100));
-        assert_eq!(upsert(&api, &body("two")).await.unwrap(), Posted::Updated(100));
+        assert_eq!(
+            upsert(&api, &body("one")).await.unwrap(),
+            Posted::Created(100)
+        );
+        assert_eq!(
+            upsert(&api, &body("two")).await.unwrap(),
+            Posted::Updated(100)
+        );
         let comments = api.comments.lock().unwrap().clone();
         assert_eq!(comments.len(), 1);
         assert!(comments[0].body.ends_with("two"));
@@ -219,7 +225,10 @@ mod tests {
             body: body("ghost"),
         };
         let api = Fake::with(vec![other.clone(), ghost]);
-        assert_eq!(upsert(&api, &body("ours")).await.unwrap(), Posted::Created(102));
+        assert_eq!(
+            upsert(&api, &body("ours")).await.unwrap(),
+            Posted::Created(102)
+        );
         assert_eq!(api.comments.lock().unwrap()[0], other);
     }
 
@@ -230,7 +239,10 @@ mod tests {
             created_anyway: true,
             ..Fake::default()
         };
-        assert_eq!(upsert(&api, &body("x")).await.unwrap(), Posted::Created(100));
+        assert_eq!(
+            upsert(&api, &body("x")).await.unwrap(),
+            Posted::Created(100)
+        );
         assert_eq!(api.comments.lock().unwrap().len(), 1);
         assert_eq!(api.calls(), ["list", "create", "list"]);
     }
@@ -248,7 +260,10 @@ mod tests {
             fail_creates: Mutex::new(1),
             ..Fake::default()
         };
-        assert_eq!(upsert(&api, &body("x")).await.unwrap(), Posted::Created(100));
+        assert_eq!(
+            upsert(&api, &body("x")).await.unwrap(),
+            Posted::Created(100)
+        );
     }
 
     #[tokio::test]

@@ -53,7 +53,7 @@ pub fn render(review: &Review) -> String {
             "::error file={file},line={},title={}::{}",
             f.line.unwrap_or(1),
             esc(rule, true),
-            esc(&format!("{} {}", f.message, f.fix).trim().to_owned(), false)
+            esc(format!("{} {}", f.message, f.fix).trim(), false)
         );
     }
     let _ = writeln!(out, "{}", super::headline(&review.diff));

@@ -231,7 +231,10 @@ mod tests {
 
     #[test]
     fn escape_neutralises_markdown_and_mentions() {
-        assert_eq!(escape("a|b <x> @bob *hi*"), "a\\|b &lt;x&gt; \\@bob \\*hi\\*");
+        assert_eq!(
+            escape("a|b <x> @bob *hi*"),
+            "a\\|b &lt;x&gt; \\@bob \\*hi\\*"
+        );
         assert_eq!(code("a`b|c"), "`a'b/c`");
     }
 }

@@ -309,11 +309,7 @@ fn signature(p: &Person) -> impl PartialEq + '_ {
 /// same. Between two different roles at the same level (possible only with a custom mapping),
 /// a change that adds any team is an escalation (new access someone must approve), otherwise a
 /// reduction.
-fn role_change(
-    from: Option<&str>,
-    to: Option<&str>,
-    teams_added: &[String],
-) -> Option<ChangeKind> {
+fn role_change(from: Option<&str>, to: Option<&str>, teams_added: &[String]) -> Option<ChangeKind> {
     match (from, to) {
         (None, None) => None,
         (None, Some(_)) => Some(ChangeKind::Granted),
@@ -661,10 +657,7 @@ pub(crate) mod tests {
 
     #[test]
     fn revoked_when_a_person_is_removed_from_the_file_lists_every_team() {
-        let d = one(
-            vec![person("Bo", Some("bo"), Some(ADMIN), None, 7)],
-            vec![],
-        );
+        let d = one(vec![person("Bo", Some("bo"), Some(ADMIN), None, 7)], vec![]);
         let c = &d.changes[0];
         assert_eq!(c.kind, ChangeKind::Revoked);
         assert_eq!(c.github_username.as_deref(), Some("bo"));
@@ -713,7 +706,10 @@ pub(crate) mod tests {
             .insert("support".to_owned(), vec!["gov-uk-support".to_owned()]);
         let d = diff(
             &config("b", vec![person("Di", Some("di"), Some(DEPLOY), None, 1)]),
-            &config("h", vec![person("Di", Some("di"), Some("support"), None, 1)]),
+            &config(
+                "h",
+                vec![person("Di", Some("di"), Some("support"), None, 1)],
+            ),
             &m,
         );
         assert_eq!(d.changes[0].kind, ChangeKind::Escalated);
@@ -744,7 +740,10 @@ pub(crate) mod tests {
         assert_eq!(c.previous_github_username.as_deref(), Some("ed-old"));
         assert_eq!(c.teams_added, vec!["gov-uk", "gov-uk-production-deploy"]);
         assert_eq!(c.teams_removed, vec!["gov-uk", "gov-uk-production-deploy"]);
-        assert_eq!(d.renamed_keys.get("ed-new").map(String::as_str), Some("ed-old"));
+        assert_eq!(
+            d.renamed_keys.get("ed-new").map(String::as_str),
+            Some("ed-old")
+        );
     }
 
     #[test]

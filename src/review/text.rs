@@ -71,7 +71,11 @@ pub fn render(review: &Review) -> String {
                 role(c.to_role.as_deref()),
             );
             if !c.teams_added.is_empty() {
-                let _ = writeln!(out, "                teams added: {}", c.teams_added.join(", "));
+                let _ = writeln!(
+                    out,
+                    "                teams added: {}",
+                    c.teams_added.join(", ")
+                );
             }
             if !c.teams_removed.is_empty() {
                 let _ = writeln!(
@@ -111,9 +115,17 @@ pub fn render(review: &Review) -> String {
         out,
         "\n{} access change{}, {} other edit{}; {} finding{} introduced, {} already present.",
         review.diff.changes.len(),
-        if review.diff.changes.len() == 1 { "" } else { "s" },
+        if review.diff.changes.len() == 1 {
+            ""
+        } else {
+            "s"
+        },
         review.diff.other_edits,
-        if review.diff.other_edits == 1 { "" } else { "s" },
+        if review.diff.other_edits == 1 {
+            ""
+        } else {
+            "s"
+        },
         introduced.len(),
         if introduced.len() == 1 { "" } else { "s" },
         present.len(),
