@@ -11,17 +11,28 @@ use crate::finding::{Finding, Kind};
 
 const TITLE: &str = "### Production access review";
 
-/// Escape text for a table cell or a line of Markdown: pipes, emphasis, HTML and newlines.
+/// Escape text for a table cell or a line of Markdown: pipes, emphasis, HTML, mentions and
+/// newlines. Code spans written by the tool (`like this`) are kept, with only pipes escaped
+/// inside them (GitHub would show any other escape literally there); a text with an odd number
+/// of backticks has them replaced, so no span can open by accident.
 pub fn escape(s: &str) -> String {
+    let balanced = s.matches('`').count() % 2 == 0;
     let mut out = String::with_capacity(s.len());
+    let mut in_code = false;
     for ch in s.chars() {
         match ch {
+            '`' if balanced => {
+                in_code = !in_code;
+                out.push('`');
+            }
+            '`' => out.push('\''),
             '|' => out.push_str("\\|"),
             '\n' | '\r' => out.push(' '),
+            _ if in_code => out.push(ch),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
-            '\\' | '*' | '_' | '`' | '[' | ']' | '#' | '~' | '@' => {
+            '\\' | '*' | '[' | ']' | '#' | '~' | '@' => {
                 out.push('\\');
                 out.push(ch);
             }
@@ -45,11 +56,26 @@ fn code(s: &str) -> String {
     format!("`{clean}`")
 }
 
-fn teams(list: &[String]) -> String {
+fn teams(list: &[String], login: Option<&str>) -> String {
     if list.is_empty() {
-        "—".to_owned()
+        return "—".to_owned();
+    }
+    let mut s = list.iter().map(|t| code(t)).collect::<Vec<_>>().join(", ");
+    if let Some(login) = login {
+        let _ = write!(s, " (as {})", code(login));
+    }
+    s
+}
+
+fn roles(c: &Change) -> String {
+    if c.from_role == c.to_role {
+        format!("{} (unchanged)", role(c.to_role.as_deref()))
     } else {
-        list.iter().map(|t| code(t)).collect::<Vec<_>>().join(", ")
+        format!(
+            "{} → {}",
+            role(c.from_role.as_deref()),
+            role(c.to_role.as_deref())
+        )
     }
 }
 
@@ -147,15 +173,18 @@ pub fn render(review: &Review) -> String {
         out.push_str("| Change | Person | Role | Teams added | Teams removed | Line |\n");
         out.push_str("|---|---|---|---|---|---|\n");
         for c in &review.diff.changes {
+            // For a rename the old login leaves the teams and the new one joins them.
+            let renamed = c.previous_github_username.is_some();
+            let new = c.github_username.as_deref().unwrap_or_default();
+            let old = c.previous_github_username.as_deref().unwrap_or_default();
             let _ = writeln!(
                 out,
-                "| {} | {} | {} → {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} |",
                 kind_cell(c.kind),
                 person_cell(c),
-                role(c.from_role.as_deref()),
-                role(c.to_role.as_deref()),
-                teams(&c.teams_added),
-                teams(&c.teams_removed),
+                roles(c),
+                teams(&c.teams_added, renamed.then_some(new)),
+                teams(&c.teams_removed, renamed.then_some(old)),
                 line_cell(c),
             );
         }

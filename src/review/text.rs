@@ -58,29 +58,40 @@ pub fn render(review: &Review) -> String {
         out.push_str("\nChanges:\n");
         for c in &review.diff.changes {
             let at = if c.removed_from_file {
-                format!("removed from the file (base line {})", c.line)
+                format!("removed from the file; base line {}", c.line)
             } else {
                 format!("line {}", c.line)
             };
+            let roles = if c.from_role == c.to_role {
+                format!("{} (unchanged)", role(c.to_role.as_deref()))
+            } else {
+                format!(
+                    "{} -> {}",
+                    role(c.from_role.as_deref()),
+                    role(c.to_role.as_deref())
+                )
+            };
             let _ = writeln!(
                 out,
-                "  {:<13} {}: {} -> {} ({at})",
+                "  {:<13} {}: {roles} ({at})",
                 c.kind.as_str(),
                 person(c),
-                role(c.from_role.as_deref()),
-                role(c.to_role.as_deref()),
             );
+            let (new, old) = match (&c.github_username, &c.previous_github_username) {
+                (Some(new), Some(old)) => (format!(" (as {new})"), format!(" (as {old})")),
+                _ => (String::new(), String::new()),
+            };
             if !c.teams_added.is_empty() {
                 let _ = writeln!(
                     out,
-                    "                teams added: {}",
+                    "                teams added{new}: {}",
                     c.teams_added.join(", ")
                 );
             }
             if !c.teams_removed.is_empty() {
                 let _ = writeln!(
                     out,
-                    "                teams removed: {}",
+                    "                teams removed{old}: {}",
                     c.teams_removed.join(", ")
                 );
             }
