@@ -514,3 +514,58 @@ async fn head_config_errors_are_posted_first_and_exit_2() {
     assert!(body.starts_with(MARKER));
     assert!(body.contains("[!CAUTION]"), "{body}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn in_actions_a_token_that_cannot_read_user_is_github_actions_bot() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/user"))
+        .respond_with(
+            ResponseTemplate::new(403)
+                .set_body_json(json!({"message": "Resource not accessible by integration"})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(
+            "/repos/alphagov/govuk-user-reviewer/issues/7/comments",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"id": 41, "body": format!("{MARKER}\nold"), "user": {"login": "github-actions[bot]"}}
+        ])))
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path(
+            "/repos/alphagov/govuk-user-reviewer/issues/comments/41",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": 41})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let uri = server.uri();
+    let out = tokio::task::spawn_blocking(move || {
+        review(&[
+            "--base",
+            "fixtures/review/base.yml",
+            "--head",
+            "fixtures/review/head.yml",
+            "--post-comment",
+            "--repo",
+            "alphagov/govuk-user-reviewer",
+            "--pr",
+            "7",
+            "--api-url",
+            &uri,
+        ])
+        .env("GITHUB_TOKEN", TOKEN)
+        .env("GITHUB_ACTIONS", "true")
+        .output()
+        .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
+    assert_eq!(count(&server, "POST").await, 0);
+    assert_eq!(count(&server, "PATCH").await, 1);
+}

@@ -23,33 +23,16 @@ pub fn change(c: &Change) -> Value {
     })
 }
 
-/// One finding as the v1 JSON object, with `introduced`.
+/// One finding as the v1 JSON object (the same shape as `check` and `drift`, from
+/// [`report::json::finding_v1`](crate::report::json::finding_v1)), plus `introduced`.
 pub fn finding(f: &Finding, introduced: bool) -> Value {
-    let mut obj = match finding_v1(f) {
-        Value::Object(m) => m,
+    let mut obj = match serde_json::to_value(crate::report::json::finding_v1(f)) {
+        Ok(Value::Object(m)) => m,
+        // FindingV1 is a plain struct of strings, numbers and options: always an object.
         _ => Map::new(),
     };
     obj.insert("introduced".to_owned(), Value::Bool(introduced));
     Value::Object(obj)
-}
-
-/// The v1 finding object for a policy finding (the fields `check` reports).
-fn finding_v1(f: &Finding) -> Value {
-    let rule = match f.kind {
-        crate::finding::Kind::PolicyViolation(rule) => Some(rule.code()),
-        _ => None,
-    };
-    json!({
-        "kind": f.kind.as_str(),
-        "rule": rule,
-        "severity": f.severity.as_str(),
-        "name": f.name,
-        "github_username": f.github_username,
-        "declared_role": f.declared_role,
-        "line": f.line,
-        "message": f.message,
-        "fix": f.fix,
-    })
 }
 
 /// Render a computed review (pretty-printed, with a final newline).
@@ -60,7 +43,7 @@ pub fn render(review: &Review) -> String {
     }
     let introduced = review.introduced_count();
     let value = json!({
-        "schema_version": 1,
+        "schema_version": crate::report::json::SCHEMA_VERSION,
         "command": "review",
         "base": review.base_path,
         "head": review.head_path,
