@@ -126,6 +126,25 @@ fn fixture_pair_text() {
 }
 
 #[test]
+fn fixture_pair_github_annotations() {
+    let out = pair("github").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.lines().any(|l| l.starts_with(
+            "::error file=fixtures/review/head.yml,line=67,title=probation_required::"
+        )),
+        "{text}"
+    );
+    // Only introduced findings are errors; Hana's sponsor finding was already there.
+    assert_eq!(text.matches("::error").count(), 1, "{text}");
+    assert!(
+        text.contains("::notice title=access revoked::revoked eli-madeup"),
+        "{text}"
+    );
+}
+
+#[test]
 fn the_same_file_on_both_sides_changes_nothing_and_exits_0() {
     let out = review(&[
         "--base",

@@ -22,26 +22,50 @@ fn esc(s: &str, property: bool) -> String {
     out
 }
 
+fn with_fix(message: &str, fix: &str) -> String {
+    if fix.is_empty() {
+        message.to_owned()
+    } else {
+        format!("{message} (fix: {fix})")
+    }
+}
+
 /// Render a computed review.
 pub fn render(review: &Review) -> String {
     let mut out = String::new();
     let file = esc(&review.head_path, true);
-    for c in review.diff.changes.iter().filter(|c| !c.removed_from_file) {
-        let who = c.github_username.as_deref().unwrap_or(&c.name);
-        let msg = format!(
-            "{} {}: {} -> {}",
-            c.kind.as_str(),
-            who,
-            c.from_role.as_deref().unwrap_or("none"),
-            c.to_role.as_deref().unwrap_or("none")
-        );
-        let _ = writeln!(
-            out,
-            "::notice file={file},line={},title=access {}::{}",
-            c.line,
-            c.kind.as_str(),
-            esc(&msg, false)
-        );
+    for c in &review.diff.changes {
+        let who = match (&c.github_username, &c.previous_github_username) {
+            (Some(new), Some(old)) => format!("{new} (was {old})"),
+            (Some(login), None) => login.clone(),
+            (None, _) => c.name.clone(),
+        };
+        let roles = if c.from_role == c.to_role {
+            format!("{} unchanged", c.to_role.as_deref().unwrap_or("none"))
+        } else {
+            format!(
+                "{} -> {}",
+                c.from_role.as_deref().unwrap_or("none"),
+                c.to_role.as_deref().unwrap_or("none")
+            )
+        };
+        let msg = format!("{} {who}: {roles}", c.kind.as_str());
+        if c.removed_from_file {
+            let _ = writeln!(
+                out,
+                "::notice title=access {}::{} (removed from the file)",
+                c.kind.as_str(),
+                esc(&msg, false)
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "::notice file={file},line={},title=access {}::{}",
+                c.line,
+                c.kind.as_str(),
+                esc(&msg, false)
+            );
+        }
     }
     for f in review.introduced() {
         let rule = match f.kind {
@@ -53,7 +77,7 @@ pub fn render(review: &Review) -> String {
             "::error file={file},line={},title={}::{}",
             f.line.unwrap_or(1),
             esc(rule, true),
-            esc(format!("{} {}", f.message, f.fix).trim(), false)
+            esc(&with_fix(&f.message, &f.fix), false)
         );
     }
     let _ = writeln!(out, "{}", super::headline(&review.diff));
