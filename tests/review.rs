@@ -168,6 +168,26 @@ fn the_same_file_on_both_sides_changes_nothing_and_exits_0() {
 }
 
 #[test]
+fn a_reordered_reindented_file_changes_nothing() {
+    let out = review(&[
+        "--base",
+        "fixtures/review/base.yml",
+        "--head",
+        "fixtures/review/reordered.yml",
+        "--format",
+        "json",
+    ])
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["changes"], json!([]));
+    assert_eq!(v["summary"]["other_entries_changed"], 0);
+    assert_eq!(v["summary"]["findings_introduced"], 0);
+    assert_eq!(v["summary"]["findings_present"], 1);
+}
+
+#[test]
 fn head_config_errors_exit_2_with_locations_and_lead_the_markdown() {
     let out = review(&[
         "--base",
