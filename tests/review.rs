@@ -504,7 +504,10 @@ async fn a_502_that_stored_nothing_is_posted_once_more_and_then_gives_up_with_ex
     assert_eq!(count(&server, "POST").await, 2);
     assert!(state.lock().unwrap().comments.is_empty());
     let err = stderr(&out);
-    assert!(err.contains("Pull requests: write"), "{err}");
+    assert!(err.contains("could not post the review comment"), "{err}");
+    assert!(err.contains("502"), "{err}");
+    // Not a permission problem, so no permission advice.
+    assert!(!err.contains("needs the repository permission"), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -228,10 +228,12 @@ fn post(target: &Target, body: &str) -> Result<(), u8> {
                     "error: could not post the review comment on {}/{}#{}: {e}",
                     target.owner, target.repo, target.pr
                 );
-                eprintln!(
-                    "  The token needs the repository permission \"Pull requests: write\" (or \
-                     \"Issues: write\"); in a workflow: `permissions: pull-requests: write`."
-                );
+                if e.permission {
+                    eprintln!(
+                        "  The token needs the repository permission \"Pull requests: write\" \
+                         (or \"Issues: write\"); in a workflow: `permissions: pull-requests: write`."
+                    );
+                }
                 Err(exit::SOURCE)
             }
         }
@@ -271,9 +273,11 @@ fn comment_error(e: ApiError) -> CommentError {
         ApiError::Network { .. } | ApiError::Body { .. } => true,
         other => other.status().is_some_and(|s| s.is_server_error()),
     };
+    let permission = e.is_auth() || matches!(e, ApiError::NotFound { .. });
     CommentError {
         message: e.redacted(),
         transient,
+        permission,
     }
 }
 

@@ -26,6 +26,8 @@ pub struct CommentError {
     pub message: String,
     /// A 5xx, a timeout or a dropped connection: the request may or may not have taken effect.
     pub transient: bool,
+    /// GitHub refused for lack of credentials or permission (401, 403, 404).
+    pub permission: bool,
 }
 
 /// The calls the sticky comment makes. The pull request is fixed by the implementation.
@@ -82,6 +84,7 @@ pub async fn upsert(api: &impl CommentApi, body: &str) -> Result<Posted, Comment
             "{first}; then listing the comments to check whether it was created failed: {e}"
         ),
         transient: e.transient,
+        permission: e.permission,
     })?;
     if let Some(id) = ours(&after, &me) {
         // The create went through although the response was an error: it has this body.
@@ -178,6 +181,7 @@ mod tests {
                 return Err(CommentError {
                     message: "502".into(),
                     transient: !self.permanent,
+                    permission: self.permanent,
                 });
             }
             Ok(id)
