@@ -434,7 +434,10 @@ impl std::fmt::Debug for Credentials {
         match self {
             Credentials::Token(_) => f.write_str("Credentials::Token([REDACTED])"),
             Credentials::App { app_id, .. } => {
-                write!(f, "Credentials::App {{ app_id: {app_id}, pem: [REDACTED] }}")
+                write!(
+                    f,
+                    "Credentials::App {{ app_id: {app_id}, pem: [REDACTED] }}"
+                )
             }
         }
     }

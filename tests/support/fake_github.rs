@@ -323,6 +323,7 @@ async fn serve(mut stream: TcpStream, state: Arc<State>) -> std::io::Result<()> 
         let response = conditional(&state, &req, response);
         let reason = match response.status {
             200 => "OK",
+            201 => "Created",
             304 => "Not Modified",
             401 => "Unauthorized",
             403 => "Forbidden",
@@ -375,7 +376,49 @@ fn not_found() -> Response {
     )
 }
 
+/// GitHub App endpoints, authenticated by the App's JWT (checked for shape only).
+fn app_route(state: &State, req: &Request, path: &str) -> Option<Response> {
+    let org_installation = format!("/orgs/{}/installation", state.org);
+    if path != "/app" && path != org_installation && !path.starts_with("/app/installations/") {
+        return None;
+    }
+    let jwt = req
+        .headers
+        .get("authorization")
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .is_some_and(|t| t.split('.').count() == 3);
+    if !jwt {
+        return Some(Response::json(
+            401,
+            r#"{"message":"A JSON web token could not be decoded"}"#.into(),
+        ));
+    }
+    Some(if path == "/app" {
+        Response::json(
+            200,
+            r#"{"id":1,"slug":"access-reconciler","name":"x"}"#.into(),
+        )
+    } else if path == org_installation {
+        Response::json(200, r#"{"id":42,"app_id":1}"#.into())
+    } else if path == "/app/installations/42/access_tokens" && req.method == "POST" {
+        let expires = chrono::Utc::now() + chrono::Duration::hours(1);
+        Response::json(
+            201,
+            format!(
+                r#"{{"token":"{}","expires_at":"{}"}}"#,
+                state.token.clone().unwrap_or_default(),
+                expires.format("%Y-%m-%dT%H:%M:%SZ")
+            ),
+        )
+    } else {
+        not_found()
+    })
+}
+
 fn route(state: &State, req: &Request) -> Response {
+    if let Some(r) = app_route(state, req, req.target.split('?').next().unwrap_or("")) {
+        return r;
+    }
     let expected = state.token.as_ref().map(|t| format!("Bearer {t}"));
     if expected.is_some() && req.headers.get("authorization") != expected.as_ref() {
         state.unauthenticated.fetch_add(1, Ordering::SeqCst);
@@ -445,7 +488,10 @@ fn route(state: &State, req: &Request) -> Response {
             .and_then(|v| v.parse().ok())
             .unwrap_or(30)
             .clamp(1, 100);
-        let page: usize = param("page").and_then(|v| v.parse().ok()).unwrap_or(1).max(1);
+        let page: usize = param("page")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1)
+            .max(1);
         let last = items.len().div_ceil(per_page).max(1);
         let start = ((page - 1) * per_page).min(items.len());
         let end = (start + per_page).min(items.len());
