@@ -611,3 +611,52 @@ async fn in_actions_a_token_that_cannot_read_user_is_github_actions_bot() {
     assert_eq!(count(&server, "POST").await, 0);
     assert_eq!(count(&server, "PATCH").await, 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn our_comment_on_a_later_page_is_found_and_updated() {
+    let server = MockServer::start().await;
+    let uri = server.uri();
+    let list = "/repos/alphagov/govuk-user-reviewer/issues/7/comments";
+    Mock::given(method("GET"))
+        .and(path("/user"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"login": ME})))
+        .mount(&server)
+        .await;
+    let page1: Vec<Value> = (1..=100)
+        .map(|i| json!({"id": i, "body": "lgtm", "user": {"login": "someone"}}))
+        .collect();
+    let link = format!(
+        "<{uri}{list}?per_page=100&page=2>; rel=\"next\", <{uri}{list}?per_page=100&page=2>; rel=\"last\""
+    );
+    Mock::given(method("GET"))
+        .and(path(list))
+        .and(wiremock::matchers::query_param("page", "2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"id": 555, "body": format!("{MARKER}\nold"), "user": {"login": ME}}
+        ])))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(list))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(page1)
+                .insert_header("link", link.as_str()),
+        )
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path(
+            "/repos/alphagov/govuk-user-reviewer/issues/comments/555",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": 555})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let out = post(&server, "fixtures/review/head.yml").await;
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
+    assert_eq!(count(&server, "POST").await, 0);
+    assert_eq!(count(&server, "PATCH").await, 1);
+}
