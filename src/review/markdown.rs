@@ -1,0 +1,269 @@
+//! The review as GitHub-flavoured Markdown: the sticky PR comment and `--format markdown`.
+//!
+//! The hidden marker comes first. Logins are written in code spans so the comment never
+//! @-mentions anyone; every table cell is escaped.
+
+use std::fmt::Write as _;
+
+use super::{Change, ChangeKind, MARKER, Review};
+use crate::config::ConfigErrors;
+use crate::finding::{Finding, Kind};
+
+const TITLE: &str = "### Production access review";
+
+/// Escape text for a table cell or a line of Markdown: pipes, emphasis, HTML, mentions and
+/// newlines. Code spans written by the tool (`like this`) are kept, with only pipes escaped
+/// inside them (GitHub would show any other escape literally there); a text with an odd number
+/// of backticks has them replaced, so no span can open by accident.
+pub fn escape(s: &str) -> String {
+    let balanced = s.matches('`').count() % 2 == 0;
+    let mut out = String::with_capacity(s.len());
+    let mut in_code = false;
+    for ch in s.chars() {
+        match ch {
+            '`' if balanced => {
+                in_code = !in_code;
+                out.push('`');
+            }
+            '`' => out.push('\''),
+            '|' => out.push_str("\\|"),
+            '\n' | '\r' => out.push(' '),
+            _ if in_code => out.push(ch),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\\' | '*' | '[' | ']' | '#' | '~' | '@' => {
+                out.push('\\');
+                out.push(ch);
+            }
+            _ => out.push(ch),
+        }
+    }
+    out
+}
+
+/// A code span that cannot be broken by the text inside it (logins, roles, teams, paths).
+fn code(s: &str) -> String {
+    let clean: String = s
+        .chars()
+        .map(|c| match c {
+            '`' => '\'',
+            '|' => '/',
+            '\n' | '\r' => ' ',
+            c => c,
+        })
+        .collect();
+    format!("`{clean}`")
+}
+
+fn teams(list: &[String], login: Option<&str>) -> String {
+    if list.is_empty() {
+        return "—".to_owned();
+    }
+    let mut s = list.iter().map(|t| code(t)).collect::<Vec<_>>().join(", ");
+    if let Some(login) = login {
+        let _ = write!(s, " (as {})", code(login));
+    }
+    s
+}
+
+fn roles(c: &Change) -> String {
+    if c.from_role == c.to_role {
+        format!("{} (unchanged)", role(c.to_role.as_deref()))
+    } else {
+        format!(
+            "{} → {}",
+            role(c.from_role.as_deref()),
+            role(c.to_role.as_deref())
+        )
+    }
+}
+
+fn role(r: Option<&str>) -> String {
+    r.map(code).unwrap_or_else(|| "none".to_owned())
+}
+
+fn kind_cell(kind: ChangeKind) -> &'static str {
+    match kind {
+        ChangeKind::Granted => "🟢 **granted**",
+        ChangeKind::Escalated => "🔺 **escalated**",
+        ChangeKind::Reduced => "🔻 reduced",
+        ChangeKind::Revoked => "⚪ revoked",
+        ChangeKind::LoginChanged => "🔁 login changed",
+    }
+}
+
+fn person_cell(c: &Change) -> String {
+    let mut s = escape(&c.name);
+    match (&c.github_username, &c.previous_github_username) {
+        (Some(login), Some(prev)) => {
+            let _ = write!(s, " ({} ← {})", code(login), code(prev));
+        }
+        (Some(login), None) => {
+            let _ = write!(s, " ({})", code(login));
+        }
+        (None, _) => {}
+    }
+    s
+}
+
+fn line_cell(c: &Change) -> String {
+    if c.removed_from_file {
+        format!("removed (base line {})", c.line)
+    } else {
+        c.line.to_string()
+    }
+}
+
+fn rule(f: &Finding) -> String {
+    match f.kind {
+        Kind::PolicyViolation(rule) => code(rule.code()),
+        kind => code(kind.as_str()),
+    }
+}
+
+fn who(f: &Finding) -> String {
+    match (&f.name, &f.github_username) {
+        (Some(name), Some(login)) => format!("{} ({})", escape(name), code(login)),
+        (Some(name), None) => escape(name),
+        (None, Some(login)) => code(login),
+        (None, None) => "—".to_owned(),
+    }
+}
+
+fn findings_table(out: &mut String, findings: &[&Finding]) {
+    out.push_str("| Severity | Person | Rule | Line | Problem | Fix |\n");
+    out.push_str("|---|---|---|---|---|---|\n");
+    for f in findings {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            f.severity.as_str(),
+            who(f),
+            rule(f),
+            f.line.map(|l| l.to_string()).unwrap_or_else(|| "—".into()),
+            escape(&f.message),
+            escape(&f.fix),
+        );
+    }
+}
+
+fn footer(out: &mut String, base: &str, head: &str) {
+    let _ = write!(
+        out,
+        "\n---\n<sub>access-reconciler {} · base {} · head {}</sub>\n",
+        env!("CARGO_PKG_VERSION"),
+        code(base),
+        code(head),
+    );
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Render a computed review.
+pub fn render(review: &Review) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{MARKER}");
+    let _ = writeln!(out, "{TITLE}\n");
+    let _ = writeln!(out, "**{}**\n", escape(&super::headline(&review.diff)));
+
+    if !review.diff.changes.is_empty() {
+        out.push_str("| Change | Person | Role | Teams added | Teams removed | Line |\n");
+        out.push_str("|---|---|---|---|---|---|\n");
+        for c in &review.diff.changes {
+            // For a rename the old login leaves the teams and the new one joins them.
+            let renamed = c.previous_github_username.is_some();
+            let new = c.github_username.as_deref().unwrap_or_default();
+            let old = c.previous_github_username.as_deref().unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} |",
+                kind_cell(c.kind),
+                person_cell(c),
+                roles(c),
+                teams(&c.teams_added, renamed.then_some(new)),
+                teams(&c.teams_removed, renamed.then_some(old)),
+                line_cell(c),
+            );
+        }
+        out.push('\n');
+    }
+    if let Some(s) = super::other_edits_sentence(review.diff.other_edits) {
+        let _ = writeln!(out, "{s}\n");
+    }
+
+    let introduced: Vec<&Finding> = review.introduced().collect();
+    let present: Vec<&Finding> = review.present().collect();
+    if introduced.is_empty() {
+        out.push_str("✅ This PR introduces no policy findings.\n");
+    } else {
+        let _ = writeln!(
+            out,
+            "#### ❌ {} introduced by this PR\n",
+            plural(introduced.len(), "policy finding", "policy findings")
+        );
+        findings_table(&mut out, &introduced);
+    }
+    if !present.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n<details><summary>{} already present before this PR</summary>\n",
+            plural(present.len(), "policy finding", "policy findings")
+        );
+        findings_table(&mut out, &present);
+        out.push_str("\n</details>\n");
+    }
+    footer(&mut out, &review.base_path, &review.head_path);
+    out
+}
+
+/// Render config errors in the head (or base) file: they lead the comment, because they are
+/// what the author must fix first.
+pub fn render_errors(errors: &ConfigErrors, base: &str, head: &str) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{MARKER}");
+    let _ = writeln!(out, "{TITLE}\n");
+    let n = errors.0.len();
+    let _ = writeln!(
+        out,
+        "> [!CAUTION]\n> **{} in the config. Fix {} first: the access this PR changes cannot be \
+         worked out until the file is valid.**\n",
+        plural(n, "error", "errors"),
+        if n == 1 { "it" } else { "them" },
+    );
+    out.push_str("| Where | Problem | How to fix |\n|---|---|---|\n");
+    for e in &errors.0 {
+        let mut at = e.file.clone();
+        if e.line > 0 {
+            let _ = write!(at, ":{}", e.line);
+            if e.col > 0 {
+                let _ = write!(at, ":{}", e.col);
+            }
+        }
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} |",
+            code(&at),
+            escape(&e.message),
+            e.help.as_deref().map(escape).unwrap_or_else(|| "—".into()),
+        );
+    }
+    footer(&mut out, base, head);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_neutralises_markdown_and_mentions() {
+        assert_eq!(
+            escape("a|b <x> @bob *hi*"),
+            "a\\|b &lt;x&gt; \\@bob \\*hi\\*"
+        );
+        assert_eq!(code("a`b|c"), "`a'b/c`");
+    }
+}

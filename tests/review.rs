@@ -1,0 +1,662 @@
+//! `access-reconciler review` through the real binary: the fixture pair (snapshots of Markdown
+//! and JSON), exit codes, config errors, `--base-ref` in a temporary git repository, and the
+//! sticky comment against a local mock GitHub on 127.0.0.1.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path, path_regex};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+const MARKER: &str = "<!-- access-reconciler:review -->";
+const TODAY: &str = "2026-11-28";
+
+fn review(args: &[&str]) -> assert_cmd::Command {
+    let mut cmd = common::bin();
+    cmd.arg("review").args(args).args(["--today", TODAY]);
+    cmd
+}
+
+fn pair(format: &str) -> assert_cmd::Command {
+    review(&[
+        "--base",
+        "fixtures/review/base.yml",
+        "--head",
+        "fixtures/review/head.yml",
+        "--format",
+        format,
+    ])
+}
+
+fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8(out.stdout.clone()).expect("utf-8 stdout")
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8(out.stderr.clone()).expect("utf-8 stderr")
+}
+
+#[test]
+fn fixture_pair_markdown_snapshot() {
+    let out = pair("markdown").output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
+    let md = stdout(&out);
+    assert!(md.starts_with(MARKER));
+    let md = md.replace(env!("CARGO_PKG_VERSION"), "[version]");
+    insta::assert_snapshot!("fixture_pair_markdown", md);
+}
+
+#[test]
+fn fixture_pair_json_snapshot() {
+    let out = pair("json").output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
+    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["command"], "review");
+    insta::assert_json_snapshot!("fixture_pair_json", v);
+}
+
+#[test]
+fn fixture_pair_json_has_every_change_kind() {
+    let out = pair("json").output().unwrap();
+    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let changes = v["changes"].as_array().unwrap();
+    let get = |login: &str| {
+        changes
+            .iter()
+            .find(|c| c["github_username"] == login)
+            .unwrap_or_else(|| panic!("no change for {login}: {changes:#?}"))
+    };
+    assert_eq!(get("jo-fabricated")["change"], "granted");
+    assert_eq!(get("basil-example")["change"], "escalated");
+    assert_eq!(get("cora-sample")["change"], "reduced");
+    assert_eq!(get("dev-placeholder")["change"], "revoked");
+    let eli = get("eli-madeup");
+    assert_eq!(eli["change"], "revoked");
+    assert_eq!(
+        eli["teams_removed"],
+        json!(["gov-uk", "gov-uk-production-deploy"])
+    );
+    let fen = get("fen-invented");
+    assert_eq!(fen["change"], "login_changed");
+    assert_eq!(fen["previous_github_username"], "fen-old-login");
+    let gil = get("gil-new-login");
+    assert_eq!(gil["change"], "escalated");
+    assert_eq!(gil["previous_github_username"], "gil-notreal");
+    assert_eq!(changes.len(), 7);
+    // Ada moved and re-indented, Hana and Ira edited: counted, not listed.
+    assert_eq!(v["summary"]["other_entries_changed"], 2);
+
+    let findings = v["findings"].as_array().unwrap();
+    let introduced: Vec<_> = findings
+        .iter()
+        .filter(|f| f["introduced"] == true)
+        .map(|f| {
+            (
+                f["github_username"].as_str().unwrap(),
+                f["rule"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(introduced, vec![("jo-fabricated", "probation_required")]);
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["github_username"] == "hana-pretend"
+                && f["rule"] == "sponsor_required"
+                && f["introduced"] == false)
+    );
+}
+
+#[test]
+fn fixture_pair_text() {
+    let out = pair("text").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.contains("This PR grants production admin access to 1 person"),
+        "{text}"
+    );
+    assert!(text.contains("login_changed"), "{text}");
+    assert!(text.contains("2 other edits"), "{text}");
+}
+
+#[test]
+fn fixture_pair_github_annotations() {
+    let out = pair("github").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.lines().any(|l| l.starts_with(
+            "::error file=fixtures/review/head.yml,line=67,title=probation_required::"
+        )),
+        "{text}"
+    );
+    // Only introduced findings are errors; Hana's sponsor finding was already there.
+    assert_eq!(text.matches("::error").count(), 1, "{text}");
+    assert!(
+        text.contains("::notice title=access revoked::revoked eli-madeup"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_same_file_on_both_sides_changes_nothing_and_exits_0() {
+    let out = review(&[
+        "--base",
+        "fixtures/review/base.yml",
+        "--head",
+        "fixtures/review/base.yml",
+        "--format",
+        "markdown",
+    ])
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    let md = stdout(&out);
+    assert!(
+        md.contains("This PR does not change anyone's production access."),
+        "{md}"
+    );
+    // The finding on the base is shown as already present, not introduced.
+    assert!(md.contains("already present before this PR"), "{md}");
+    assert!(md.contains("introduces no policy findings"), "{md}");
+}
+
+#[test]
+fn a_reordered_reindented_file_changes_nothing() {
+    let out = review(&[
+        "--base",
+        "fixtures/review/base.yml",
+        "--head",
+        "fixtures/review/reordered.yml",
+        "--format",
+        "json",
+    ])
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["changes"], json!([]));
+    assert_eq!(v["summary"]["other_entries_changed"], 0);
+    assert_eq!(v["summary"]["findings_introduced"], 0);
+    assert_eq!(v["summary"]["findings_present"], 1);
+}
+
+#[test]
+fn head_config_errors_exit_2_with_locations_and_lead_the_markdown() {
+    let out = review(&[
+        "--base",
+        "fixtures/review/base.yml",
+        "--head",
+        "fixtures/review/invalid_head.yml",
+        "--format",
+        "markdown",
+    ])
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("fixtures/review/invalid_head.yml:"), "{err}");
+    let md = stdout(&out);
+    assert!(md.starts_with(MARKER), "{md}");
+    let first_table_row = md
+        .lines()
+        .find(|l| l.starts_with("| `fixtures/review/invalid_head.yml:"))
+        .unwrap_or_else(|| panic!("no located error row: {md}"));
+    // file:line:col
+    let at = first_table_row.split('`').nth(1).unwrap();
+    assert_eq!(at.split(':').count(), 3, "{at}");
+}
+
+#[test]
+fn base_is_required_in_one_form() {
+    let out = common::bin()
+        .args(["review", "--head", "x.yml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let status = std::process::Command::new("git")
+        .args(["-c", "user.name=Test", "-c", "user.email=test@example.com"])
+        .args([
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .status()
+        .unwrap();
+    assert!(status.success(), "git {args:?}");
+}
+
+#[test]
+fn base_ref_reads_the_base_with_git_show() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = common::root();
+    std::fs::create_dir_all(dir.path().join("config")).unwrap();
+    let cfg = dir.path().join("config/govuk_tech.yml");
+    std::fs::copy(root.join("fixtures/review/base.yml"), &cfg).unwrap();
+    git(dir.path(), &["init", "-q"]);
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-q", "-m", "base"]);
+    std::fs::copy(root.join("fixtures/review/head.yml"), &cfg).unwrap();
+
+    let via_git = |args: &[&str]| {
+        let mut cmd = common::bin();
+        cmd.current_dir(dir.path())
+            .args(["review", "--today", TODAY, "--format", "json"])
+            .args(args);
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
+        serde_json::from_str::<Value>(&stdout(&out)).unwrap()
+    };
+    let from_git = via_git(&["--base-ref", "HEAD"]);
+    let from_git_abs = via_git(&["--base-ref", "HEAD", "--config", cfg.to_str().unwrap()]);
+    let from_files: Value = serde_json::from_str(&stdout(&pair("json").output().unwrap())).unwrap();
+    assert_eq!(from_git["changes"], from_files["changes"]);
+    assert_eq!(from_git["findings"], from_files["findings"]);
+    assert_eq!(from_git["base"], "HEAD:config/govuk_tech.yml");
+    assert_eq!(from_git_abs["changes"], from_files["changes"]);
+
+    // A revision that does not exist: exit 2, naming it.
+    let out = common::bin()
+        .current_dir(dir.path())
+        .args(["review", "--base-ref", "no-such-rev"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no-such-rev:config/govuk_tech.yml"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The sticky comment against a stateful mock GitHub.
+
+const ME: &str = "review-bot";
+const TOKEN: &str = "ghp_test_token_never_printed";
+
+#[derive(Default)]
+struct State {
+    /// (id, author, body)
+    comments: Vec<(u64, String, String)>,
+    next_id: u64,
+    /// Creates that answer 502; `stored` says whether such a create still stores the comment.
+    failing_creates: usize,
+    stored: bool,
+}
+
+#[derive(Clone)]
+struct Github(Arc<Mutex<State>>);
+
+impl Github {
+    fn comment_json(c: &(u64, String, String)) -> Value {
+        json!({"id": c.0, "body": c.2, "user": {"login": c.1, "id": 1}})
+    }
+}
+
+impl Respond for Github {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let mut s = self.0.lock().unwrap();
+        let p = req.url.path().to_owned();
+        match req.method.as_str() {
+            "GET" if p == "/user" => ResponseTemplate::new(200).set_body_json(json!({"login": ME})),
+            "GET" => {
+                let list: Vec<Value> = s.comments.iter().map(Self::comment_json).collect();
+                ResponseTemplate::new(200).set_body_json(list)
+            }
+            "POST" => {
+                let body: Value = serde_json::from_slice(&req.body).unwrap();
+                let text = body["body"].as_str().unwrap().to_owned();
+                s.next_id += 1;
+                let id = 1000 + s.next_id;
+                let fail = s.failing_creates > 0;
+                if fail {
+                    s.failing_creates -= 1;
+                }
+                if !fail || s.stored {
+                    s.comments.push((id, ME.to_owned(), text));
+                }
+                if fail {
+                    return ResponseTemplate::new(502).set_body_string("Bad Gateway");
+                }
+                let c = s.comments.last().unwrap().clone();
+                ResponseTemplate::new(201).set_body_json(Self::comment_json(&c))
+            }
+            "PATCH" => {
+                let id: u64 = p.rsplit('/').next().unwrap().parse().unwrap();
+                let body: Value = serde_json::from_slice(&req.body).unwrap();
+                let text = body["body"].as_str().unwrap().to_owned();
+                match s.comments.iter_mut().find(|c| c.0 == id) {
+                    Some(c) => {
+                        c.2 = text;
+                        let c = c.clone();
+                        ResponseTemplate::new(200).set_body_json(Self::comment_json(&c))
+                    }
+                    None => ResponseTemplate::new(404),
+                }
+            }
+            _ => ResponseTemplate::new(405),
+        }
+    }
+}
+
+async fn mock_github(state: State) -> (MockServer, Arc<Mutex<State>>) {
+    let server = MockServer::start().await;
+    let state = Arc::new(Mutex::new(state));
+    let gh = Github(state.clone());
+    Mock::given(method("GET"))
+        .and(path("/user"))
+        .respond_with(gh.clone())
+        .mount(&server)
+        .await;
+    Mock::given(path(
+        "/repos/alphagov/govuk-user-reviewer/issues/7/comments",
+    ))
+    .respond_with(gh.clone())
+    .mount(&server)
+    .await;
+    Mock::given(method("PATCH"))
+        .and(path_regex(
+            r"^/repos/alphagov/govuk-user-reviewer/issues/comments/\d+$",
+        ))
+        .respond_with(gh)
+        .mount(&server)
+        .await;
+    (server, state)
+}
+
+/// Run `review --post-comment` against the mock (blocking, off the async runtime's threads).
+async fn post(server: &MockServer, head: &str) -> std::process::Output {
+    let uri = server.uri();
+    let head = head.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut cmd = review(&[
+            "--base",
+            "fixtures/review/base.yml",
+            "--head",
+            &head,
+            "--post-comment",
+            "--repo",
+            "alphagov/govuk-user-reviewer",
+            "--pr",
+            "7",
+            "--api-url",
+            &uri,
+            "--backoff-ms",
+            "0",
+            "-vvv",
+        ]);
+        cmd.env("GITHUB_TOKEN", TOKEN);
+        cmd.output().unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+async fn count(server: &MockServer, verb: &str) -> usize {
+    server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.method.as_str() == verb)
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn first_run_creates_second_run_updates_the_same_comment() {
+    let (server, state) = mock_github(State::default()).await;
+
+    let out = post(&server, "fixtures/review/head.yml").await;
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
+    assert!(!stdout(&out).contains(TOKEN) && !stderr(&out).contains(TOKEN));
+    assert_eq!(count(&server, "POST").await, 1);
+    assert_eq!(count(&server, "PATCH").await, 0);
+    {
+        let s = state.lock().unwrap();
+        assert_eq!(s.comments.len(), 1);
+        assert!(s.comments[0].2.starts_with(MARKER));
+        assert!(s.comments[0].2.contains("grants production admin access"));
+    }
+    // The PR no longer changes access: the same comment is updated to say so.
+    let out = post(&server, "fixtures/review/base.yml").await;
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    // Still the one POST of the first run; one PATCH for the second.
+    assert_eq!(count(&server, "POST").await, 1);
+    assert_eq!(count(&server, "PATCH").await, 1);
+    let s = state.lock().unwrap();
+    assert_eq!(s.comments.len(), 1);
+    assert!(s.comments[0].2.starts_with(MARKER));
+    assert!(
+        s.comments[0]
+            .2
+            .contains("This PR does not change anyone's production access."),
+        "{}",
+        s.comments[0].2
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_marker_comment_by_another_user_is_not_touched() {
+    let theirs = format!("{MARKER}\nsomeone else's copy");
+    let (server, state) = mock_github(State {
+        comments: vec![(5, "someone-else".into(), theirs.clone())],
+        ..State::default()
+    })
+    .await;
+    let out = post(&server, "fixtures/review/head.yml").await;
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
+    assert_eq!(count(&server, "PATCH").await, 0);
+    assert_eq!(count(&server, "POST").await, 1);
+    let s = state.lock().unwrap();
+    assert_eq!(s.comments.len(), 2);
+    assert_eq!(s.comments[0], (5, "someone-else".to_owned(), theirs));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_502_on_create_does_not_produce_two_comments() {
+    // GitHub stored the comment but the gateway answered 502: re-list finds it, no second POST.
+    let (server, state) = mock_github(State {
+        failing_creates: 1,
+        stored: true,
+        ..State::default()
+    })
+    .await;
+    let out = post(&server, "fixtures/review/head.yml").await;
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
+    assert_eq!(count(&server, "POST").await, 1);
+    assert_eq!(state.lock().unwrap().comments.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_502_that_stored_nothing_is_posted_once_more_and_then_gives_up_with_exit_3() {
+    let (server, state) = mock_github(State {
+        failing_creates: 1,
+        ..State::default()
+    })
+    .await;
+    let out = post(&server, "fixtures/review/head.yml").await;
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
+    assert_eq!(count(&server, "POST").await, 2);
+    assert_eq!(state.lock().unwrap().comments.len(), 1);
+
+    let (server, state) = mock_github(State {
+        failing_creates: 10,
+        ..State::default()
+    })
+    .await;
+    let out = post(&server, "fixtures/review/head.yml").await;
+    assert_eq!(out.status.code(), Some(3), "stderr: {}", stderr(&out));
+    assert_eq!(count(&server, "POST").await, 2);
+    assert!(state.lock().unwrap().comments.is_empty());
+    let err = stderr(&out);
+    assert!(err.contains("could not post the review comment"), "{err}");
+    assert!(err.contains("502"), "{err}");
+    // Not a permission problem, so no permission advice.
+    assert!(!err.contains("needs the repository permission"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_forbidden_create_exits_3_naming_the_permission() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/user"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"login": ME})))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(
+            "/repos/alphagov/govuk-user-reviewer/issues/7/comments",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(
+            "/repos/alphagov/govuk-user-reviewer/issues/7/comments",
+        ))
+        .respond_with(
+            ResponseTemplate::new(403)
+                .set_body_json(json!({"message": "Resource not accessible by integration"})),
+        )
+        .mount(&server)
+        .await;
+    let out = post(&server, "fixtures/review/head.yml").await;
+    assert_eq!(out.status.code(), Some(3), "stderr: {}", stderr(&out));
+    // Not retried: a 403 cannot have created anything.
+    assert_eq!(count(&server, "POST").await, 1);
+    let err = stderr(&out);
+    assert!(err.contains("Pull requests: write"), "{err}");
+    assert!(err.contains("Issues: write"), "{err}");
+    assert!(!err.contains(TOKEN));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn head_config_errors_are_posted_first_and_exit_2() {
+    let (server, state) = mock_github(State::default()).await;
+    let out = post(&server, "fixtures/review/invalid_head.yml").await;
+    assert_eq!(out.status.code(), Some(2), "stderr: {}", stderr(&out));
+    let s = state.lock().unwrap();
+    assert_eq!(s.comments.len(), 1);
+    let body = &s.comments[0].2;
+    assert!(body.starts_with(MARKER));
+    assert!(body.contains("[!CAUTION]"), "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn in_actions_a_token_that_cannot_read_user_is_github_actions_bot() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/user"))
+        .respond_with(
+            ResponseTemplate::new(403)
+                .set_body_json(json!({"message": "Resource not accessible by integration"})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(
+            "/repos/alphagov/govuk-user-reviewer/issues/7/comments",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"id": 41, "body": format!("{MARKER}\nold"), "user": {"login": "github-actions[bot]"}}
+        ])))
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path(
+            "/repos/alphagov/govuk-user-reviewer/issues/comments/41",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": 41})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let uri = server.uri();
+    let out = tokio::task::spawn_blocking(move || {
+        review(&[
+            "--base",
+            "fixtures/review/base.yml",
+            "--head",
+            "fixtures/review/head.yml",
+            "--post-comment",
+            "--repo",
+            "alphagov/govuk-user-reviewer",
+            "--pr",
+            "7",
+            "--api-url",
+            &uri,
+        ])
+        .env("GITHUB_TOKEN", TOKEN)
+        .env("GITHUB_ACTIONS", "true")
+        .output()
+        .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
+    assert_eq!(count(&server, "POST").await, 0);
+    assert_eq!(count(&server, "PATCH").await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn our_comment_on_a_later_page_is_found_and_updated() {
+    let server = MockServer::start().await;
+    let uri = server.uri();
+    let list = "/repos/alphagov/govuk-user-reviewer/issues/7/comments";
+    Mock::given(method("GET"))
+        .and(path("/user"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"login": ME})))
+        .mount(&server)
+        .await;
+    let page1: Vec<Value> = (1..=100)
+        .map(|i| json!({"id": i, "body": "lgtm", "user": {"login": "someone"}}))
+        .collect();
+    let link = format!(
+        "<{uri}{list}?per_page=100&page=2>; rel=\"next\", <{uri}{list}?per_page=100&page=2>; rel=\"last\""
+    );
+    Mock::given(method("GET"))
+        .and(path(list))
+        .and(wiremock::matchers::query_param("page", "2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"id": 555, "body": format!("{MARKER}\nold"), "user": {"login": ME}}
+        ])))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(list))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(page1)
+                .insert_header("link", link.as_str()),
+        )
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path(
+            "/repos/alphagov/govuk-user-reviewer/issues/comments/555",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": 555})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let out = post(&server, "fixtures/review/head.yml").await;
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
+    assert_eq!(count(&server, "POST").await, 0);
+    assert_eq!(count(&server, "PATCH").await, 1);
+}
