@@ -6,6 +6,7 @@
 //! - `live` (issue 4): the GitHub REST API.
 
 pub mod live;
+pub mod rest;
 pub mod snapshot;
 
 use std::collections::BTreeMap;

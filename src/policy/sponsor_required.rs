@@ -1,0 +1,56 @@
+//! `sponsor_required`: any production role needs a sponsor (their tech lead or a Senior Tech member).
+
+use super::{Context, Held, Rule, given, violation};
+use crate::config::Person;
+use crate::finding::Finding;
+
+pub const RULE: Rule = Rule::SponsorRequired;
+
+pub fn check(person: &Person, held: Held<'_>, _ctx: &Context<'_>) -> Option<Finding> {
+    if given(&person.sponsor).is_some() {
+        return None;
+    }
+    let line = person
+        .sponsor
+        .as_ref()
+        .map_or(person.pos.line, |s| s.pos.line);
+    Some(violation(
+        RULE,
+        person,
+        held,
+        line,
+        format!(
+            "{} holds {} but no sponsor approved it",
+            person.name.value, held.role
+        ),
+        "set `sponsor` to the tech lead or Senior Tech member who approved the access".to_owned(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{at, codes, compliant, mapping, run};
+    use crate::config::Person;
+
+    #[test]
+    fn a_sponsor_passes() {
+        let p = compliant("Sid", "sid", Some("production_deploy_access"), 1);
+        assert!(run(p, &mapping()).is_empty());
+    }
+
+    #[test]
+    fn absent_or_blank_sponsor_fails() {
+        let absent = Person {
+            sponsor: None,
+            ..compliant("Sid", "sid", Some("production_deploy_access"), 1)
+        };
+        assert_eq!(codes(&run(absent, &mapping())), ["sponsor_required"]);
+        let blank = Person {
+            sponsor: at("  ".to_owned(), 9),
+            ..compliant("Sid", "sid", Some("production_admin_access"), 1)
+        };
+        let f = run(blank, &mapping());
+        assert_eq!(codes(&f), ["sponsor_required"]);
+        assert_eq!(f[0].line, Some(9));
+    }
+}
