@@ -1,10 +1,10 @@
 //! Where each entry of the config and each key in it sits in the text, as byte offsets: the
 //! positions the format-preserving editor works from.
 //!
-//! Built from saphyr-parser events (the same parser the config module uses). Only the top-level
+//! Built from the config module's located YAML tree ([`crate::config::yaml`]). Only the top-level
 //! sequence of mappings is described; values are kept as spans, never re-serialised.
 
-use saphyr_parser::{Event, Parser, ScalarStyle};
+use crate::config::yaml::{self, Node, NodeKind, ScalarStyle};
 
 /// How a scalar value (or a key) is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,178 +64,86 @@ pub struct Layout {
     pub entries: Vec<EntryLoc>,
 }
 
-/// Describe the entries of a config. Fails on text that is not a sequence of mappings with
-/// scalar keys (the config parser reports such files properly; the editor only refuses them).
+/// Describe the entries of a config, from the located YAML tree. Fails on text that is not a
+/// sequence of mappings with string keys (the config parser reports such files properly; the
+/// editor only refuses them).
 pub fn locate(text: &str) -> Result<Layout, String> {
-    // Marker indices count characters; map them to byte offsets.
-    let mut bytes_at: Vec<usize> = text.char_indices().map(|(b, _)| b).collect();
-    bytes_at.push(text.len());
-    let byte = |char_index: usize| bytes_at.get(char_index).copied().unwrap_or(text.len());
-
-    let mut layout = Layout {
-        flow_sequence: false,
-        entries: Vec::new(),
+    let root = yaml::parse(text).map_err(|errors| match errors.first() {
+        Some(e) => format!("the YAML does not parse: {e}"),
+        None => "the YAML does not parse".to_owned(),
+    })?;
+    let NodeKind::Seq { items, flow } = &root.kind else {
+        return Err("the top level is not a sequence of people".into());
     };
-    // Depth: 0 outside the top sequence, 1 inside it, 2 inside an entry, >2 inside a value.
-    let mut depth = 0usize;
-    let mut seen_top = false;
-    let mut entry: Option<EntryLoc> = None;
-    // The key waiting for its value (depth 2), and where a collection value started.
-    let mut pending_key: Option<(String, usize)> = None;
-    let mut collection: Option<(String, usize, usize)> = None; // key, key_start, value_start
-    let mut last_end = 0usize;
-
-    for item in Parser::new_from_str(text) {
-        let (event, span) = item.map_err(|e| format!("the YAML does not parse: {e}"))?;
-        let start = byte(span.start.index());
-        let end = byte(span.end.index());
-        match event {
-            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
-            Event::DocumentStart(_) => {
-                if seen_top {
-                    return Err("the file holds more than one YAML document".into());
-                }
-            }
-            Event::SequenceStart(..) | Event::MappingStart(..) => {
-                let is_map = matches!(event, Event::MappingStart(..));
-                match depth {
-                    0 => {
-                        if is_map || seen_top {
-                            return Err("the top level is not a sequence of people".into());
-                        }
-                        seen_top = true;
-                        layout.flow_sequence = text[start..].starts_with('[');
-                    }
-                    1 => {
-                        if !is_map {
-                            return Err(format!(
-                                "entry {} is not a mapping",
-                                layout.entries.len() + 1
-                            ));
-                        }
-                        entry = Some(EntryLoc {
-                            flow: text[start..].starts_with('{'),
-                            start,
-                            end: start,
-                            keys: Vec::new(),
-                        });
-                    }
-                    2 => match pending_key.take() {
-                        Some((key, key_start)) => collection = Some((key, key_start, start)),
-                        None => return Err("a key that is not a plain string".into()),
-                    },
-                    _ => {}
-                }
-                if end > start {
-                    last_end = end;
-                }
-                depth += 1;
-            }
-            Event::SequenceEnd | Event::MappingEnd => {
-                depth = depth.saturating_sub(1);
-                // Flow collections end at their bracket; block ones end at their last value.
-                if end > start {
-                    last_end = end;
-                }
-                match depth {
-                    1 => {
-                        if let Some(mut e) = entry.take() {
-                            e.end = if e.flow {
-                                end
-                            } else {
-                                e.keys.last().map_or(e.start, |k| k.value_end)
-                            };
-                            layout.entries.push(e);
-                        }
-                    }
-                    2 => {
-                        if let (Some((key, key_start, value_start)), Some(e)) =
-                            (collection.take(), entry.as_mut())
-                        {
-                            e.keys.push(KeyLoc {
-                                key,
-                                key_start,
-                                value_start,
-                                value_end: last_end.max(value_start),
-                                style: Style::Collection,
-                                value: None,
-                            });
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            Event::Scalar(_, style, ..) if depth != 2 => {
-                if depth < 2 {
-                    return Err("the top level is not a sequence of people".into());
-                }
-                last_end = match style {
-                    ScalarStyle::Literal | ScalarStyle::Folded => {
-                        block_scalar_end(text, start, end)
-                    }
-                    _ => end.max(start),
-                };
-            }
-            Event::Alias(..) if depth != 2 => {
-                if depth < 2 {
-                    return Err("the top level is not a sequence of people".into());
-                }
-                last_end = end.max(start);
-            }
-            Event::Alias(..) => {
-                // An alias as a key or value at entry level: describe it as a plain value.
-                match pending_key.take() {
-                    None => return Err("an alias used as a key".into()),
-                    Some((key, key_start)) => {
-                        if let Some(e) = entry.as_mut() {
-                            e.keys.push(KeyLoc {
-                                key,
-                                key_start,
-                                value_start: start,
-                                value_end: end,
-                                style: Style::Collection,
-                                value: None,
-                            });
-                        }
-                    }
-                }
-                last_end = end;
-            }
-            Event::Scalar(value, style, ..) => match pending_key.take() {
-                None => pending_key = Some((value.into_owned(), start)),
-                Some((key, key_start)) => {
-                    let (style, value_start, value_end) = match style {
-                        ScalarStyle::Literal | ScalarStyle::Folded => {
-                            (Style::Block, start, block_scalar_end(text, start, end))
-                        }
-                        ScalarStyle::SingleQuoted => {
-                            (Style::SingleQuoted, start, quoted_end(text, start, end))
-                        }
-                        ScalarStyle::DoubleQuoted => {
-                            (Style::DoubleQuoted, start, quoted_end(text, start, end))
-                        }
-                        ScalarStyle::Plain if end == start => {
-                            let after = after_colon(text, key_start);
-                            (Style::Empty, after, after)
-                        }
-                        ScalarStyle::Plain => (Style::Plain, start, end),
-                    };
-                    last_end = value_end;
-                    if let Some(e) = entry.as_mut() {
-                        e.keys.push(KeyLoc {
-                            key,
-                            key_start,
-                            value_start,
-                            value_end,
-                            style,
-                            value: Some(value.into_owned()),
-                        });
-                    }
-                }
-            },
+    let mut layout = Layout {
+        flow_sequence: *flow,
+        entries: Vec::with_capacity(items.len()),
+    };
+    for (i, item) in items.iter().enumerate() {
+        let NodeKind::Map { entries, flow } = &item.kind else {
+            return Err(format!("entry {} is not a mapping", i + 1));
+        };
+        let mut keys = Vec::with_capacity(entries.len());
+        for (k, v) in entries {
+            let key = k
+                .as_str()
+                .ok_or_else(|| format!("entry {} has a key that is not a string", i + 1))?;
+            keys.push(key_loc(text, key, k, v));
         }
+        let end = if *flow {
+            item.end.offset
+        } else {
+            keys.last()
+                .map_or(item.end.offset, |k: &KeyLoc| k.value_end)
+        };
+        layout.entries.push(EntryLoc {
+            flow: *flow,
+            start: item.start.offset,
+            end,
+            keys,
+        });
     }
     Ok(layout)
+}
+
+fn key_loc(text: &str, key: &str, k: &Node, v: &Node) -> KeyLoc {
+    let (start, end) = (v.start.offset, v.end.offset);
+    let (style, value_start, value_end) = match &v.kind {
+        NodeKind::Null if start == end => {
+            let after = after_colon(text, k.start.offset);
+            (Style::Empty, after, after)
+        }
+        NodeKind::Null => (Style::Plain, start, end),
+        NodeKind::Scalar { style, .. } => match style {
+            ScalarStyle::Plain => (Style::Plain, start, end),
+            ScalarStyle::SingleQuoted => (Style::SingleQuoted, start, quoted_end(text, start, end)),
+            ScalarStyle::DoubleQuoted => (Style::DoubleQuoted, start, quoted_end(text, start, end)),
+            ScalarStyle::Literal | ScalarStyle::Folded => {
+                (Style::Block, start, trim_end(text, start, end))
+            }
+        },
+        NodeKind::Seq { .. } | NodeKind::Map { .. } => {
+            (Style::Collection, start, trim_end(text, start, end))
+        }
+    };
+    KeyLoc {
+        key: key.to_owned(),
+        key_start: k.start.offset,
+        value_start,
+        value_end,
+        style,
+        value: match &v.kind {
+            NodeKind::Scalar { value, .. } => Some(value.clone()),
+            NodeKind::Null => Some(v.raw(text).to_owned()),
+            _ => None,
+        },
+    }
+}
+
+/// `end` moved back over trailing whitespace and line breaks (never before `start`).
+fn trim_end(text: &str, start: usize, end: usize) -> usize {
+    let end = end.min(text.len()).max(start);
+    start + text[start..end].trim_end().len()
 }
 
 /// Just after the closing quote of a quoted scalar starting at `start`. (The parser's span may
@@ -279,30 +187,6 @@ fn after_colon(text: &str, key_start: usize) -> usize {
     rest[skip..]
         .find(':')
         .map_or(text.len(), |i| key_start + skip + i + 1)
-}
-
-/// The end of a `|`/`>` scalar's last content line. The parser's span runs on to the next
-/// token, which may be past comment lines; the content is the lines indented at least as far
-/// as the first content line (or blank).
-fn block_scalar_end(text: &str, start: usize, span_end: usize) -> usize {
-    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-    let indent = start - line_start;
-    let mut end = start;
-    let mut pos = line_start;
-    while pos < span_end.min(text.len()) {
-        let line_end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
-        let line = text[pos..line_end].trim_end_matches('\r');
-        let blank = line.trim().is_empty();
-        let leading = line.len() - line.trim_start_matches(' ').len();
-        if !blank {
-            if leading < indent {
-                break;
-            }
-            end = pos + line.len();
-        }
-        pos = line_end + 1;
-    }
-    end.max(start)
 }
 
 #[cfg(test)]
