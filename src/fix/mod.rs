@@ -7,5 +7,6 @@
 
 pub mod edit;
 pub mod layout;
+pub mod propose;
 
 pub use edit::{Edit, EditError};
