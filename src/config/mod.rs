@@ -4,6 +4,7 @@
 //! every problem at once as [`ConfigError`]s with `file:line:col`. The YAML library is used only
 //! inside [`yaml`], so it can change in one place.
 
+pub mod check;
 pub mod error;
 pub mod mapping;
 pub mod people;
