@@ -309,6 +309,16 @@ fn add_person(
     if at == text.len() && !text.ends_with('\n') {
         s.push_str(nl);
     }
+    // Entries separated by blank lines get one before the new entry too.
+    let separated = layout.entries.len() > 1
+        && ls > 0
+        && text[..ls - 1]
+            .rsplit('\n')
+            .next()
+            .is_some_and(|line| line.trim().is_empty());
+    if separated {
+        s.push_str(nl);
+    }
     s.push_str(&format!("{prefix}name: {}{nl}", quote(name)));
     s.push_str(&format!("{pad}github_username: {}{nl}", quote(login)));
     if let Some(role) = role {
@@ -857,6 +867,39 @@ mod tests {
                 }]
             ),
             Err(EditError::Layout(_))
+        ));
+    }
+
+    #[test]
+    fn verify_accepts_exactly_the_intended_change() {
+        let mapping = Mapping::builtin();
+        let before = config::people::parse("c.yml", COMMENTED, &mapping).expect("valid");
+        let edits = [
+            Edit::RemoveRole { person: 0 },
+            Edit::SetLogin {
+                person: 1,
+                new: "carol-ex".into(),
+            },
+        ];
+        let new = apply(COMMENTED, &edits).expect("applies");
+        let after = verify(&before, &new, &edits, &mapping).expect("verifies");
+        assert_eq!(after.people[0].role, None);
+        // The same text does not verify against a different intent.
+        assert!(matches!(
+            verify(&before, &new, &edits[..1], &mapping),
+            Err(EditError::Mismatch(_))
+        ));
+        // A result that does not validate is refused.
+        let bad = [Edit::AddPerson {
+            name: "x".into(),
+            login: "not_a_login".into(),
+            role: None,
+            why: "w".into(),
+        }];
+        let new = apply(COMMENTED, &bad).expect("applies");
+        assert!(matches!(
+            verify(&before, &new, &bad, &mapping),
+            Err(EditError::Invalid(_))
         ));
     }
 

@@ -7,6 +7,7 @@
 
 pub mod edit;
 pub mod layout;
+pub mod pr;
 pub mod propose;
 
 pub use edit::{Edit, EditError};
