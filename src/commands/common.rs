@@ -66,8 +66,12 @@ pub fn init_logging(global: &GlobalArgs) {
             _ => "trace",
         }
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    // octocrab's HTTP trace layer logs every failed attempt at ERROR, including the ones our
+    // retry layer recovers from; its lines are for -vv and above.
+    let octocrab = if global.verbose >= 2 { level } else { "off" };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(format!("{level},octocrab={octocrab}"))
+    });
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

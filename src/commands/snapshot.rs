@@ -5,7 +5,8 @@
 //!
 //! Exit codes: 0 written whole; 2 usage/config error (nothing written); 3 API error. When some
 //! teams could not be read, the snapshot is still written without them (reading it back reports
-//! them as not recorded, never as empty) and the exit code is 3.
+//! them as not recorded, never as empty) and the exit code is 3; when none could, or the whole
+//! read failed (bad credentials), nothing is written.
 
 use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
@@ -55,6 +56,13 @@ pub fn run(global: &GlobalArgs, args: SnapshotArgs) -> u8 {
             return exit::SOURCE;
         }
     };
+    if read.teams.is_empty() && !read.errors.is_empty() {
+        for e in &read.errors {
+            eprintln!("error: team {} was not read: {}", e.team, e.reason);
+        }
+        eprintln!("No team could be read; no snapshot was written.");
+        return exit::SOURCE;
+    }
     let json = match snapshot::to_json(&read) {
         Ok(j) => j,
         Err(e) => {

@@ -473,8 +473,14 @@ impl<'t> Builder<'t> {
             YamlError::new(mark, "invalid YAML: the YAML is nested too deeply")
                 .help("the config needs only two levels: a list of people, each a mapping")
         } else {
-            YamlError::new(mark, format!("invalid YAML: {info}"))
-                .help("fix the YAML syntax at this position")
+            let help = if info.contains("mapping values are not allowed") {
+                "quote a value that contains `: `, e.g. `sponsor: \"Pat: Lead\"`, or check the indentation"
+            } else if info.contains("did not find expected") || info.contains("indentation") {
+                "check the indentation of this line and of the line before it"
+            } else {
+                "fix the YAML syntax at this position"
+            };
+            YamlError::new(mark, format!("invalid YAML: {info}")).help(help)
         }
     }
 

@@ -421,10 +421,34 @@ struct Inner {
     whoami: tokio::sync::OnceCell<String>,
 }
 
-/// Where the credentials come from, before any request.
-enum Credentials {
+/// Where the credentials come from, before any request. `Debug` never shows the secret.
+pub enum Credentials {
+    /// A token (classic, fine-grained, or an installation token).
     Token(String),
+    /// A GitHub App: its id and private key (PEM text).
     App { app_id: u64, pem: String },
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Credentials::Token(_) => f.write_str("Credentials::Token([REDACTED])"),
+            Credentials::App { app_id, .. } => {
+                write!(
+                    f,
+                    "Credentials::App {{ app_id: {app_id}, pem: [REDACTED] }}"
+                )
+            }
+        }
+    }
+}
+
+impl Credentials {
+    /// `GITHUB_TOKEN`, else `GH_TOKEN`, else the GitHub App from the flags/env; else a usage
+    /// error saying what to set and which permission it needs.
+    pub fn from_env(args: &GithubArgs) -> Result<Credentials, SourceError> {
+        find_credentials(args)
+    }
 }
 
 fn env_nonempty(key: &str) -> Option<String> {
@@ -623,8 +647,17 @@ impl RestClient {
     /// installation on `owner` is looked up and an installation token minted. No credentials:
     /// [`SourceError::Usage`] saying what to set. App lookups that fail: [`SourceError::Api`].
     pub async fn connect(args: &GithubArgs, owner: &str) -> Result<RestClient, SourceError> {
-        let base = Base::parse(&args.api_url).map_err(SourceError::Usage)?;
         let creds = find_credentials(args)?;
+        RestClient::connect_with(args, owner, creds).await
+    }
+
+    /// [`RestClient::connect`] with credentials given (tests, the benchmark).
+    pub async fn connect_with(
+        args: &GithubArgs,
+        owner: &str,
+        creds: Credentials,
+    ) -> Result<RestClient, SourceError> {
+        let base = Base::parse(&args.api_url).map_err(SourceError::Usage)?;
         let policy = Policy {
             tries: args.retries.max(1),
             backoff_ms: args.backoff_ms,

@@ -21,7 +21,7 @@ use futures::future::{BoxFuture, FutureExt, join_all};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Deserialize;
 
-use super::rest::{ApiError, RestClient, encode};
+use super::rest::{ApiError, Credentials, RestClient, encode};
 use super::{
     Invitation, Member, MemberRole, MembershipRead, MembershipSource, OrgMembership, SourceError,
     TeamError, TeamMembership,
@@ -72,6 +72,20 @@ impl LiveSource {
             super::rest::check_cache_dir(dir)?;
         }
         let client = RestClient::connect(args, org).await?;
+        Ok(LiveSource { client, progress })
+    }
+
+    /// [`LiveSource::connect`] with credentials given (tests, the benchmark).
+    pub async fn connect_with(
+        args: &GithubArgs,
+        org: &str,
+        progress: bool,
+        creds: Credentials,
+    ) -> Result<Self, SourceError> {
+        if let Some(dir) = &args.cache_dir {
+            super::rest::check_cache_dir(dir)?;
+        }
+        let client = RestClient::connect_with(args, org, creds).await?;
         Ok(LiveSource { client, progress })
     }
 

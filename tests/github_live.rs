@@ -1,0 +1,783 @@
+//! The live GitHub client against a fake GitHub on 127.0.0.1 (tests/support/fake_github.rs):
+//! through the library (`LiveSource`, `RestClient`) for the fault matrix, and through the real
+//! binary (`snapshot --out`) for exit codes, messages and the token never being printed.
+//! Waits are shortened with the hidden flags (`--backoff-ms 0 --secondary-wait 0`) and
+//! `--max-wait`; no test sleeps for more than about a second.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+#[path = "support/fake_github.rs"]
+mod fake_github;
+
+use std::time::Duration;
+
+use access_reconciler::cli::GithubArgs;
+use access_reconciler::github::live::LiveSource;
+use access_reconciler::github::rest::{Credentials, RestClient};
+use access_reconciler::github::{
+    MemberRole, MembershipRead, MembershipSource, OrgMembership, SourceError,
+};
+use fake_github::{FakeGithub, FakeTeam, Fault};
+
+const ORG: &str = "alphagov";
+const TOKEN: &str = "ghp_TESTTOKENabcdef0123456789";
+
+fn args(url: &str) -> GithubArgs {
+    GithubArgs {
+        api_url: url.to_owned(),
+        app_id: None,
+        app_private_key: None,
+        cache_dir: None,
+        max_wait: 900,
+        concurrency: 8,
+        retries: 3,
+        backoff_ms: 0,
+        secondary_wait: 0,
+    }
+}
+
+async fn source(args: &GithubArgs, token: &str) -> Result<LiveSource, SourceError> {
+    LiveSource::connect_with(args, ORG, false, Credentials::Token(token.to_owned())).await
+}
+
+async fn read(args: &GithubArgs, teams: &[&str]) -> Result<MembershipRead, SourceError> {
+    let teams: Vec<String> = teams.iter().map(|t| (*t).to_owned()).collect();
+    source(args, TOKEN).await?.read_teams(ORG, &teams).await
+}
+
+fn small_team() -> FakeTeam {
+    FakeTeam {
+        members: vec!["alice".into(), "Bob".into()],
+        maintainers: vec!["alice".into()],
+        invitations: vec![("carol".into(), "2026-11-20T10:00:00Z".into())],
+        children: vec![],
+    }
+}
+
+fn fake() -> FakeGithub {
+    let gh = FakeGithub::start(ORG, TOKEN);
+    gh.team("t", small_team());
+    gh
+}
+
+// ---------------------------------------------------------------- through the library
+
+#[tokio::test]
+async fn pages_by_link_header_with_maintainers_and_invitations() {
+    let gh = FakeGithub::start(ORG, TOKEN);
+    let mut team = FakeTeam::sized("user", 250);
+    team.maintainers = vec!["user7".into()];
+    team.invitations = vec![("newbie".into(), "2026-11-20T10:00:00Z".into())];
+    gh.team("big", team);
+    let read = read(&args(&gh.url), &["big"]).await.unwrap();
+    assert!(read.complete());
+    let big = &read.teams["big"];
+    assert_eq!(big.members.len(), 250);
+    let maintainers: Vec<_> = big
+        .members
+        .iter()
+        .filter(|m| m.role == MemberRole::Maintainer)
+        .map(|m| m.login.as_str())
+        .collect();
+    assert_eq!(maintainers, ["user7"]);
+    assert!(big.members.iter().all(|m| m.via_team.is_none()));
+    assert_eq!(big.invitations.len(), 1);
+    assert_eq!(big.invitations[0].login, "newbie");
+    // The minimum: 3 member pages + maintainers + invitations + child teams.
+    assert_eq!(gh.requests(), 6, "{:#?}", gh.log());
+    assert_eq!(
+        gh.unauthenticated(),
+        0,
+        "page 2+ kept the Authorization header"
+    );
+    // Pages 2 and 3 were requested by the Link URLs GitHub gave.
+    assert!(
+        gh.log()
+            .iter()
+            .any(|l| l.contains("/organizations/1/team/big/members?per_page=100&page=3"))
+    );
+}
+
+#[tokio::test]
+async fn fetches_the_remaining_pages_in_parallel() {
+    let gh = FakeGithub::start(ORG, TOKEN);
+    gh.team("big", FakeTeam::sized("u", 550));
+    gh.latency(Duration::from_millis(50));
+    let client = RestClient::connect_with(&args(&gh.url), ORG, Credentials::Token(TOKEN.into()))
+        .await
+        .unwrap();
+    let items: Vec<serde_json::Value> = client
+        .get_all_pages("/orgs/alphagov/teams/big/members?per_page=100")
+        .await
+        .unwrap();
+    assert_eq!(items.len(), 550);
+    assert_eq!(items[549]["login"], "u549", "items stay in page order");
+    assert_eq!(gh.requests(), 6);
+    // Pages 2..=6 were in flight together, not one after another.
+    assert!(
+        gh.max_in_flight() >= 4,
+        "max in flight {}",
+        gh.max_in_flight()
+    );
+}
+
+#[tokio::test]
+async fn attributes_child_team_members_with_via_team() {
+    let gh = FakeGithub::start(ORG, TOKEN);
+    gh.team(
+        "parent",
+        FakeTeam {
+            members: vec!["direct".into(), "kid".into(), "grandkid".into()],
+            children: vec!["child".into()],
+            ..FakeTeam::default()
+        },
+    );
+    gh.team(
+        "child",
+        FakeTeam {
+            members: vec!["kid".into(), "grandkid".into()],
+            children: vec!["grandchild".into()],
+            ..FakeTeam::default()
+        },
+    );
+    gh.team(
+        "grandchild",
+        FakeTeam {
+            members: vec!["grandkid".into()],
+            ..FakeTeam::default()
+        },
+    );
+    let read = read(&args(&gh.url), &["parent"]).await.unwrap();
+    let via: Vec<(String, Option<String>)> = read.teams["parent"]
+        .members
+        .iter()
+        .map(|m| (m.login.clone(), m.via_team.clone()))
+        .collect();
+    assert_eq!(
+        via,
+        [
+            ("direct".to_owned(), None),
+            ("grandkid".to_owned(), Some("grandchild".to_owned())),
+            ("kid".to_owned(), Some("child".to_owned())),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_rerun_with_the_cache_costs_no_rate_limit_points() {
+    let gh = FakeGithub::start(ORG, TOKEN);
+    let mut team = FakeTeam::sized("user", 250);
+    team.children = vec!["kids".into()];
+    gh.team("big", team);
+    gh.team("kids", FakeTeam::sized("user", 3));
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = args(&gh.url);
+    a.cache_dir = Some(dir.path().join("cache"));
+    let first = read(&a, &["big"]).await.unwrap();
+    let cold = gh.requests();
+    assert_eq!(gh.not_modified(), 0);
+    gh.reset_counters();
+    let second = read(&a, &["big"]).await.unwrap();
+    assert_eq!(first.teams, second.teams);
+    assert_eq!(gh.requests(), cold, "the same requests, conditionally");
+    assert_eq!(gh.not_modified(), cold, "every one answered 304");
+    assert_eq!(gh.points(), 0);
+    // A different token does not reuse another token's pages.
+    gh.reset_counters();
+    let other = LiveSource::connect_with(&a, ORG, false, Credentials::Token("ghp_other".into()))
+        .await
+        .unwrap();
+    let _ = other.read_teams(ORG, &["big".to_owned()]).await;
+    assert_eq!(gh.not_modified(), 0);
+    // The token is not in the cache files, not even in their names.
+    for entry in std::fs::read_dir(dir.path().join("cache")).unwrap() {
+        let entry = entry.unwrap();
+        assert!(!entry.file_name().to_string_lossy().contains(TOKEN));
+        assert!(
+            !std::fs::read_to_string(entry.path())
+                .unwrap()
+                .contains(TOKEN)
+        );
+    }
+}
+
+#[tokio::test]
+async fn bad_credentials_fail_the_whole_read_naming_the_permission() {
+    let gh = fake();
+    let e = source(&args(&gh.url), "ghp_wrongtoken000")
+        .await
+        .unwrap()
+        .read_teams(ORG, &["t".to_owned()])
+        .await
+        .unwrap_err();
+    let SourceError::Api(msg) = e else {
+        panic!("expected an API error, got {e:?}")
+    };
+    assert!(msg.contains("401 Bad credentials"), "{msg}");
+    assert!(
+        msg.contains("read:org") && msg.contains("Members: read"),
+        "{msg}"
+    );
+    assert!(!msg.contains("ghp_wrongtoken000"));
+}
+
+#[tokio::test]
+async fn missing_permission_fails_the_whole_read_naming_it() {
+    let gh = fake();
+    gh.fault(
+        "/members",
+        Fault::with_headers(
+            403,
+            &[("x-accepted-github-permissions", "members=read")],
+            r#"{"message":"Resource not accessible by integration"}"#,
+        ),
+        10,
+    );
+    let e = read(&args(&gh.url), &["t"]).await.unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        msg.contains("Resource not accessible by integration"),
+        "{msg}"
+    );
+    assert!(msg.contains("\"Members: read\""), "{msg}");
+    assert!(msg.contains("members=read"), "{msg}");
+}
+
+#[tokio::test]
+async fn a_missing_team_is_an_error_for_that_team_only() {
+    let gh = fake();
+    let read = read(&args(&gh.url), &["t", "nope"]).await.unwrap();
+    assert!(!read.complete());
+    assert!(read.teams.contains_key("t"));
+    assert!(!read.teams.contains_key("nope"));
+    assert_eq!(read.errors.len(), 1);
+    assert_eq!(read.errors[0].team, "nope");
+    assert_eq!(
+        read.errors[0].reason,
+        "team nope not found in org alphagov, or the token cannot see it (404)"
+    );
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_then_fail_the_team() {
+    let gh = fake();
+    gh.fault("/teams/t/invitations", Fault::status(502, "bad gateway"), 2);
+    let read1 = read(&args(&gh.url), &["t"]).await.unwrap();
+    assert!(read1.complete(), "{:?}", read1.errors);
+    assert_eq!(read1.teams["t"].invitations.len(), 1);
+    assert_eq!(gh.requests(), 4 + 2);
+
+    gh.fault("/teams/t/invitations", Fault::status(502, "bad gateway"), 3);
+    let read2 = read(&args(&gh.url), &["t"]).await.unwrap();
+    assert!(!read2.complete());
+    assert!(read2.errors[0].reason.contains("502"), "{:?}", read2.errors);
+    assert!(
+        read2.errors[0].reason.contains("after 3 tries"),
+        "{:?}",
+        read2.errors
+    );
+    assert!(read2.teams.is_empty(), "no partial team");
+}
+
+#[tokio::test]
+async fn retry_after_is_waited_or_refused_beyond_max_wait() {
+    let gh = fake();
+    gh.fault(
+        "/teams/t/teams",
+        Fault::with_headers(429, &[("retry-after", "1")], r#"{"message":"slow down"}"#),
+        1,
+    );
+    let started = std::time::Instant::now();
+    let ok = read(&args(&gh.url), &["t"]).await.unwrap();
+    assert!(ok.complete());
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "waited retry-after"
+    );
+
+    gh.fault(
+        "/teams/t/teams",
+        Fault::with_headers(429, &[("retry-after", "120")], r#"{"message":"slow down"}"#),
+        1,
+    );
+    let mut a = args(&gh.url);
+    a.max_wait = 5;
+    let failed = read(&a, &["t"]).await.unwrap();
+    assert!(!failed.complete());
+    assert!(
+        failed.errors[0].reason.contains("--max-wait 5 s"),
+        "{:?}",
+        failed.errors
+    );
+}
+
+#[tokio::test]
+async fn an_exhausted_rate_limit_waits_for_the_reset_or_gives_up_with_the_time() {
+    let gh = fake();
+    let past = (chrono::Utc::now().timestamp() - 10).to_string();
+    gh.fault(
+        "/teams/t/members?per_page=100&role",
+        Fault::with_headers(
+            403,
+            &[
+                ("x-ratelimit-remaining", "0"),
+                ("x-ratelimit-reset", past.as_str()),
+            ],
+            r#"{"message":"API rate limit exceeded"}"#,
+        ),
+        1,
+    );
+    let mut a = args(&gh.url);
+    a.max_wait = 0;
+    assert!(read(&a, &["t"]).await.unwrap().complete());
+
+    let reset = chrono::Utc::now().timestamp() + 3600;
+    let reset_s = reset.to_string();
+    gh.fault(
+        "/teams/t/members?per_page=100&role",
+        Fault::with_headers(
+            403,
+            &[
+                ("x-ratelimit-remaining", "0"),
+                ("x-ratelimit-reset", reset_s.as_str()),
+            ],
+            r#"{"message":"API rate limit exceeded"}"#,
+        ),
+        1,
+    );
+    let failed = read(&a, &["t"]).await.unwrap();
+    let when = chrono::DateTime::from_timestamp(reset, 0)
+        .unwrap()
+        .format("%Y-%m-%d %H:%M:%S UTC")
+        .to_string();
+    assert!(
+        failed.errors[0].reason.contains(&when),
+        "{:?}",
+        failed.errors
+    );
+    assert!(
+        failed.errors[0].reason.contains("--max-wait"),
+        "{:?}",
+        failed.errors
+    );
+}
+
+#[tokio::test]
+async fn a_secondary_rate_limit_without_headers_is_waited_out() {
+    let gh = fake();
+    gh.fault(
+        "/teams/t/members?per_page=100&role",
+        Fault::status(
+            403,
+            r#"{"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again."}"#,
+        ),
+        2,
+    );
+    let read = read(&args(&gh.url), &["t"]).await.unwrap();
+    assert!(read.complete(), "{:?}", read.errors);
+    assert_eq!(gh.requests(), 4 + 2);
+}
+
+#[tokio::test]
+async fn dropped_connections_are_retried() {
+    let gh = fake();
+    gh.fault("/teams/t/members?per_page=100&role", Fault::Drop, 2);
+    assert!(read(&args(&gh.url), &["t"]).await.unwrap().complete());
+    gh.fault("/teams/t/members?per_page=100&role", Fault::Drop, 3);
+    let failed = read(&args(&gh.url), &["t"]).await.unwrap();
+    assert!(
+        failed.errors[0].reason.contains("network error"),
+        "{:?}",
+        failed.errors
+    );
+}
+
+#[tokio::test]
+async fn truncated_json_is_an_error_never_an_empty_page() {
+    let gh = fake();
+    gh.fault("/teams/t/invitations", Fault::Truncate, 1);
+    let ok = read(&args(&gh.url), &["t"]).await.unwrap();
+    assert_eq!(
+        ok.teams["t"].invitations.len(),
+        1,
+        "retried, not read as empty"
+    );
+    gh.fault("/teams/t/invitations", Fault::Truncate, 3);
+    let failed = read(&args(&gh.url), &["t"]).await.unwrap();
+    assert!(
+        failed.errors[0].reason.contains("not the JSON expected"),
+        "{:?}",
+        failed.errors
+    );
+    assert!(failed.teams.is_empty());
+}
+
+#[tokio::test]
+async fn org_membership_active_pending_and_none() {
+    let gh = fake();
+    gh.org_member("alice", "active")
+        .org_member("bob", "pending");
+    let src = source(&args(&gh.url), TOKEN).await.unwrap();
+    let m = src
+        .org_membership(ORG, &["Alice".into(), "bob".into(), "gone".into()])
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(m["alice"], OrgMembership::Active);
+    assert_eq!(m["bob"], OrgMembership::Pending);
+    assert_eq!(m["gone"], OrgMembership::None);
+}
+
+#[tokio::test]
+async fn whoami_and_mutations_are_never_retried() {
+    let gh = fake();
+    let client = RestClient::connect_with(&args(&gh.url), ORG, Credentials::Token(TOKEN.into()))
+        .await
+        .unwrap();
+    assert_eq!(client.whoami().await.unwrap(), "reconciler-bot");
+    gh.reset_counters();
+    gh.fault(
+        "/repos/o/r/issues/1/comments",
+        Fault::status(502, "oops"),
+        5,
+    );
+    let e = client
+        .send_json::<serde_json::Value>(
+            http::Method::POST,
+            "/repos/o/r/issues/1/comments",
+            &serde_json::json!({"body": "hi"}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.status(), Some(http::StatusCode::BAD_GATEWAY));
+    assert_eq!(gh.requests(), 1, "a POST is sent once");
+    let e = client
+        .get_json::<serde_json::Value>("/repos/o/r/nothing")
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("not found, or the token cannot see it"),
+        "{e}"
+    );
+}
+
+#[tokio::test]
+async fn an_api_url_that_is_not_a_url_is_a_usage_error() {
+    let a = args("http://127.0.0.1:9");
+    let e = LiveSource::connect_with(
+        &GithubArgs {
+            api_url: "not a url".into(),
+            ..a
+        },
+        ORG,
+        false,
+        Credentials::Token(TOKEN.into()),
+    )
+    .await
+    .err()
+    .unwrap();
+    assert!(matches!(e, SourceError::Usage(_)), "{e:?}");
+}
+
+/// A throwaway RSA key for GitHub App tests, made with openssl (None when it is missing).
+fn app_key() -> Option<String> {
+    let out = std::process::Command::new("openssl")
+        .args([
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+        ])
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[tokio::test]
+async fn github_app_auth_mints_an_installation_token_that_pages_keep() {
+    let Some(pem) = app_key() else {
+        eprintln!("skipped: openssl is not installed, cannot make a test App key");
+        return;
+    };
+    let gh = FakeGithub::start(ORG, TOKEN);
+    gh.team("big", FakeTeam::sized("u", 230));
+    let a = args(&gh.url);
+    let creds = Credentials::App { app_id: 1, pem };
+    let client = RestClient::connect_with(&a, ORG, creds).await.unwrap();
+    assert_eq!(client.whoami().await.unwrap(), "access-reconciler[bot]");
+    let items: Vec<serde_json::Value> = client
+        .get_all_pages("/orgs/alphagov/teams/big/members?per_page=100")
+        .await
+        .unwrap();
+    assert_eq!(items.len(), 230);
+    assert_eq!(
+        gh.unauthenticated(),
+        0,
+        "page 2+ carried the installation token"
+    );
+    let log = gh.log();
+    assert!(
+        log.contains(&"POST /app/installations/42/access_tokens".to_owned()),
+        "{log:#?}"
+    );
+}
+
+// ---------------------------------------------------------------- through the binary
+
+const CONFIG: &str = "\
+- name: Alice Admin
+  email: alice@digital.cabinet-office.gov.uk
+  github_username: alice
+  role: production_admin_access
+- name: Bob Deployer
+  email: bob@digital.cabinet-office.gov.uk
+  github_username: bob
+  role: production_deploy_access
+- name: Dave Leaver
+  email: dave@digital.cabinet-office.gov.uk
+  github_username: dave
+  role: production_deploy_access
+";
+
+/// A fake with the built-in mapping's three teams.
+fn fake_org() -> FakeGithub {
+    let gh = FakeGithub::start(ORG, TOKEN);
+    gh.team(
+        "gov-uk",
+        FakeTeam {
+            members: vec!["alice".into(), "Bob".into(), "govuk-ci".into()],
+            ..FakeTeam::default()
+        },
+    );
+    gh.team(
+        "gov-uk-production-admin",
+        FakeTeam {
+            members: vec!["alice".into(), "mallory".into()],
+            maintainers: vec!["alice".into()],
+            ..FakeTeam::default()
+        },
+    );
+    gh.team(
+        "gov-uk-production-deploy",
+        FakeTeam {
+            members: vec!["Bob".into()],
+            invitations: vec![("dave".into(), "2026-11-20T10:00:00Z".into())],
+            ..FakeTeam::default()
+        },
+    );
+    gh.org_member("dave", "pending");
+    gh
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    snapshot: Option<serde_json::Value>,
+}
+
+fn snapshot_run(gh: &FakeGithub, token: Option<&str>, extra: &[&str]) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("govuk_tech.yml");
+    std::fs::write(&config, CONFIG).unwrap();
+    let out = dir.path().join("snapshot.json");
+    let mut cmd = common::bin();
+    cmd.args(["snapshot", "--config"])
+        .arg(&config)
+        .arg("--out")
+        .arg(&out)
+        .args([
+            "--api-url",
+            &gh.url,
+            "--backoff-ms",
+            "0",
+            "--secondary-wait",
+            "0",
+        ])
+        .args(extra);
+    if let Some(t) = token {
+        cmd.env("GITHUB_TOKEN", t);
+    }
+    let output = cmd.output().unwrap();
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        snapshot: std::fs::read_to_string(&out)
+            .ok()
+            .map(|t| serde_json::from_str(&t).unwrap()),
+    }
+}
+
+#[test]
+fn snapshot_records_the_managed_teams_and_org_membership() {
+    let gh = fake_org();
+    let run = snapshot_run(&gh, Some(TOKEN), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, "");
+    let s = run.snapshot.unwrap();
+    assert_eq!(s["org"], "alphagov");
+    assert_eq!(
+        s["teams"]["gov-uk-production-admin"]["members"],
+        serde_json::json!([{"login":"alice","role":"maintainer"},{"login":"mallory","role":"member"}])
+    );
+    assert_eq!(
+        s["teams"]["gov-uk-production-deploy"]["invitations"],
+        serde_json::json!([{"login":"dave","created_at":"2026-11-20T10:00:00Z"}])
+    );
+    // Only people with a role missing from one of their teams are looked up: dave.
+    assert_eq!(s["org_membership"], serde_json::json!({"dave": "pending"}));
+}
+
+#[test]
+fn snapshot_without_credentials_exits_2_saying_what_to_set() {
+    let gh = fake_org();
+    let run = snapshot_run(&gh, None, &[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("GITHUB_TOKEN"), "{}", run.stderr);
+    assert!(run.stderr.contains("read:org"), "{}", run.stderr);
+    assert!(run.stderr.contains("--app-id"), "{}", run.stderr);
+    assert_eq!(gh.requests(), 0);
+    assert!(run.snapshot.is_none());
+}
+
+#[test]
+fn snapshot_with_github_app_credentials_from_the_environment() {
+    let Some(pem) = app_key() else {
+        eprintln!("skipped: openssl is not installed, cannot make a test App key");
+        return;
+    };
+    let gh = fake_org();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("govuk_tech.yml");
+    std::fs::write(&config, CONFIG).unwrap();
+    let out = dir.path().join("snapshot.json");
+    let output = common::bin()
+        .args(["snapshot", "--config"])
+        .arg(&config)
+        .arg("--out")
+        .arg(&out)
+        .args(["--api-url", &gh.url, "-vvv"])
+        .env("GITHUB_APP_ID", "1")
+        .env("GITHUB_APP_PRIVATE_KEY", &pem)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(out.exists());
+    assert!(
+        !stderr.contains(TOKEN),
+        "the installation token leaked:\n{stderr}"
+    );
+    assert!(!stderr.contains("PRIVATE KEY"), "the key leaked");
+}
+
+#[test]
+fn an_unreachable_api_exits_3_and_writes_nothing() {
+    let gh = fake_org();
+    let _ = &gh;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("govuk_tech.yml");
+    std::fs::write(&config, CONFIG).unwrap();
+    let out = dir.path().join("snapshot.json");
+    let output = common::bin()
+        .args(["snapshot", "--config"])
+        .arg(&config)
+        .arg("--out")
+        .arg(&out)
+        .args(["--api-url", "http://127.0.0.1:9", "--backoff-ms", "0"])
+        .env("GITHUB_TOKEN", TOKEN)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("network error"), "{stderr}");
+    assert!(stderr.contains("no snapshot was written"), "{stderr}");
+    assert!(
+        !stderr.contains("ERROR"),
+        "no octocrab noise at the default level: {stderr}"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn snapshot_with_bad_credentials_exits_3() {
+    let gh = fake_org();
+    let run = snapshot_run(&gh, Some("ghp_revokedrevoked"), &["-vvv"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(run.stderr.contains("401 Bad credentials"), "{}", run.stderr);
+    assert!(!run.stderr.contains("ghp_revokedrevoked"));
+    assert!(run.snapshot.is_none());
+}
+
+#[test]
+fn a_team_that_fails_is_left_out_and_the_exit_code_is_3() {
+    let gh = fake_org();
+    gh.fault(
+        "/teams/gov-uk-production-admin/",
+        Fault::status(500, "{}"),
+        100,
+    );
+    let run = snapshot_run(&gh, Some(TOKEN), &[]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("gov-uk-production-admin"),
+        "{}",
+        run.stderr
+    );
+    let s = run.snapshot.unwrap();
+    assert!(s["teams"].get("gov-uk-production-admin").is_none());
+    assert!(s["teams"].get("gov-uk").is_some());
+}
+
+#[test]
+fn rate_limit_reset_beyond_max_wait_exits_3_with_the_reset_time() {
+    let gh = fake_org();
+    let reset = chrono::Utc::now().timestamp() + 7200;
+    let reset_s = reset.to_string();
+    gh.fault(
+        "/teams/gov-uk/members",
+        Fault::with_headers(
+            403,
+            &[
+                ("x-ratelimit-remaining", "0"),
+                ("x-ratelimit-reset", reset_s.as_str()),
+            ],
+            r#"{"message":"API rate limit exceeded"}"#,
+        ),
+        100,
+    );
+    let run = snapshot_run(&gh, Some(TOKEN), &["--max-wait", "60"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    let when = chrono::DateTime::from_timestamp(reset, 0)
+        .unwrap()
+        .format("%Y-%m-%d %H:%M:%S UTC")
+        .to_string();
+    assert!(run.stderr.contains(&when), "{}", run.stderr);
+}
+
+#[test]
+fn the_token_is_never_printed_even_at_vvv() {
+    let gh = fake_org();
+    gh.fault("/teams/gov-uk/invitations", Fault::status(502, "{}"), 1);
+    gh.fault("/teams/gov-uk-production-deploy/teams", Fault::Drop, 1);
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let cache_s = cache.to_str().unwrap();
+    for _ in 0..2 {
+        let run = snapshot_run(&gh, Some(TOKEN), &["-vvv", "--cache-dir", cache_s]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(
+            run.stderr.contains("TRACE") || run.stderr.contains("DEBUG"),
+            "logging is on"
+        );
+        assert!(!run.stdout.contains(TOKEN));
+        assert!(!run.stderr.contains(TOKEN), "token leaked:\n{}", run.stderr);
+        assert!(!run.stderr.contains("TESTTOKEN"));
+    }
+    assert!(gh.not_modified() > 0, "the second run used the cache");
+}
