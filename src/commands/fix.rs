@@ -185,7 +185,13 @@ impl Run<'_> {
                 }
             }
         };
-        let diff = edit::unified_diff(&text, &new_text, &display);
+        // The diff names the file as a reviewer knows it: the repository path for --open-pr.
+        let diff_path = if base.is_some() {
+            args.path.trim_matches('/').to_owned()
+        } else {
+            display.clone()
+        };
+        let diff = edit::unified_diff(&text, &new_text, &diff_path);
         let report = self.report(&display, &config, drift);
 
         match (writer, base) {
