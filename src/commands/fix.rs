@@ -418,7 +418,7 @@ fn summary(plan: &Plan, path: &str) -> String {
 }
 
 /// The PR body: what changes and why, leavers called out, the diff, then the drift report.
-fn pr_body(plan: &Plan, diff: &str, report: &Report) -> String {
+pub(crate) fn pr_body(plan: &Plan, diff: &str, report: &Report) -> String {
     let mut s = String::new();
     s.push_str(&format!(
         "Opened by `access-reconciler fix`. It edits `{}` so the config matches GitHub where the \
@@ -464,8 +464,11 @@ fn pr_body(plan: &Plan, diff: &str, report: &Report) -> String {
     let mut rendered = Vec::new();
     let _ = report::markdown::render(report, &mut rendered);
     let report_md = String::from_utf8_lossy(&rendered).into_owned();
+    // A fence longer than any run of backticks in the file, so the diff cannot close it.
+    let longest = diff.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat((longest + 1).max(3));
     let diff_block = format!(
-        "\n<details><summary>Diff</summary>\n\n```diff\n{}{}```\n\n</details>\n\n",
+        "\n<details><summary>Diff</summary>\n\n{fence}diff\n{}{}{fence}\n\n</details>\n\n",
         diff,
         if diff.ends_with('\n') || diff.is_empty() {
             ""
@@ -515,6 +518,24 @@ fn write_in_place(path: &Path, old: &str, new: &str) -> Result<(), String> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn the_diff_fence_outlasts_backticks_in_the_file() {
+        let report = Report {
+            command: report::Command::Fix,
+            config_path: "c.yml".into(),
+            org: None,
+            complete: true,
+            errors: vec![],
+            findings: vec![],
+            summary: Summary::default(),
+        };
+        let body = pr_body(&Plan::default(), "+ why: ```x```\n", &report);
+        assert!(
+            body.contains("\n````diff\n+ why: ```x```\n````\n"),
+            "{body}"
+        );
+    }
 
     #[test]
     fn write_in_place_keeps_permissions_and_refuses_a_changed_file() {
