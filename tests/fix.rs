@@ -6,6 +6,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+#[path = "support/fake_github.rs"]
+mod fake_github;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -228,6 +230,82 @@ fn an_incomplete_read_proposes_nothing() {
     assert_eq!(out.status.code(), Some(3));
     assert!(out.stdout.is_empty());
     assert!(stderr(&out).contains("no edits are proposed"));
+}
+
+#[test]
+fn live_mode_asks_the_org_about_the_missing_people_only() {
+    const TOKEN: &str = "ghp_LIVEtoken0123456789";
+    let gh = fake_github::FakeGithub::start("alphagov", TOKEN);
+    let team = |members: &[&str], maintainers: &[&str]| fake_github::FakeTeam {
+        members: members.iter().map(|m| (*m).to_owned()).collect(),
+        maintainers: maintainers.iter().map(|m| (*m).to_owned()).collect(),
+        ..fake_github::FakeTeam::default()
+    };
+    gh.team(
+        "gov-uk",
+        team(
+            &[
+                "ada-admin",
+                "abe-absent",
+                "Cam-Case",
+                "flo-flow",
+                "dee-deploy",
+                "bo-basic",
+                "ivy-ink",
+                "nan-norole",
+                "zed-stranger",
+                "govuk-ci",
+            ],
+            &[],
+        ),
+    );
+    gh.team(
+        "gov-uk-production-deploy",
+        team(
+            &[
+                "abe-absent",
+                "Cam-Case",
+                "flo-flow",
+                "dee-deploy",
+                "bo-basic",
+                "ivy-ink",
+            ],
+            &[],
+        ),
+    );
+    gh.team(
+        "gov-uk-production-admin",
+        team(&["ada-admin", "dee-deploy", "zed-stranger"], &["ada-admin"]),
+    );
+    // lee-leaver is not an org member (404): a leaver.
+    let out = common::bin()
+        .env("GITHUB_TOKEN", TOKEN)
+        .args([
+            "fix",
+            "--config",
+            CONFIG,
+            "--today",
+            TODAY,
+            "--api-url",
+            &gh.url,
+        ])
+        .args(["--backoff-ms", "0", "--secondary-wait", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let s = stdout(&out);
+    assert!(
+        s.contains("remove the role of Lee Leaver (lee-leaver): left the org"),
+        "{s}"
+    );
+    assert!(s.contains("fix: 3 edits"), "{s}");
+    let lookups: Vec<String> = gh
+        .log()
+        .into_iter()
+        .filter(|l| l.contains("/memberships/"))
+        .collect();
+    assert_eq!(lookups.len(), 1, "{lookups:?}");
+    assert!(lookups[0].contains("/orgs/alphagov/memberships/lee-leaver"));
 }
 
 // ------------------------------------------------------------------ the fake GitHub
