@@ -84,3 +84,33 @@ impl Report {
         counts
     }
 }
+
+pub mod github;
+pub mod group;
+pub mod json;
+pub mod markdown;
+pub mod text;
+
+/// Every finding kind string, in the order reports list them.
+pub const KIND_ORDER: [&str; 5] = [
+    "unexpected_member",
+    "unexpected_invitation",
+    "policy_violation",
+    "missing",
+    "pending_invitation",
+];
+
+/// Render `report` in `format` to `out`. `color` only affects the text format.
+pub fn render(
+    report: &Report,
+    format: Format,
+    color: Color,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::Text => text::render(report, out, color),
+        Format::Json => json::render(report, out),
+        Format::Markdown => markdown::render(report, out),
+        Format::Github => github::render(report, out),
+    }
+}

@@ -1,0 +1,139 @@
+//! The JSON report, schema version 1: stable wire types, separate from the internal ones.
+//! Documented field by field in README.md ("JSON report, schema v1"). Never rename or remove a
+//! field here; add new ones only with a new schema version or as optional extras.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use serde::{Deserialize, Serialize};
+
+use super::{KIND_ORDER, Report};
+use crate::finding::{Finding, Kind};
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The whole report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportV1 {
+    pub schema_version: u32,
+    /// `check` or `drift`.
+    pub command: String,
+    /// The GitHub org (drift only; absent for check).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<String>,
+    /// False when some team could not be read whole.
+    pub complete: bool,
+    pub errors: Vec<ErrorV1>,
+    pub findings: Vec<FindingV1>,
+    pub summary: SummaryV1,
+}
+
+/// A source that could not be read whole.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorV1 {
+    pub team: Option<String>,
+    pub message: String,
+}
+
+/// One finding. The same shape for every command and kind; every key is always present, `null`
+/// when it does not apply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindingV1 {
+    /// `policy_violation`, `missing`, `pending_invitation`, `unexpected_member`,
+    /// `unexpected_invitation`.
+    pub kind: String,
+    /// The rule code, for `policy_violation`.
+    pub rule: Option<String>,
+    /// `high`, `medium`, `low`, `info`.
+    pub severity: String,
+    /// The person's name, when they are in the config.
+    pub name: Option<String>,
+    pub github_username: Option<String>,
+    /// The team, for membership findings.
+    pub team: Option<String>,
+    pub declared_role: Option<String>,
+    /// Whether the login is in the config at all.
+    pub in_config: bool,
+    /// The child team a membership comes through.
+    pub via_team: Option<String>,
+    /// For invitations: more than 7 days old at `--today`.
+    pub expired: Option<bool>,
+    /// The config line, when the person is in the config.
+    pub line: Option<usize>,
+    pub message: String,
+    pub fix: String,
+}
+
+/// Counts. `teams`, `members_read` and `by_kind` are drift only (absent for check).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SummaryV1 {
+    pub people: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub teams: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub members_read: Option<usize>,
+    pub findings: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by_kind: Option<BTreeMap<String, usize>>,
+}
+
+/// The wire form of one finding (also used by `review`).
+pub fn finding_v1(f: &Finding) -> FindingV1 {
+    FindingV1 {
+        kind: f.kind.as_str().to_owned(),
+        rule: match f.kind {
+            Kind::PolicyViolation(rule) => Some(rule.code().to_owned()),
+            _ => None,
+        },
+        severity: f.severity.as_str().to_owned(),
+        name: f.name.clone(),
+        github_username: f.github_username.clone(),
+        team: f.team.clone(),
+        declared_role: f.declared_role.clone(),
+        in_config: f.in_config,
+        via_team: f.via_team.clone(),
+        expired: f.expired,
+        line: f.line,
+        message: f.message.clone(),
+        fix: f.fix.clone(),
+    }
+}
+
+/// The wire form of a report.
+pub fn report_v1(report: &Report) -> ReportV1 {
+    let drift = report.summary.teams.is_some();
+    ReportV1 {
+        schema_version: SCHEMA_VERSION,
+        command: report.command.as_str().to_owned(),
+        org: report.org.clone(),
+        complete: report.complete,
+        errors: report
+            .errors
+            .iter()
+            .map(|e| ErrorV1 {
+                team: e.team.clone(),
+                message: e.message.clone(),
+            })
+            .collect(),
+        findings: report.findings.iter().map(finding_v1).collect(),
+        summary: SummaryV1 {
+            people: report.summary.people,
+            teams: report.summary.teams,
+            members_read: report.summary.members_read,
+            findings: report.findings.len(),
+            by_kind: drift.then(|| {
+                let counts = report.counts_by_kind();
+                KIND_ORDER
+                    .iter()
+                    .map(|k| ((*k).to_owned(), counts.get(k).copied().unwrap_or(0)))
+                    .collect()
+            }),
+        },
+    }
+}
+
+/// Write the report as pretty JSON with a final newline.
+pub fn render(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &report_v1(report))?;
+    writeln!(out)
+}

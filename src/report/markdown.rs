@@ -1,0 +1,364 @@
+//! The Markdown report, for `$GITHUB_STEP_SUMMARY` and issue/PR bodies: headline counts, a
+//! role-mismatch table (findings grouped by person), one table per kind, `<details>` for long
+//! lists, and links from rule codes to their documentation. No other raw HTML: text from the
+//! config is escaped.
+
+use std::io::Write;
+
+use super::group::by_person;
+use super::{KIND_ORDER, Report};
+use crate::finding::{Finding, Kind};
+
+/// Where the rules are documented; each rule code is a heading (anchor) in the README.
+pub const RULES_DOC_URL: &str = "https://github.com/alphagov/access-reconciler/blob/main/README.md";
+
+/// Tables longer than this are collapsed in `<details>`.
+pub const COLLAPSE_AFTER: usize = 10;
+
+/// Escape text for a table cell: no HTML, no table breaks, no line breaks, no mentions.
+pub fn cell(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '|' => out.push_str("\\|"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '`' => out.push('\''),
+            '*' | '[' | ']' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            // An @ followed by a login would notify someone from a PR comment.
+            '@' => out.push_str("@\u{200b}"),
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn code(s: &str) -> String {
+    format!("`{}`", s.replace('`', "'"))
+}
+
+fn opt(s: Option<&str>) -> String {
+    s.map(cell).unwrap_or_default()
+}
+
+fn person(f: &Finding) -> String {
+    opt(f.name.as_deref())
+}
+
+fn login(f: &Finding) -> String {
+    f.github_username.as_deref().map(code).unwrap_or_default()
+}
+
+/// A link to a rule's documentation.
+pub fn rule_link(rule: crate::policy::Rule) -> String {
+    format!("[`{}`]({RULES_DOC_URL}#{})", rule.code(), rule.doc_anchor())
+}
+
+fn title(kind: &str) -> &'static str {
+    match kind {
+        "unexpected_member" => "Unexpected members",
+        "unexpected_invitation" => "Unexpected invitations",
+        "policy_violation" => "Policy violations",
+        "missing" => "Missing members",
+        "pending_invitation" => "Pending invitations",
+        _ => "Findings",
+    }
+}
+
+fn what(kind: &str) -> &'static str {
+    match kind {
+        "unexpected_member" => "in a team the config does not grant: access nobody approved",
+        "unexpected_invitation" => "invited to a team the config does not grant",
+        "policy_violation" => "people whose declared access breaks the production access rules",
+        "missing" => "the config grants the team, but they are not in it and not invited",
+        "pending_invitation" => "invited, not yet accepted (invitations expire after 7 days)",
+        _ => "",
+    }
+}
+
+struct Table {
+    header: Vec<&'static str>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    fn write(&self, out: &mut impl Write, what: &str) -> std::io::Result<()> {
+        let collapse = self.rows.len() > COLLAPSE_AFTER;
+        if collapse {
+            writeln!(
+                out,
+                "<details><summary>{} {what}</summary>",
+                self.rows.len()
+            )?;
+            writeln!(out)?;
+        }
+        writeln!(out, "| {} |", self.header.join(" | "))?;
+        writeln!(
+            out,
+            "|{}",
+            self.header.iter().map(|_| "---|").collect::<String>()
+        )?;
+        for row in &self.rows {
+            writeln!(out, "| {} |", row.join(" | "))?;
+        }
+        if collapse {
+            writeln!(out)?;
+            writeln!(out, "</details>")?;
+        }
+        writeln!(out)
+    }
+}
+
+fn table_for(kind: &str, findings: &[&Finding]) -> Table {
+    let line = |f: &Finding| f.line.map(|l| l.to_string()).unwrap_or_default();
+    let yes_no = |b: bool| if b { "yes" } else { "no" }.to_owned();
+    match kind {
+        "policy_violation" => Table {
+            header: vec![
+                "Person", "Login", "Role", "Rule", "Severity", "Line", "Problem", "Fix",
+            ],
+            rows: findings
+                .iter()
+                .map(|f| {
+                    let rule = match f.kind {
+                        Kind::PolicyViolation(r) => rule_link(r),
+                        _ => String::new(),
+                    };
+                    vec![
+                        person(f),
+                        login(f),
+                        f.declared_role.as_deref().map(code).unwrap_or_default(),
+                        rule,
+                        f.severity.as_str().to_owned(),
+                        line(f),
+                        cell(&f.message),
+                        cell(&f.fix),
+                    ]
+                })
+                .collect(),
+        },
+        "unexpected_member" | "unexpected_invitation" => Table {
+            header: vec![
+                "Login",
+                "Team",
+                "In config",
+                "Declared role",
+                "Via child team",
+                "Fix",
+            ],
+            rows: findings
+                .iter()
+                .map(|f| {
+                    let who = match &f.name {
+                        Some(n) => format!("yes: {}, line {}", cell(n), line(f)),
+                        None => "no".to_owned(),
+                    };
+                    let mut l = login(f);
+                    if f.maintainer {
+                        l.push_str(" (maintainer)");
+                    }
+                    vec![
+                        l,
+                        f.team.as_deref().map(code).unwrap_or_default(),
+                        who,
+                        f.declared_role.as_deref().map(code).unwrap_or_default(),
+                        f.via_team.as_deref().map(code).unwrap_or_default(),
+                        cell(&f.fix),
+                    ]
+                })
+                .collect(),
+        },
+        "missing" => Table {
+            header: vec!["Person", "Login", "Team", "Declared role", "Line", "Fix"],
+            rows: findings
+                .iter()
+                .map(|f| {
+                    vec![
+                        person(f),
+                        login(f),
+                        f.team.as_deref().map(code).unwrap_or_default(),
+                        f.declared_role.as_deref().map(code).unwrap_or_default(),
+                        line(f),
+                        cell(&f.fix),
+                    ]
+                })
+                .collect(),
+        },
+        _ => Table {
+            header: vec!["Person", "Login", "Team", "Invited", "Expired", "Fix"],
+            rows: findings
+                .iter()
+                .map(|f| {
+                    vec![
+                        person(f),
+                        login(f),
+                        f.team.as_deref().map(code).unwrap_or_default(),
+                        f.invited_at
+                            .map(|t| t.date_naive().to_string())
+                            .unwrap_or_default(),
+                        f.expired.map(yes_no).unwrap_or_default(),
+                        cell(&f.fix),
+                    ]
+                })
+                .collect(),
+        },
+    }
+}
+
+pub fn render(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
+    let mut heading = format!("## access-reconciler {}", report.command.as_str());
+    if let Some(org) = &report.org {
+        heading.push_str(&format!(": {}", code(org)));
+    }
+    writeln!(out, "{heading}")?;
+    writeln!(out)?;
+
+    let n = report.findings.len();
+    let people = by_person(&report.findings);
+    let mut headline = if n == 0 {
+        "**No findings.**".to_owned()
+    } else {
+        format!(
+            "**{n} finding{}** about {} {}",
+            if n == 1 { "" } else { "s" },
+            people.len(),
+            if people.len() == 1 {
+                "person"
+            } else {
+                "people"
+            }
+        )
+    };
+    headline.push_str(&format!(
+        " · {} people in {}",
+        report.summary.people,
+        code(&report.config_path)
+    ));
+    if let Some(teams) = report.summary.teams {
+        headline.push_str(&format!(
+            " · {teams} team{} read, {} members",
+            if teams == 1 { "" } else { "s" },
+            report.summary.members_read.unwrap_or(0)
+        ));
+    }
+    writeln!(out, "{headline}")?;
+    writeln!(out)?;
+
+    if !report.complete {
+        writeln!(
+            out,
+            "**Incomplete:** {} could not be read. {} yield no findings here and are not known to be clean.",
+            if report.errors.len() == 1 {
+                "1 team".to_owned()
+            } else {
+                format!("{} teams", report.errors.len())
+            },
+            if report.errors.len() == 1 {
+                "It"
+            } else {
+                "They"
+            },
+        )?;
+        writeln!(out)?;
+        for e in &report.errors {
+            match &e.team {
+                Some(t) => writeln!(out, "- {}: {}", code(t), cell(&e.message))?,
+                None => writeln!(out, "- {}", cell(&e.message))?,
+            }
+        }
+        writeln!(out)?;
+    }
+
+    let counts = report.counts_by_kind();
+    if n > 0 {
+        writeln!(out, "| Kind | Count |")?;
+        writeln!(out, "|---|---:|")?;
+        for kind in KIND_ORDER {
+            if let Some(c) = counts.get(kind) {
+                writeln!(out, "| {} | {c} |", title(kind))?;
+            }
+        }
+        writeln!(out)?;
+    }
+
+    let mismatches: Vec<_> = people
+        .iter()
+        .filter_map(|g| g.role_mismatch().map(|m| (g, m)))
+        .collect();
+    if !mismatches.is_empty() {
+        writeln!(out, "### Role mismatches ({})", mismatches.len())?;
+        writeln!(out)?;
+        writeln!(
+            out,
+            "In a team their declared role does not grant, and missing from one it does (one problem, listed under both kinds below)."
+        )?;
+        writeln!(out)?;
+        let table = Table {
+            header: vec!["Person", "Login", "Declared role", "In", "Missing from"],
+            rows: mismatches
+                .iter()
+                .map(|(g, (extra, missing))| {
+                    vec![
+                        opt(g.name),
+                        g.login.map(code).unwrap_or_default(),
+                        g.declared_role.map(code).unwrap_or_default(),
+                        extra.iter().map(|t| code(t)).collect::<Vec<_>>().join(", "),
+                        missing
+                            .iter()
+                            .map(|t| code(t))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    ]
+                })
+                .collect(),
+        };
+        table.write(out, "role mismatches")?;
+    }
+
+    for kind in KIND_ORDER {
+        let mut of_kind: Vec<&Finding> = report
+            .findings
+            .iter()
+            .filter(|f| f.kind.as_str() == kind)
+            .collect();
+        // One person's rows together (the sort is stable: severity order stays within a person).
+        of_kind.sort_by_key(|f| f.person_key());
+        if of_kind.is_empty() {
+            continue;
+        }
+        writeln!(out, "### {} ({})", title(kind), of_kind.len())?;
+        writeln!(out)?;
+        writeln!(out, "{}.", capitalise(what(kind)))?;
+        writeln!(out)?;
+        table_for(kind, &of_kind).write(out, &title(kind).to_lowercase())?;
+    }
+
+    writeln!(out, "_{}_", cell(&super::text::summary_line(report)))
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(first) => first.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_cannot_break_tables_or_inject_html() {
+        assert_eq!(
+            cell("a|b<script>\n@bob"),
+            "a\\|b&lt;script&gt; @\u{200b}bob"
+        );
+        assert_eq!(cell("snake_case *x*"), "snake_case \\*x\\*");
+    }
+}

@@ -1,0 +1,206 @@
+//! The text report: grouped by severity, then by person, with a one-line summary at the end.
+//! Coloured only when asked (`Color::Always`): the caller decides from --color, NO_COLOR and
+//! whether stdout is a terminal.
+
+use std::io::Write;
+
+use super::group::{PersonGroup, by_person};
+use super::{Color, Report};
+use crate::finding::{Finding, Kind, Severity};
+
+struct Paint(Color);
+
+impl Paint {
+    fn wrap(&self, code: &str, s: &str) -> String {
+        match self.0 {
+            Color::Always => format!("\x1b[{code}m{s}\x1b[0m"),
+            Color::Never => s.to_owned(),
+        }
+    }
+
+    fn severity(&self, sev: Severity, s: &str) -> String {
+        let code = match sev {
+            Severity::High => "1;31",
+            Severity::Medium => "1;33",
+            Severity::Low => "1;36",
+            Severity::Info => "1;34",
+        };
+        self.wrap(code, s)
+    }
+
+    fn bold(&self, s: &str) -> String {
+        self.wrap("1", s)
+    }
+
+    fn dim(&self, s: &str) -> String {
+        self.wrap("2", s)
+    }
+}
+
+/// The finding's label: the rule code for policy findings, else the kind.
+pub fn label(f: &Finding) -> &'static str {
+    match f.kind {
+        Kind::PolicyViolation(rule) => rule.code(),
+        other => other.as_str(),
+    }
+}
+
+pub fn render(report: &Report, out: &mut impl Write, color: Color) -> std::io::Result<()> {
+    let p = Paint(color);
+    let mut title = format!("access-reconciler {}", report.command.as_str());
+    if let Some(org) = &report.org {
+        title.push_str(&format!(": org {org}"));
+    }
+    writeln!(out, "{} ({})", p.bold(&title), report.config_path)?;
+
+    let groups = by_person(&report.findings);
+    for sev in [
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ] {
+        let in_sev: Vec<&PersonGroup<'_>> = groups.iter().filter(|g| g.worst == sev).collect();
+        if in_sev.is_empty() {
+            continue;
+        }
+        writeln!(out)?;
+        let heading = format!(
+            "{} ({} {})",
+            sev.as_str().to_uppercase(),
+            in_sev.len(),
+            if in_sev.len() == 1 {
+                "person"
+            } else {
+                "people"
+            }
+        );
+        writeln!(out, "{}", p.severity(sev, &heading))?;
+        for group in in_sev {
+            person(out, &p, report, group)?;
+        }
+    }
+
+    if !report.errors.is_empty() {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{}",
+            p.severity(
+                Severity::High,
+                "NOT READ: the report is incomplete; these teams are not known to be clean"
+            )
+        )?;
+        for e in &report.errors {
+            match &e.team {
+                Some(team) => writeln!(out, "  {team}: {}", e.message)?,
+                None => writeln!(out, "  {}", e.message)?,
+            }
+        }
+    }
+
+    writeln!(out)?;
+    writeln!(out, "{}", p.bold(&summary_line(report)))
+}
+
+fn person(
+    out: &mut impl Write,
+    p: &Paint,
+    report: &Report,
+    group: &PersonGroup<'_>,
+) -> std::io::Result<()> {
+    let mut head = format!("  {}", p.bold(&group.label()));
+    if group.in_config {
+        match group.declared_role {
+            Some(role) => head.push_str(&format!(" · role {role}")),
+            None => head.push_str(" · no role"),
+        }
+        if let Some(line) = group.line {
+            head.push_str(&p.dim(&format!(" · {}:{line}", report.config_path)));
+        }
+    } else {
+        head.push_str(" · not in the config");
+    }
+    writeln!(out, "{head}")?;
+    if let Some((extra, missing)) = group.role_mismatch() {
+        writeln!(
+            out,
+            "    {} in {} but missing from {}: GitHub does not match the declared role {}",
+            p.bold("role mismatch:"),
+            extra.join(", "),
+            missing.join(", "),
+            group.declared_role.unwrap_or("(none)")
+        )?;
+    }
+    for f in &group.findings {
+        let mut line = format!(
+            "    {} {}",
+            p.severity(f.severity, &format!("[{}]", f.severity.as_str())),
+            label(f)
+        );
+        if let Some(team) = &f.team {
+            line.push_str(&format!(" · {team}"));
+        }
+        if let Some(n) = f.line {
+            line.push_str(&p.dim(&format!(" · line {n}")));
+        }
+        writeln!(out, "{line}")?;
+        writeln!(out, "      {}", f.message)?;
+        writeln!(out, "      {} {}", p.dim("fix:"), f.fix)?;
+    }
+    Ok(())
+}
+
+/// The one-line summary (also used for the GitHub format's closing notice).
+pub fn summary_line(report: &Report) -> String {
+    let n = report.findings.len();
+    let mut s = if n == 0 {
+        "No findings".to_owned()
+    } else {
+        let mut by_sev = Vec::new();
+        for sev in [
+            Severity::High,
+            Severity::Medium,
+            Severity::Low,
+            Severity::Info,
+        ] {
+            let c = report.findings.iter().filter(|f| f.severity == sev).count();
+            if c > 0 {
+                by_sev.push(format!("{c} {}", sev.as_str()));
+            }
+        }
+        let people = by_person(&report.findings).len();
+        format!(
+            "{n} finding{} ({}) about {people} {}",
+            if n == 1 { "" } else { "s" },
+            by_sev.join(", "),
+            if people == 1 { "person" } else { "people" }
+        )
+    };
+    s.push_str(&format!("; {} people in the config", report.summary.people));
+    if let Some(teams) = report.summary.teams {
+        s.push_str(&format!(
+            ", {teams} team{} read ({} members)",
+            if teams == 1 { "" } else { "s" },
+            report.summary.members_read.unwrap_or(0)
+        ));
+    }
+    if !report.complete {
+        let unread: Vec<&str> = report
+            .errors
+            .iter()
+            .map(|e| e.team.as_deref().unwrap_or("(source)"))
+            .collect();
+        s.push_str(&format!(
+            "; INCOMPLETE: {} not read ({})",
+            if unread.len() == 1 {
+                "1 team".to_owned()
+            } else {
+                format!("{} teams", unread.len())
+            },
+            unread.join(", ")
+        ));
+    }
+    s.push('.');
+    s
+}
