@@ -1004,3 +1004,21 @@ fn live_drift_with_a_rate_limit_beyond_max_wait_exits_3() {
     assert_eq!(report["errors"].as_array().unwrap().len(), 3);
     assert!(stdout.contains("--max-wait"), "{stdout}");
 }
+
+#[tokio::test]
+async fn whoami_with_an_actions_installation_token_is_github_actions_bot() {
+    let token = "ghs_actionsinstallationtoken";
+    let gh = FakeGithub::start(ORG, token);
+    gh.fault(
+        "/user",
+        Fault::status(
+            403,
+            r#"{"message":"Resource not accessible by integration"}"#,
+        ),
+        1,
+    );
+    let client = RestClient::connect_with(&args(&gh.url), ORG, Credentials::Token(token.into()))
+        .await
+        .unwrap();
+    assert_eq!(client.whoami().await.unwrap(), "github-actions[bot]");
+}
