@@ -218,17 +218,6 @@ impl TeamCtx<'_> {
         }
     }
 
-    /// Who holds the login in the config, for unexpected findings.
-    fn who(person: Option<&Person>) -> String {
-        match person {
-            None => "is not in the config".to_owned(),
-            Some(p) => match p.role() {
-                Some(role) => format!("is {} in the config with role {role}", p.name.value),
-                None => format!("is {} in the config, with no role", p.name.value),
-            },
-        }
-    }
-
     fn undeclared(
         &self,
         kind: Kind,
@@ -296,15 +285,21 @@ impl TeamCtx<'_> {
 
     fn unexpected_invitation(&self, inv: &Invitation, person: Option<&Person>) -> Finding {
         let sent = inv.created_at.date_naive();
-        let message = format!(
-            "{} has a pending invitation to {} (sent {sent}) but {}",
-            inv.login,
-            self.team,
-            Self::who(person)
-        );
         let message = match person {
-            Some(p) if p.role().is_some() => format!("{message}, which does not grant this team"),
-            _ => message,
+            None => format!(
+                "{} has a pending invitation to {} (sent {sent}) but is not in the config",
+                inv.login, self.team
+            ),
+            Some(p) => match p.role() {
+                Some(role) => format!(
+                    "{} ({}) has a pending invitation to {} (sent {sent}), but their role {role} does not grant it",
+                    p.name.value, inv.login, self.team
+                ),
+                None => format!(
+                    "{} ({}) has a pending invitation to {} (sent {sent}) but has no role in the config",
+                    p.name.value, inv.login, self.team
+                ),
+            },
         };
         Finding {
             invited_at: Some(inv.created_at),
@@ -658,7 +653,12 @@ mod tests {
             ]
         );
         assert!(f.iter().all(|f| f.severity == Severity::High));
-        assert!(f[0].in_config && f[0].message.contains("role production_deploy_access"));
+        assert!(
+            f[0].in_config
+                && f[0]
+                    .message
+                    .contains("their role production_deploy_access does not grant it")
+        );
         assert!(!f[1].in_config && f[1].message.contains("not in the config"));
         assert_eq!(f[1].expired, Some(true));
     }

@@ -25,7 +25,7 @@ pub fn cell(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
             '`' => out.push('\''),
-            '*' | '_' | '[' | ']' | '\\' => {
+            '*' | '[' | ']' | '\\' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -114,12 +114,8 @@ impl Table {
     }
 }
 
-fn table_for(kind: &str, findings: &[&Finding], config: &str) -> Table {
-    let line = |f: &Finding| {
-        f.line
-            .map(|l| format!("{}:{l}", cell(config)))
-            .unwrap_or_default()
-    };
+fn table_for(kind: &str, findings: &[&Finding]) -> Table {
+    let line = |f: &Finding| f.line.map(|l| l.to_string()).unwrap_or_default();
     let yes_no = |b: bool| if b { "yes" } else { "no" }.to_owned();
     match kind {
         "policy_violation" => Table {
@@ -159,7 +155,7 @@ fn table_for(kind: &str, findings: &[&Finding], config: &str) -> Table {
                 .iter()
                 .map(|f| {
                     let who = match &f.name {
-                        Some(n) => format!("yes: {} ({})", cell(n), line(f)),
+                        Some(n) => format!("yes: {}, line {}", cell(n), line(f)),
                         None => "no".to_owned(),
                     };
                     let mut l = login(f);
@@ -325,11 +321,13 @@ pub fn render(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
     }
 
     for kind in KIND_ORDER {
-        let of_kind: Vec<&Finding> = report
+        let mut of_kind: Vec<&Finding> = report
             .findings
             .iter()
             .filter(|f| f.kind.as_str() == kind)
             .collect();
+        // One person's rows together (the sort is stable: severity order stays within a person).
+        of_kind.sort_by_key(|f| f.person_key());
         if of_kind.is_empty() {
             continue;
         }
@@ -337,7 +335,7 @@ pub fn render(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
         writeln!(out)?;
         writeln!(out, "{}.", capitalise(what(kind)))?;
         writeln!(out)?;
-        table_for(kind, &of_kind, &report.config_path).write(out, &title(kind).to_lowercase())?;
+        table_for(kind, &of_kind).write(out, &title(kind).to_lowercase())?;
     }
 
     writeln!(out, "_{}_", cell(&super::text::summary_line(report)))
@@ -361,6 +359,6 @@ mod tests {
             cell("a|b<script>\n@bob"),
             "a\\|b&lt;script&gt; @\u{200b}bob"
         );
-        assert_eq!(cell("snake_case"), "snake\\_case");
+        assert_eq!(cell("snake_case *x*"), "snake_case \\*x\\*");
     }
 }

@@ -141,6 +141,9 @@ fn person(
         if let Some(team) = &f.team {
             line.push_str(&format!(" · {team}"));
         }
+        if let Some(n) = f.line.filter(|&n| Some(n) != group.line) {
+            line.push_str(&p.dim(&format!(" · line {n}")));
+        }
         writeln!(out, "{line}")?;
         writeln!(out, "      {}", f.message)?;
         writeln!(out, "      {} {}", p.dim("fix:"), f.fix)?;
