@@ -903,6 +903,47 @@ mod tests {
         ));
     }
 
+    /// Every edit kind on every entry of the shipped fixture verifies, and changes only the
+    /// lines it must.
+    #[test]
+    fn every_edit_on_every_entry_of_the_fixture_verifies() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/govuk_tech.yml");
+        let text = std::fs::read_to_string(path).expect("fixture");
+        let mapping = Mapping::builtin();
+        let before = config::people::parse("f.yml", &text, &mapping).expect("valid fixture");
+        let lines = text.lines().count();
+        for p in &before.people {
+            let mut cases = Vec::new();
+            if p.login().is_some() {
+                cases.push(Edit::RaiseRole {
+                    person: p.index,
+                    role: "platformengineer".into(),
+                });
+            }
+            if p.role().is_some() {
+                cases.push(Edit::RemoveRole { person: p.index });
+            }
+            if let Some(login) = p.login() {
+                cases.push(Edit::SetLogin {
+                    person: p.index,
+                    new: login.to_ascii_uppercase(),
+                });
+            }
+            for edit in cases {
+                let edits = [edit];
+                let new = apply(&text, &edits).expect("applies");
+                verify(&before, &new, &edits, &mapping)
+                    .unwrap_or_else(|e| panic!("{}: {e}", edits[0]));
+                let changed = TextDiff::from_lines(text.as_str(), new.as_str())
+                    .iter_all_changes()
+                    .filter(|c| c.tag() != similar::ChangeTag::Equal)
+                    .count();
+                assert!(changed <= 3, "{}: {changed} lines changed", edits[0]);
+                assert!(new.lines().count().abs_diff(lines) <= 1);
+            }
+        }
+    }
+
     #[test]
     fn quoting_new_values() {
         assert_eq!(quote("alice"), "alice");
