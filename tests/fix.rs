@@ -894,6 +894,15 @@ async fn mutations_are_spaced_by_the_mutation_delay() {
 }
 
 #[tokio::test]
+async fn the_default_branch_is_never_the_fix_branch() {
+    let gh = FakeRepo::start().await;
+    let out = gh.run(&["--branch", "main"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("is the repository's default branch"));
+    assert!(gh.take_mutations().is_empty());
+}
+
+#[tokio::test]
 async fn missing_permissions_are_named() {
     let gh = FakeRepo::start().await;
     gh.state().faults.forbid_put = true;

@@ -56,6 +56,11 @@ pub fn run(global: &GlobalArgs, args: FixArgs) -> u8 {
         }
         _ => None,
     };
+    if args.open_pr {
+        if let Err(msg) = check_branch_name(&args.branch) {
+            return usage(&msg);
+        }
+    }
     let mapping = match common::load_mapping(global) {
         Ok(m) => m,
         Err(e) => return common::report_config_errors(&e),
@@ -132,6 +137,14 @@ impl Run<'_> {
                         return exit::SOURCE;
                     }
                 };
+                if base.default_branch == args.branch {
+                    return usage(&format!(
+                        "--branch {} is the repository's default branch; fix force-updates its \
+                         branch, so it must be a branch of its own (the default is \
+                         access-reconciler/drift)",
+                        args.branch
+                    ));
+                }
                 writer = Some(w);
                 (display, base.text.clone(), Some(base))
             }
@@ -390,6 +403,27 @@ impl Run<'_> {
     }
 }
 
+/// A branch name GitHub accepts and that cannot escape `refs/heads/`.
+fn check_branch_name(branch: &str) -> Result<(), String> {
+    let bad = branch.is_empty()
+        || branch.starts_with(['/', '-', '.'])
+        || branch.ends_with(['/', '.'])
+        || branch.ends_with(".lock")
+        || branch.contains("..")
+        || branch.contains("//")
+        || branch.contains("@{")
+        || branch
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "~^:?*[\\".contains(c));
+    if bad {
+        Err(format!(
+            "--branch {branch:?} is not a valid branch name (e.g. access-reconciler/drift)"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 fn count(n: usize, what: &str) -> String {
     format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }
@@ -518,6 +552,14 @@ fn write_in_place(path: &Path, old: &str, new: &str) -> Result<(), String> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn branch_names() {
+        assert!(check_branch_name("access-reconciler/drift").is_ok());
+        for bad in ["", "-x", "a..b", "a b", "a/", "x.lock", "a:b", "/a", "a//b"] {
+            assert!(check_branch_name(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn the_diff_fence_outlasts_backticks_in_the_file() {
