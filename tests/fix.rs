@@ -807,6 +807,7 @@ async fn a_second_conflict_fails_and_leaves_no_branch_and_no_pr() {
     let out = gh.run(&[]).await;
     assert_eq!(out.status.code(), Some(3));
     let e = stderr(&out);
+    eprintln!("{e}");
     assert!(e.contains("after one retry"), "{e}");
     assert!(e.contains("made by this run) was deleted"), "{e}");
     let put = format!("PUT /contents/{PATH}");
