@@ -781,3 +781,244 @@ fn the_token_is_never_printed_even_at_vvv() {
     }
     assert!(gh.not_modified() > 0, "the second run used the cache");
 }
+
+// ---------------------------------------------------------------- drift, live
+
+/// A fake GitHub serving exactly what fixtures/github_snapshot.json records (child teams
+/// rebuilt from `via_team`), so a live run must see what the snapshot run sees.
+fn fake_from_fixture() -> FakeGithub {
+    let text =
+        std::fs::read_to_string(common::root().join("fixtures/github_snapshot.json")).unwrap();
+    let snap: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let gh = FakeGithub::start(ORG, TOKEN);
+    let mut children: std::collections::BTreeMap<String, FakeTeam> = Default::default();
+    for (slug, team) in snap["teams"].as_object().unwrap() {
+        let mut fake = FakeTeam::default();
+        for m in team["members"].as_array().unwrap() {
+            let login = m["login"].as_str().unwrap().to_owned();
+            if m["role"] == "maintainer" {
+                fake.maintainers.push(login.clone());
+            }
+            if let Some(via) = m["via_team"].as_str() {
+                if !fake.children.iter().any(|c| c == via) {
+                    fake.children.push(via.to_owned());
+                }
+                children
+                    .entry(via.to_owned())
+                    .or_default()
+                    .members
+                    .push(login.clone());
+            }
+            fake.members.push(login);
+        }
+        for inv in team["invitations"].as_array().unwrap() {
+            fake.invitations.push((
+                inv["login"].as_str().unwrap().to_owned(),
+                inv["created_at"].as_str().unwrap().to_owned(),
+            ));
+        }
+        gh.team(slug, fake);
+    }
+    for (slug, team) in children {
+        gh.team(&slug, team);
+    }
+    gh
+}
+
+fn drift_run(args: &[&str], token: Option<&str>) -> (i32, String, String) {
+    let mut cmd = common::bin();
+    cmd.args([
+        "drift",
+        "--config",
+        "fixtures/govuk_tech.yml",
+        "--today",
+        "2026-11-28",
+        "--color",
+        "never",
+    ])
+    .args(args);
+    if let Some(t) = token {
+        cmd.env("GITHUB_TOKEN", t);
+    }
+    let out = cmd.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn live_drift_reports_what_the_snapshot_run_reports() {
+    let gh = fake_from_fixture();
+    for format in ["json", "text", "markdown", "github"] {
+        let (code_snap, snap, _) = drift_run(
+            &[
+                "--snapshot",
+                "fixtures/github_snapshot.json",
+                "--format",
+                format,
+            ],
+            None,
+        );
+        let (code_live, live, stderr) = drift_run(
+            &[
+                "--api-url",
+                &gh.url,
+                "--backoff-ms",
+                "0",
+                "--format",
+                format,
+            ],
+            Some(TOKEN),
+        );
+        assert_eq!(code_live, code_snap, "{stderr}");
+        assert_eq!(code_live, 1);
+        assert_eq!(
+            live, snap,
+            "{format} report differs between live and snapshot"
+        );
+    }
+}
+
+#[test]
+fn live_snapshot_of_the_fixture_org_records_the_same_teams() {
+    let gh = fake_from_fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("s.json");
+    let output = common::bin()
+        .args(["snapshot", "--config", "fixtures/govuk_tech.yml", "--out"])
+        .arg(&out)
+        .args(["--api-url", &gh.url])
+        .env("GITHUB_TOKEN", TOKEN)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let fixture: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(common::root().join("fixtures/github_snapshot.json")).unwrap(),
+    )
+    .unwrap();
+    let sorted = |v: &serde_json::Value| {
+        let mut teams = v["teams"].clone();
+        for team in teams.as_object_mut().unwrap().values_mut() {
+            for list in ["members", "invitations"] {
+                team[list]
+                    .as_array_mut()
+                    .unwrap()
+                    .sort_by_key(|m| m["login"].as_str().unwrap().to_lowercase());
+            }
+        }
+        teams
+    };
+    assert_eq!(sorted(&written), sorted(&fixture));
+}
+
+#[test]
+fn live_drift_with_one_team_failing_reports_the_others_and_exits_3() {
+    let gh = fake_from_fixture();
+    gh.fault(
+        "/teams/gov-uk-production-admin/",
+        Fault::status(502, "{}"),
+        1000,
+    );
+    let (code, stdout, stderr) = drift_run(
+        &[
+            "--api-url",
+            &gh.url,
+            "--backoff-ms",
+            "0",
+            "--format",
+            "json",
+            "-vvv",
+        ],
+        Some(TOKEN),
+    );
+    assert_eq!(code, 3, "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["complete"], false);
+    assert_eq!(report["errors"][0]["team"], "gov-uk-production-admin");
+    assert!(
+        report["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("502"),
+        "{}",
+        report["errors"]
+    );
+    let findings = report["findings"].as_array().unwrap();
+    assert!(
+        findings
+            .iter()
+            .all(|f| f["team"] != "gov-uk-production-admin")
+    );
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["team"] == "gov-uk-production-deploy")
+    );
+    assert!(!stdout.contains(TOKEN) && !stderr.contains(TOKEN));
+}
+
+#[test]
+fn live_drift_without_a_token_exits_2() {
+    let gh = fake_from_fixture();
+    let (code, stdout, stderr) = drift_run(&["--api-url", &gh.url], None);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.contains("GITHUB_TOKEN") && stderr.contains("--snapshot"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn live_drift_with_a_rate_limit_beyond_max_wait_exits_3() {
+    let gh = fake_from_fixture();
+    let reset = (chrono::Utc::now().timestamp() + 3600).to_string();
+    gh.fault(
+        "/members",
+        Fault::with_headers(
+            429,
+            &[
+                ("x-ratelimit-remaining", "0"),
+                ("x-ratelimit-reset", reset.as_str()),
+            ],
+            r#"{"message":"API rate limit exceeded"}"#,
+        ),
+        1000,
+    );
+    let (code, stdout, stderr) = drift_run(
+        &["--api-url", &gh.url, "--max-wait", "0", "--format", "json"],
+        Some(TOKEN),
+    );
+    assert_eq!(code, 3, "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["complete"], false);
+    assert_eq!(report["errors"].as_array().unwrap().len(), 3);
+    assert!(stdout.contains("--max-wait"), "{stdout}");
+}
+
+#[tokio::test]
+async fn whoami_with_an_actions_installation_token_is_github_actions_bot() {
+    let token = "ghs_actionsinstallationtoken";
+    let gh = FakeGithub::start(ORG, token);
+    gh.fault(
+        "/user",
+        Fault::status(
+            403,
+            r#"{"message":"Resource not accessible by integration"}"#,
+        ),
+        1,
+    );
+    let client = RestClient::connect_with(&args(&gh.url), ORG, Credentials::Token(token.into()))
+        .await
+        .unwrap();
+    assert_eq!(client.whoami().await.unwrap(), "github-actions[bot]");
+}

@@ -1,9 +1,604 @@
-//! `access-reconciler fix`.
+//! `access-reconciler fix`: propose the config edits that resolve drift; print them (dry run, the
+//! default), write them (`--write`), or put them in one pull request (`--open-pr`).
+//!
+//! Exit codes: 1 when there are edits (proposed, written or put in a PR), 0 when there are none
+//! (an open drift PR is then closed), 2 usage/config error or the revoke guard, 3 API error or an
+//! incomplete membership read (no edits are proposed from a partial read).
+
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::NaiveDate;
 
 use crate::cli::{FixArgs, GlobalArgs};
+use crate::commands::common;
+use crate::config::{self, Config, Mapping};
+use crate::exit;
+use crate::finding::{self, Finding};
+use crate::fix::edit;
+use crate::fix::pr::{BaseFile, Change, PrWriter, Repo};
+use crate::fix::propose::{self, Options, Plan, Reason};
+use crate::github::live::LiveSource;
+use crate::github::rest::RestClient;
+use crate::github::snapshot::SnapshotSource;
+use crate::github::{MembershipRead, MembershipSource, OrgMembership, SourceError};
+use crate::report::{self, Format, Report, Summary};
+
+/// The PR body is cut to stay under GitHub's 65,536-character limit.
+const MAX_BODY: usize = 60_000;
 
 pub fn run(global: &GlobalArgs, args: FixArgs) -> u8 {
-    let _ = (global, args);
-    eprintln!("error: `fix` is not built yet");
-    crate::exit::USAGE
+    let today = match common::today(global) {
+        Ok(d) => d,
+        Err(msg) => return usage(&msg),
+    };
+    if !(args.max_revoke_ratio.is_finite() && (0.0..=1.0).contains(&args.max_revoke_ratio)) {
+        return usage(&format!(
+            "--max-revoke-ratio {} is not a share between 0 and 1 (e.g. 0.25 for 25%)",
+            args.max_revoke_ratio
+        ));
+    }
+    if !(args.mutation_delay.is_finite() && args.mutation_delay >= 0.0) {
+        return usage(&format!(
+            "--mutation-delay {} is not a number of seconds",
+            args.mutation_delay
+        ));
+    }
+    let repo = match (&args.repo, args.open_pr) {
+        (Some(r), true) => match Repo::parse(r) {
+            Ok(repo) => Some(repo),
+            Err(msg) => return usage(&msg),
+        },
+        (Some(_), false) => {
+            return usage("--repo is only used with --open-pr; add --open-pr, or drop --repo");
+        }
+        _ => None,
+    };
+    if args.open_pr {
+        if let Err(msg) = check_branch_name(&args.branch) {
+            return usage(&msg);
+        }
+    }
+    let mapping = match common::load_mapping(global) {
+        Ok(m) => m,
+        Err(e) => return common::report_config_errors(&e),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return exit::SOURCE;
+        }
+    };
+    let run = Run {
+        global,
+        args: &args,
+        mapping: &mapping,
+        today,
+    };
+    runtime.block_on(run.go(repo))
+}
+
+fn usage(msg: &str) -> u8 {
+    eprintln!("error: {msg}");
+    exit::USAGE
+}
+
+fn source_error(e: SourceError) -> u8 {
+    match e {
+        SourceError::Usage(msg) => usage(&msg),
+        SourceError::Api(msg) => {
+            eprintln!("error: {msg}");
+            eprintln!("No edits were made.");
+            exit::SOURCE
+        }
+    }
+}
+
+struct Run<'a> {
+    global: &'a GlobalArgs,
+    args: &'a FixArgs,
+    mapping: &'a Mapping,
+    today: NaiveDate,
+}
+
+/// What the membership read produced.
+struct Drift {
+    read: MembershipRead,
+    findings: Vec<Finding>,
+    org_membership: Option<BTreeMap<String, OrgMembership>>,
+}
+
+impl Run<'_> {
+    async fn go(&self, repo: Option<Repo>) -> u8 {
+        let args = self.args;
+        // The config: from the repository's default branch for --open-pr, else the local file.
+        let client;
+        let mut writer = None;
+        let (display, text, base) = match repo {
+            Some(repo) => {
+                client = match RestClient::connect(&args.github, &repo.owner).await {
+                    Ok(c) => c,
+                    Err(e) => return source_error(e),
+                };
+                let delay = Duration::from_secs_f64(args.mutation_delay);
+                let display = format!("{repo}:{}", args.path.trim_matches('/'));
+                let w = PrWriter::new(&client, repo, &args.path, &args.branch, delay);
+                let base = match w.read_base().await {
+                    Ok(b) => b,
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return exit::SOURCE;
+                    }
+                };
+                if base.default_branch == args.branch {
+                    return usage(&format!(
+                        "--branch {} is the repository's default branch; fix force-updates its \
+                         branch, so it must be a branch of its own (the default is \
+                         access-reconciler/drift)",
+                        args.branch
+                    ));
+                }
+                writer = Some(w);
+                (display, base.text.clone(), Some(base))
+            }
+            None => {
+                let display = args.config.config.display().to_string();
+                match config::read_file(&args.config.config, &display) {
+                    Ok(text) => (display, text, None),
+                    Err(e) => return common::report_config_errors(&e.into()),
+                }
+            }
+        };
+        let config = match config::people::parse(&display, &text, self.mapping) {
+            Ok(c) => c,
+            Err(e) => return common::report_config_errors(&e),
+        };
+
+        let drift = match self.drift(&config).await {
+            Ok(d) => d,
+            Err(code) => return code,
+        };
+        let plan = match propose::propose(
+            &config,
+            self.mapping,
+            &drift.findings,
+            &drift.read,
+            drift.org_membership.as_ref(),
+            Options {
+                codify_unexpected: args.codify_unexpected,
+                max_revoke_ratio: args.max_revoke_ratio,
+                today: self.today,
+            },
+        ) {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return exit::USAGE;
+            }
+        };
+        let edits = plan.edits();
+        let new_text = if edits.is_empty() {
+            text.clone()
+        } else {
+            let applied = edit::apply(&text, &edits)
+                .and_then(|new| edit::verify(&config, &new, &edits, self.mapping).map(|_| new));
+            match applied {
+                Ok(new) => new,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    eprintln!("Nothing was changed.");
+                    return exit::USAGE;
+                }
+            }
+        };
+        // The diff names the file as a reviewer knows it: the repository path for --open-pr.
+        let diff_path = if base.is_some() {
+            args.path.trim_matches('/').to_owned()
+        } else {
+            display.clone()
+        };
+        let diff = edit::unified_diff(&text, &new_text, &diff_path);
+        let report = self.report(&display, &config, drift);
+
+        match (writer, base) {
+            (Some(mut w), Some(base)) => {
+                self.open_pr(&mut w, &base, &plan, &new_text, &diff, &report)
+                    .await
+            }
+            _ if args.write && !plan.is_empty() => {
+                if let Err(msg) = write_in_place(&args.config.config, &text, &new_text) {
+                    eprintln!(
+                        "error: cannot write {}: {msg}\nNothing was changed.",
+                        args.config.config.display()
+                    );
+                    return exit::USAGE;
+                }
+                self.print(
+                    &plan,
+                    &diff,
+                    &report,
+                    &format!("Wrote the edits to {display}."),
+                );
+                exit::FINDINGS
+            }
+            _ => {
+                let tail = if plan.is_empty() {
+                    String::new()
+                } else {
+                    "Dry run: nothing was written. Apply with --write, or propose with --open-pr --repo OWNER/NAME.".to_owned()
+                };
+                self.print(&plan, &diff, &report, &tail);
+                if plan.is_empty() {
+                    exit::OK
+                } else {
+                    exit::FINDINGS
+                }
+            }
+        }
+    }
+
+    /// Read the membership (snapshot or live), compute the findings, and look up the org
+    /// membership of the missing people with a role. An incomplete read stops here (exit 3).
+    async fn drift(&self, config: &Config) -> Result<Drift, u8> {
+        match &self.args.snapshot {
+            Some(path) => {
+                let source = SnapshotSource::open(path, &path.display().to_string())
+                    .map_err(source_error)?;
+                self.drift_from(&source, config).await
+            }
+            None => {
+                let progress = !self.global.quiet && std::io::stderr().is_terminal();
+                let source = LiveSource::connect(&self.args.github, &self.mapping.org, progress)
+                    .await
+                    .map_err(source_error)?;
+                self.drift_from(&source, config).await
+            }
+        }
+    }
+
+    async fn drift_from<S: MembershipSource>(
+        &self,
+        source: &S,
+        config: &Config,
+    ) -> Result<Drift, u8> {
+        let org = &self.mapping.org;
+        let read = source
+            .read_teams(org, &self.mapping.managed_teams())
+            .await
+            .map_err(source_error)?;
+        if !read.complete() {
+            for e in &read.errors {
+                eprintln!("error: team {} was not read: {}", e.team, e.reason);
+            }
+            eprintln!(
+                "The membership read is incomplete, so no edits are proposed: fix never acts on a \
+                 partial read. Run again when every managed team can be read."
+            );
+            return Err(exit::SOURCE);
+        }
+        let mut findings = crate::policy::check(config, self.mapping, self.today);
+        findings.extend(crate::drift::membership_findings(
+            config,
+            self.mapping,
+            &read,
+            self.today,
+        ));
+        finding::sort(&mut findings);
+        let candidates = propose::leaver_candidates(config, &findings);
+        let org_membership = if candidates.is_empty() {
+            Some(BTreeMap::new())
+        } else {
+            let states = source
+                .org_membership(org, &candidates)
+                .await
+                .map_err(source_error)?;
+            if states.is_none() {
+                tracing::info!(
+                    "the snapshot has no org_membership, so no leaver edits are proposed"
+                );
+            }
+            states
+        };
+        Ok(Drift {
+            read,
+            findings,
+            org_membership,
+        })
+    }
+
+    fn report(&self, display: &str, config: &Config, drift: Drift) -> Report {
+        Report {
+            command: report::Command::Fix,
+            config_path: display.to_owned(),
+            org: Some(self.mapping.org.clone()),
+            complete: true,
+            errors: Vec::new(),
+            summary: Summary {
+                people: config.people.len(),
+                teams: Some(drift.read.teams.len()),
+                members_read: Some(drift.read.members_read()),
+            },
+            findings: drift.findings,
+        }
+    }
+
+    /// The diff and the summary on stdout (or the PR body, for --format markdown).
+    fn print(&self, plan: &Plan, diff: &str, report: &Report, tail: &str) {
+        let out = if self.global.format == Format::Markdown {
+            pr_body(plan, diff, report)
+        } else {
+            let mut s = String::new();
+            s.push_str(diff);
+            if !diff.is_empty() && !diff.ends_with('\n') {
+                s.push('\n');
+            }
+            if !diff.is_empty() {
+                s.push('\n');
+            }
+            s.push_str(&summary(plan, &report.config_path));
+            if !tail.is_empty() {
+                s.push_str(tail);
+                s.push('\n');
+            }
+            s
+        };
+        common::write_stdout(out.as_bytes());
+    }
+
+    async fn open_pr(
+        &self,
+        writer: &mut PrWriter<'_>,
+        base: &BaseFile,
+        plan: &Plan,
+        new_text: &str,
+        diff: &str,
+        report: &Report,
+    ) -> u8 {
+        let outcome = if plan.is_empty() {
+            writer.close_resolved().await
+        } else {
+            let title = format!(
+                "access-reconciler: {} to resolve access drift",
+                count(plan.proposals.len(), "config edit")
+            );
+            let body = pr_body(plan, diff, report);
+            let mut commit_message = format!("{title}\n\n");
+            for p in &plan.proposals {
+                commit_message.push_str(&format!("- {}\n", p.summary()));
+            }
+            writer
+                .publish(
+                    base,
+                    &Change {
+                        text: new_text,
+                        title: &title,
+                        body: &body,
+                        commit_message: &commit_message,
+                    },
+                )
+                .await
+        };
+        match outcome {
+            Ok(outcome) => {
+                let tail = format!("{outcome}\n");
+                self.print(plan, diff, report, &tail);
+                if plan.is_empty() {
+                    exit::OK
+                } else {
+                    exit::FINDINGS
+                }
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                exit::SOURCE
+            }
+        }
+    }
+}
+
+/// A branch name GitHub accepts and that cannot escape `refs/heads/`.
+fn check_branch_name(branch: &str) -> Result<(), String> {
+    let bad = branch.is_empty()
+        || branch.starts_with(['/', '-', '.'])
+        || branch.ends_with(['/', '.'])
+        || branch.ends_with(".lock")
+        || branch.contains("..")
+        || branch.contains("//")
+        || branch.contains("@{")
+        || branch
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "~^:?*[\\".contains(c));
+    if bad {
+        Err(format!(
+            "--branch {branch:?} is not a valid branch name (e.g. access-reconciler/drift)"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+fn count(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
+/// The plain-text summary: one line per edit, then what was left alone.
+fn summary(plan: &Plan, path: &str) -> String {
+    let mut s = String::new();
+    if plan.is_empty() {
+        s.push_str(&format!(
+            "fix: no edits for {path}: nothing that fix can change is out of step with GitHub.\n"
+        ));
+    } else {
+        s.push_str(&format!(
+            "fix: {} for {path} ({} revoked):\n",
+            count(plan.proposals.len(), "edit"),
+            count(plan.revoked(), "role")
+        ));
+        for p in &plan.proposals {
+            s.push_str(&format!("  - {}\n", p.summary()));
+        }
+    }
+    for n in &plan.notes {
+        s.push_str(&format!("  note: {}\n", n.0));
+    }
+    s
+}
+
+/// The PR body: what changes and why, leavers called out, the diff, then the drift report.
+pub(crate) fn pr_body(plan: &Plan, diff: &str, report: &Report) -> String {
+    let mut s = String::new();
+    s.push_str(&format!(
+        "Opened by `access-reconciler fix`. It edits `{}` so the config matches GitHub where the \
+         config is what is out of date. Review every change: where GitHub is wrong instead, close \
+         this pull request and correct GitHub.\n\n",
+        report.config_path
+    ));
+    s.push_str("### Proposed changes\n\n");
+    if plan.is_empty() {
+        s.push_str("None.\n");
+    }
+    for p in &plan.proposals {
+        s.push_str(&format!("- {}\n", report::markdown::cell(&p.summary())));
+    }
+    let leavers: Vec<_> = plan
+        .proposals
+        .iter()
+        .filter(|p| {
+            p.reasons
+                .iter()
+                .any(|r| matches!(r, Reason::LeftOrg { .. }))
+        })
+        .collect();
+    if !leavers.is_empty() {
+        s.push_str("\n### Left the organization\n\n");
+        s.push_str(
+            "These people are no longer members of the GitHub organization, so their role is removed:\n\n",
+        );
+        for p in leavers {
+            s.push_str(&format!(
+                "- {} (`{}`)\n",
+                report::markdown::cell(&p.name),
+                p.login.as_deref().unwrap_or_default()
+            ));
+        }
+    }
+    if !plan.notes.is_empty() {
+        s.push_str("\n### Not changed\n\n");
+        for n in &plan.notes {
+            s.push_str(&format!("- {}\n", report::markdown::cell(&n.0)));
+        }
+    }
+    let mut rendered = Vec::new();
+    let _ = report::markdown::render(report, &mut rendered);
+    let report_md = String::from_utf8_lossy(&rendered).into_owned();
+    // A fence longer than any run of backticks in the file, so the diff cannot close it.
+    let longest = diff.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat((longest + 1).max(3));
+    let diff_block = format!(
+        "\n<details><summary>Diff</summary>\n\n{fence}diff\n{}{}{fence}\n\n</details>\n\n",
+        diff,
+        if diff.ends_with('\n') || diff.is_empty() {
+            ""
+        } else {
+            "\n"
+        }
+    );
+    if s.len() + diff_block.len() + report_md.len() <= MAX_BODY {
+        s.push_str(&diff_block);
+        s.push_str(&report_md);
+    } else if s.len() + diff_block.len() <= MAX_BODY {
+        s.push_str(&diff_block);
+        s.push_str("The drift report is too long for this description; run `access-reconciler drift` to see it.\n");
+    } else {
+        s.push_str("\nThe diff is too long for this description; see the Files changed tab.\n");
+    }
+    s
+}
+
+/// Replace the config in place, atomically: a temporary file in the same directory with the same
+/// permissions, renamed over the original. Refuses when the file changed since it was read.
+fn write_in_place(path: &Path, old: &str, new: &str) -> Result<(), String> {
+    // Write to the real file when the config is a symlink.
+    let path = std::fs::canonicalize(path).map_err(|e| e.to_string())?;
+    let now = std::fs::read(&path).map_err(|e| e.to_string())?;
+    if now != old.as_bytes() {
+        return Err("the file changed while fix was running; run fix again".to_owned());
+    }
+    let perms = std::fs::metadata(&path)
+        .map_err(|e| e.to_string())?
+        .permissions();
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| e.to_string())?;
+    tmp.write_all(new.as_bytes()).map_err(|e| e.to_string())?;
+    tmp.as_file()
+        .set_permissions(perms)
+        .map_err(|e| e.to_string())?;
+    tmp.as_file().sync_all().map_err(|e| e.to_string())?;
+    tmp.persist(&path).map_err(|e| e.error.to_string())?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn branch_names() {
+        assert!(check_branch_name("access-reconciler/drift").is_ok());
+        for bad in ["", "-x", "a..b", "a b", "a/", "x.lock", "a:b", "/a", "a//b"] {
+            assert!(check_branch_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_diff_fence_outlasts_backticks_in_the_file() {
+        let report = Report {
+            command: report::Command::Fix,
+            config_path: "c.yml".into(),
+            org: None,
+            complete: true,
+            errors: vec![],
+            findings: vec![],
+            summary: Summary::default(),
+        };
+        let body = pr_body(&Plan::default(), "+ why: ```x```\n", &report);
+        assert!(
+            body.contains("\n````diff\n+ why: ```x```\n````\n"),
+            "{body}"
+        );
+    }
+
+    #[test]
+    fn write_in_place_keeps_permissions_and_refuses_a_changed_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.yml");
+        std::fs::write(&path, "a\n").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+        }
+        assert!(write_in_place(&path, "other\n", "b\n").is_err());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "a\n");
+        write_in_place(&path, "a\n", "b\n").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "b\n");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o640);
+        }
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
 }

@@ -274,7 +274,12 @@ fn backoff(base_ms: u64, n: u32) -> Duration {
 
 /// How the client authenticates.
 enum Auth {
-    Token(Octocrab),
+    /// A token client; `installation` when the token is an installation token (`ghs_`, e.g. the
+    /// Actions GITHUB_TOKEN), which cannot call `GET /user`.
+    Token {
+        client: Octocrab,
+        installation: bool,
+    },
     App(Box<AppAuth>),
 }
 
@@ -671,7 +676,15 @@ impl RestClient {
                 h.update(b"token:");
                 h.update(token.as_bytes());
                 let id: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
-                (Auth::Token(build_client(&base.uri, Some(&token))?), id)
+                let client = build_client(&base.uri, Some(&token))?;
+                let installation = token.starts_with("ghs_");
+                (
+                    Auth::Token {
+                        client,
+                        installation,
+                    },
+                    id,
+                )
             }
             Credentials::App { app_id, pem } => {
                 register_secret(pem.trim());
@@ -711,7 +724,7 @@ impl RestClient {
         };
         let found = match &inner.auth {
             Auth::App(app) => Some(inner.find_installation(app, owner).await?),
-            Auth::Token(_) => None,
+            Auth::Token { .. } => None,
         };
         let identity = match (&mut inner.auth, found) {
             (Auth::App(app), Some((installation_id, slug))) => {
@@ -824,16 +837,30 @@ impl RestClient {
     }
 
     /// The login comments and pull requests are authored as: the token's user
-    /// (`GET /user`), or `<app-slug>[bot]` for GitHub App auth.
+    /// (`GET /user`), or `<app-slug>[bot]` for GitHub App auth (`--app-id`). For an installation
+    /// token in GITHUB_TOKEN (`ghs_...`, as in GitHub Actions), where `GET /user` answers 403,
+    /// `github-actions[bot]`. Cached after the first call.
     pub async fn whoami(&self) -> Result<String, ApiError> {
         self.inner
             .whoami
             .get_or_try_init(|| async {
                 match &self.inner.auth {
                     Auth::App(app) => Ok(format!("{}[bot]", app.slug)),
-                    Auth::Token(_) => {
-                        let user: UserBody = self.get_json("/user").await?;
-                        Ok(user.login)
+                    Auth::Token { installation, .. } => {
+                        match self.get_json::<UserBody>("/user").await {
+                            Ok(user) => Ok(user.login),
+                            // An installation token has no user; the Actions GITHUB_TOKEN
+                            // authors as github-actions[bot]. (Another App's installation token
+                            // cannot tell its slug: use --app-id auth for that App.)
+                            Err(ApiError::Forbidden { .. }) if *installation => {
+                                tracing::info!(
+                                    "GET /user is not available to an installation token; \
+                                     assuming the author is github-actions[bot]"
+                                );
+                                Ok("github-actions[bot]".to_owned())
+                            }
+                            Err(e) => Err(e),
+                        }
                     }
                 }
             })
@@ -884,7 +911,7 @@ impl Inner {
     /// The token client to use now (re-minting an installation token near expiry).
     async fn client(&self) -> Result<Octocrab, ApiError> {
         match &self.auth {
-            Auth::Token(c) => Ok(c.clone()),
+            Auth::Token { client, .. } => Ok(client.clone()),
             Auth::App(app) => self.app_token(app).await,
         }
     }

@@ -1,0 +1,917 @@
+//! `access-reconciler fix` through the real binary: every proposal kind, the revoke guard,
+//! `--write` (atomic, and untouched when the result does not validate), and `--open-pr` against
+//! a stateful fake GitHub on 127.0.0.1 (wiremock): one branch and one PR across runs, updated in
+//! place, closed when the drift is resolved, a stale blob sha retried once, and no half-made PR
+//! left behind by a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+#[path = "support/fake_github.rs"]
+mod fake_github;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use serde_json::{Value, json};
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+const CONFIG: &str = "fixtures/fix/govuk_tech.yml";
+const SNAPSHOT: &str = "fixtures/fix/github_snapshot.json";
+const TODAY: &str = "2026-11-28";
+
+fn fix(extra: &[&str]) -> std::process::Output {
+    let mut cmd = common::bin();
+    cmd.args(["fix", "--snapshot", SNAPSHOT, "--today", TODAY]);
+    cmd.args(extra);
+    cmd.output().expect("runs")
+}
+
+fn stdout(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A copy of a fixture in a temporary directory.
+fn copy(dir: &Path, from: &str, name: &str) -> String {
+    let to = dir.join(name);
+    std::fs::copy(common::root().join(from), &to).unwrap();
+    to.display().to_string()
+}
+
+/// The fixture snapshot, changed by `f`, written to `dir`.
+fn snapshot_with(dir: &Path, f: impl FnOnce(&mut Value)) -> String {
+    let text = std::fs::read_to_string(common::root().join(SNAPSHOT)).unwrap();
+    let mut v: Value = serde_json::from_str(&text).unwrap();
+    f(&mut v);
+    let path = dir.join("snapshot.json");
+    std::fs::write(&path, serde_json::to_string(&v).unwrap()).unwrap();
+    path.display().to_string()
+}
+
+// ------------------------------------------------------------------ dry run and proposals
+
+#[test]
+fn dry_run_prints_the_exact_diff_and_leaves_the_file() {
+    let before = std::fs::read_to_string(common::root().join(CONFIG)).unwrap();
+    let out = fix(&["--config", CONFIG]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    insta::assert_snapshot!("dry_run", stdout(&out));
+    assert_eq!(
+        std::fs::read_to_string(common::root().join(CONFIG)).unwrap(),
+        before
+    );
+}
+
+#[test]
+fn codify_unexpected_adds_and_raises() {
+    let out = fix(&["--config", CONFIG, "--codify-unexpected"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    insta::assert_snapshot!("codify_unexpected", stdout(&out));
+}
+
+#[test]
+fn without_org_membership_no_leaver_is_proposed() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = snapshot_with(dir.path(), |v| {
+        v.as_object_mut().unwrap().remove("org_membership");
+    });
+    let out = common::bin()
+        .args([
+            "fix",
+            "--config",
+            CONFIG,
+            "--snapshot",
+            &snap,
+            "--today",
+            TODAY,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let s = stdout(&out);
+    assert!(!s.contains("Lee Leaver (lee-leaver)"), "{s}");
+    assert!(s.contains("fix: 2 edits"), "{s}");
+}
+
+#[test]
+fn the_revoke_guard_refuses_with_exit_2() {
+    let out = fix(&["--config", CONFIG, "--max-revoke-ratio", "0.2"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let e = stderr(&out);
+    assert!(
+        e.contains(
+            "would revoke 2 of the 8 roles in the config (25%), more than --max-revoke-ratio 0.2"
+        ),
+        "{e}"
+    );
+    // A ratio that is not a share is a usage error.
+    let out = fix(&["--config", CONFIG, "--max-revoke-ratio", "2"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn write_applies_in_place_and_a_second_run_has_nothing_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = copy(dir.path(), CONFIG, "govuk_tech.yml");
+    let dry = fix(&["--config", CONFIG]);
+    let out = fix(&["--config", &config, "--write"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    // The same diff as the dry run (apart from the path in the headers).
+    let diff = |s: &str| {
+        s.lines()
+            .skip(2)
+            .take_while(|l| !l.starts_with("fix:"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(diff(&stdout(&out)), diff(&stdout(&dry)));
+    let written = std::fs::read_to_string(&config).unwrap();
+    assert!(written.contains("\"github_username\": 'Cam-Case'"));
+    assert!(written.contains("-   name: Lee Leaver\n"));
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no temp file left"
+    );
+    let again = fix(&["--config", &config, "--write"]);
+    assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
+    assert!(stdout(&again).contains("fix: no edits"));
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), written);
+}
+
+#[test]
+fn write_leaves_the_file_intact_when_the_result_does_not_validate() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = copy(dir.path(), CONFIG, "govuk_tech.yml");
+    let before = std::fs::read(&config).unwrap();
+    // GitHub (here, a hand-made snapshot) shows a login the config rules reject.
+    let snap = snapshot_with(dir.path(), |v| {
+        v["teams"]["gov-uk"]["members"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"login": "bad_login"}));
+    });
+    let out = common::bin()
+        .args([
+            "fix",
+            "--config",
+            &config,
+            "--snapshot",
+            &snap,
+            "--today",
+            TODAY,
+        ])
+        .args(["--codify-unexpected", "--write"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    let e = stderr(&out);
+    assert!(e.contains("does not validate"), "{e}");
+    assert!(e.contains("Nothing was changed."), "{e}");
+    assert_eq!(std::fs::read(&config).unwrap(), before);
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn nothing_to_fix_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("c.yml");
+    std::fs::write(
+        &config,
+        "- name: Ann\n  github_username: ann\n  role: production_deploy_access\n  sponsor: S\n  security_clearance: BPSS\n",
+    )
+    .unwrap();
+    let snap = dir.path().join("s.json");
+    std::fs::write(
+        &snap,
+        r#"{"org":"alphagov","teams":{"gov-uk":{"members":[{"login":"ann"}]},
+            "gov-uk-production-deploy":{"members":[{"login":"ann"}]},
+            "gov-uk-production-admin":{"members":[]}}}"#,
+    )
+    .unwrap();
+    let out = common::bin()
+        .args(["fix", "--config", config.to_str().unwrap()])
+        .args(["--snapshot", snap.to_str().unwrap(), "--today", TODAY])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("fix: no edits"));
+}
+
+#[test]
+fn an_incomplete_read_proposes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = snapshot_with(dir.path(), |v| {
+        v["teams"]
+            .as_object_mut()
+            .unwrap()
+            .remove("gov-uk-production-admin");
+    });
+    let out = common::bin()
+        .args([
+            "fix",
+            "--config",
+            CONFIG,
+            "--snapshot",
+            &snap,
+            "--today",
+            TODAY,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(out.stdout.is_empty());
+    assert!(stderr(&out).contains("no edits are proposed"));
+}
+
+#[test]
+fn live_mode_asks_the_org_about_the_missing_people_only() {
+    const TOKEN: &str = "ghp_LIVEtoken0123456789";
+    let gh = fake_github::FakeGithub::start("alphagov", TOKEN);
+    let team = |members: &[&str], maintainers: &[&str]| fake_github::FakeTeam {
+        members: members.iter().map(|m| (*m).to_owned()).collect(),
+        maintainers: maintainers.iter().map(|m| (*m).to_owned()).collect(),
+        ..fake_github::FakeTeam::default()
+    };
+    gh.team(
+        "gov-uk",
+        team(
+            &[
+                "ada-admin",
+                "abe-absent",
+                "Cam-Case",
+                "flo-flow",
+                "dee-deploy",
+                "bo-basic",
+                "ivy-ink",
+                "nan-norole",
+                "zed-stranger",
+                "govuk-ci",
+            ],
+            &[],
+        ),
+    );
+    gh.team(
+        "gov-uk-production-deploy",
+        team(
+            &[
+                "abe-absent",
+                "Cam-Case",
+                "flo-flow",
+                "dee-deploy",
+                "bo-basic",
+                "ivy-ink",
+            ],
+            &[],
+        ),
+    );
+    gh.team(
+        "gov-uk-production-admin",
+        team(&["ada-admin", "dee-deploy", "zed-stranger"], &["ada-admin"]),
+    );
+    // lee-leaver is not an org member (404): a leaver.
+    let out = common::bin()
+        .env("GITHUB_TOKEN", TOKEN)
+        .args([
+            "fix",
+            "--config",
+            CONFIG,
+            "--today",
+            TODAY,
+            "--api-url",
+            &gh.url,
+        ])
+        .args(["--backoff-ms", "0", "--secondary-wait", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let s = stdout(&out);
+    assert!(
+        s.contains("remove the role of Lee Leaver (lee-leaver): left the org"),
+        "{s}"
+    );
+    assert!(s.contains("fix: 3 edits"), "{s}");
+    let lookups: Vec<String> = gh
+        .log()
+        .into_iter()
+        .filter(|l| l.contains("/memberships/"))
+        .collect();
+    assert_eq!(lookups.len(), 1, "{lookups:?}");
+    assert!(lookups[0].contains("/orgs/alphagov/memberships/lee-leaver"));
+}
+
+// ------------------------------------------------------------------ the fake GitHub
+
+const OWNER: &str = "alphagov";
+const REPO: &str = "govuk-user-reviewer";
+const PATH: &str = "config/govuk_tech.yml";
+const BRANCH: &str = "access-reconciler/drift";
+
+#[derive(Debug, Clone)]
+struct Pull {
+    number: u64,
+    head: String,
+    base: String,
+    title: String,
+    body: String,
+    state: String,
+}
+
+/// Faults to inject.
+#[derive(Debug, Default, Clone)]
+struct Faults {
+    /// Answer this many PUTs of the file with 409 (a stale blob sha).
+    conflict_puts: u32,
+    /// Answer the PUT of the file with 500.
+    fail_put: bool,
+    /// Answer PR creation with 500, creating nothing.
+    fail_pull_create: bool,
+    /// Create the PR but answer 502 (the create "failed" as far as the client can tell).
+    pull_create_lies: bool,
+    /// Answer every PUT of the file with 403.
+    forbid_put: bool,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    default_branch: String,
+    /// Branch -> commit sha.
+    refs: BTreeMap<String, String>,
+    /// Commit sha -> (parent, the config file's text).
+    commits: BTreeMap<String, (Option<String>, String)>,
+    next_commit: u64,
+    pulls: Vec<Pull>,
+    comments: Vec<(u64, String)>,
+    /// Every mutation, as "METHOD path" (after /repos/OWNER/REPO).
+    mutations: Vec<String>,
+    faults: Faults,
+}
+
+fn blob_sha(text: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut h);
+    format!("blob{:016x}", h.finish())
+}
+
+fn json_response(status: u16, v: Value) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_json(v)
+}
+
+fn not_found() -> ResponseTemplate {
+    json_response(404, json!({"message": "Not Found"}))
+}
+
+impl State {
+    fn commit(&mut self, parent: Option<String>, text: &str) -> String {
+        self.next_commit += 1;
+        let sha = format!("c{:039}", self.next_commit);
+        self.commits.insert(sha.clone(), (parent, text.to_owned()));
+        sha
+    }
+
+    fn resolve(&self, reference: &str) -> Option<String> {
+        self.refs.get(reference).cloned().or_else(|| {
+            self.commits
+                .contains_key(reference)
+                .then(|| reference.to_owned())
+        })
+    }
+
+    fn file_at(&self, reference: &str) -> Option<String> {
+        let sha = self.resolve(reference)?;
+        self.commits.get(&sha).map(|(_, text)| text.clone())
+    }
+
+    fn handle(&mut self, req: &Request) -> ResponseTemplate {
+        let prefix = format!("/repos/{OWNER}/{REPO}");
+        let full = req.url.path().to_owned();
+        let Some(rest) = full.strip_prefix(&prefix) else {
+            return not_found();
+        };
+        let rest = percent_decode(rest);
+        let method = req.method.as_str().to_owned();
+        let query: BTreeMap<String, String> = req.url.query_pairs().into_owned().collect();
+        let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
+        if method != "GET" {
+            self.mutations.push(format!("{method} {rest}"));
+        }
+        let file_path = format!("/contents/{PATH}");
+        match (method.as_str(), rest.as_str()) {
+            ("GET", "") => json_response(200, json!({"default_branch": self.default_branch})),
+            ("GET", r) if r.starts_with("/git/ref/heads/") => {
+                let branch = &r["/git/ref/heads/".len()..];
+                match self.refs.get(branch) {
+                    Some(sha) => json_response(
+                        200,
+                        json!({"ref": format!("refs/heads/{branch}"), "object": {"sha": sha}}),
+                    ),
+                    None => not_found(),
+                }
+            }
+            ("GET", r) if r == file_path => {
+                let reference = query
+                    .get("ref")
+                    .cloned()
+                    .unwrap_or(self.default_branch.clone());
+                match self.file_at(&reference) {
+                    Some(text) => {
+                        // GitHub wraps the base64 at 60 characters.
+                        let b64 = BASE64.encode(text.as_bytes());
+                        let wrapped: Vec<String> = b64
+                            .as_bytes()
+                            .chunks(60)
+                            .map(|c| String::from_utf8_lossy(c).into_owned())
+                            .collect();
+                        json_response(
+                            200,
+                            json!({"sha": blob_sha(&text), "encoding": "base64", "content": wrapped.join("\n")}),
+                        )
+                    }
+                    None => not_found(),
+                }
+            }
+            ("GET", r) if r.starts_with("/git/commits/") => {
+                let sha = &r["/git/commits/".len()..];
+                match self.commits.get(sha) {
+                    Some((parent, _)) => {
+                        let parents: Vec<Value> =
+                            parent.iter().map(|p| json!({"sha": p})).collect();
+                        json_response(200, json!({"sha": sha, "parents": parents}))
+                    }
+                    None => not_found(),
+                }
+            }
+            ("POST", "/git/refs") => {
+                let name = body["ref"].as_str().unwrap_or_default();
+                let sha = body["sha"].as_str().unwrap_or_default().to_owned();
+                let Some(branch) = name.strip_prefix("refs/heads/") else {
+                    return json_response(422, json!({"message": "Reference name is invalid"}));
+                };
+                if self.refs.contains_key(branch) {
+                    return json_response(422, json!({"message": "Reference already exists"}));
+                }
+                self.refs.insert(branch.to_owned(), sha.clone());
+                json_response(201, json!({"ref": name, "object": {"sha": sha}}))
+            }
+            ("PATCH", r) if r.starts_with("/git/refs/heads/") => {
+                let branch = r["/git/refs/heads/".len()..].to_owned();
+                let sha = body["sha"].as_str().unwrap_or_default().to_owned();
+                if !self.refs.contains_key(&branch) || !self.commits.contains_key(&sha) {
+                    return json_response(422, json!({"message": "Reference does not exist"}));
+                }
+                self.refs.insert(branch.clone(), sha.clone());
+                json_response(
+                    200,
+                    json!({"ref": format!("refs/heads/{branch}"), "object": {"sha": sha}}),
+                )
+            }
+            ("DELETE", r) if r.starts_with("/git/refs/heads/") => {
+                let branch = &r["/git/refs/heads/".len()..];
+                match self.refs.remove(branch) {
+                    Some(_) => ResponseTemplate::new(204),
+                    None => json_response(422, json!({"message": "Reference does not exist"})),
+                }
+            }
+            ("PUT", r) if r == file_path => {
+                if self.faults.forbid_put {
+                    return json_response(
+                        403,
+                        json!({"message": "Resource not accessible by integration"}),
+                    );
+                }
+                if self.faults.fail_put {
+                    return json_response(500, json!({"message": "Server Error"}));
+                }
+                let branch = body["branch"].as_str().unwrap_or_default().to_owned();
+                let Some(head) = self.refs.get(&branch).cloned() else {
+                    return json_response(422, json!({"message": "Branch not found"}));
+                };
+                let current = blob_sha(&self.commits[&head].1);
+                if self.faults.conflict_puts > 0 {
+                    self.faults.conflict_puts -= 1;
+                    return json_response(
+                        409,
+                        json!({"message": format!("{PATH} does not match {current}")}),
+                    );
+                }
+                if body["sha"].as_str() != Some(current.as_str()) {
+                    return json_response(
+                        409,
+                        json!({"message": format!("{PATH} does not match {current}")}),
+                    );
+                }
+                let bytes = BASE64
+                    .decode(body["content"].as_str().unwrap_or_default())
+                    .unwrap();
+                let text = String::from_utf8(bytes).unwrap();
+                let sha = self.commit(Some(head), &text);
+                self.refs.insert(branch, sha.clone());
+                json_response(
+                    200,
+                    json!({"content": {"sha": blob_sha(&text)}, "commit": {"sha": sha}}),
+                )
+            }
+            ("GET", "/pulls") => {
+                let head = query.get("head").cloned().unwrap_or_default();
+                let state = query.get("state").cloned().unwrap_or("open".into());
+                let list: Vec<Value> = self
+                    .pulls
+                    .iter()
+                    .filter(|p| p.state == state && format!("{OWNER}:{}", p.head) == head)
+                    .map(pull_json)
+                    .collect();
+                json_response(200, Value::Array(list))
+            }
+            ("POST", "/pulls") => {
+                if self.faults.fail_pull_create {
+                    return json_response(500, json!({"message": "Server Error"}));
+                }
+                let pull = Pull {
+                    number: self.pulls.len() as u64 + 1,
+                    head: body["head"].as_str().unwrap_or_default().to_owned(),
+                    base: body["base"].as_str().unwrap_or_default().to_owned(),
+                    title: body["title"].as_str().unwrap_or_default().to_owned(),
+                    body: body["body"].as_str().unwrap_or_default().to_owned(),
+                    state: "open".into(),
+                };
+                let v = pull_json(&pull);
+                self.pulls.push(pull);
+                if self.faults.pull_create_lies {
+                    self.faults.pull_create_lies = false;
+                    return json_response(502, json!({"message": "Bad Gateway"}));
+                }
+                json_response(201, v)
+            }
+            ("PATCH", r) if r.starts_with("/pulls/") => {
+                let n: u64 = r["/pulls/".len()..].parse().unwrap_or(0);
+                let Some(p) = self.pulls.iter_mut().find(|p| p.number == n) else {
+                    return not_found();
+                };
+                if let Some(t) = body["title"].as_str() {
+                    p.title = t.to_owned();
+                }
+                if let Some(b) = body["body"].as_str() {
+                    p.body = b.to_owned();
+                }
+                if let Some(s) = body["state"].as_str() {
+                    p.state = s.to_owned();
+                }
+                json_response(200, pull_json(p))
+            }
+            ("POST", r) if r.starts_with("/issues/") && r.ends_with("/comments") => {
+                let n: u64 = r["/issues/".len()..r.len() - "/comments".len()]
+                    .parse()
+                    .unwrap_or(0);
+                self.comments
+                    .push((n, body["body"].as_str().unwrap_or_default().to_owned()));
+                json_response(201, json!({"id": self.comments.len()}))
+            }
+            _ => not_found(),
+        }
+    }
+}
+
+fn pull_json(p: &Pull) -> Value {
+    json!({
+        "number": p.number,
+        "html_url": format!("https://github.example/{OWNER}/{REPO}/pull/{}", p.number),
+        "state": p.state,
+        "title": p.title,
+        "head": {"ref": p.head},
+        "base": {"ref": p.base},
+    })
+}
+
+fn percent_decode(s: &str) -> String {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+struct FakeRepo {
+    server: MockServer,
+    state: Arc<Mutex<State>>,
+}
+
+impl FakeRepo {
+    /// A repository whose default branch `main` holds the fix fixture as config/govuk_tech.yml.
+    async fn start() -> FakeRepo {
+        let text = std::fs::read_to_string(common::root().join(CONFIG)).unwrap();
+        let mut state = State {
+            default_branch: "main".into(),
+            ..State::default()
+        };
+        let head = state.commit(None, &text);
+        state.refs.insert("main".into(), head);
+        let state = Arc::new(Mutex::new(state));
+        let server = MockServer::start().await;
+        let shared = state.clone();
+        Mock::given(any())
+            .respond_with(move |req: &Request| shared.lock().unwrap().handle(req))
+            .mount(&server)
+            .await;
+        FakeRepo { server, state }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap()
+    }
+
+    /// Run `fix --open-pr` against this repository (off the async runtime's thread).
+    async fn run(&self, extra: &[&str]) -> std::process::Output {
+        self.run_with_delay("0", extra).await
+    }
+
+    async fn run_with_delay(&self, delay: &str, extra: &[&str]) -> std::process::Output {
+        let mut cmd = common::bin();
+        cmd.env("GITHUB_TOKEN", "ghp_FAKEtoken0123456789");
+        cmd.args(["fix", "--snapshot", SNAPSHOT, "--today", TODAY, "--open-pr"]);
+        cmd.args([
+            "--repo",
+            &format!("{OWNER}/{REPO}"),
+            "--api-url",
+            &self.server.uri(),
+        ]);
+        cmd.args([
+            "--mutation-delay",
+            delay,
+            "--backoff-ms",
+            "0",
+            "--secondary-wait",
+            "0",
+        ]);
+        cmd.args(extra);
+        tokio::task::spawn_blocking(move || cmd.output().expect("runs"))
+            .await
+            .unwrap()
+    }
+
+    fn take_mutations(&self) -> Vec<String> {
+        std::mem::take(&mut self.state().mutations)
+    }
+
+    fn branch_file(&self) -> Option<String> {
+        self.state().file_at(BRANCH)
+    }
+
+    /// The branch is exactly one commit on main's head.
+    fn assert_one_commit_on_main(&self) {
+        let s = self.state();
+        let head = s.refs[BRANCH].clone();
+        assert_eq!(s.commits[&head].0.as_ref(), Some(&s.refs["main"]));
+    }
+}
+
+fn strings(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| (*s).to_owned()).collect()
+}
+
+#[tokio::test]
+async fn three_runs_make_one_branch_and_one_pr_updated_in_place_then_closed() {
+    let gh = FakeRepo::start().await;
+    let put = format!("PUT /contents/{PATH}");
+
+    // Run 1: branch, one commit, PR.
+    let out = gh.run(&[]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("opened pull request #1"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(
+        gh.take_mutations(),
+        strings(&["POST /git/refs", &put, "POST /pulls"])
+    );
+    gh.assert_one_commit_on_main();
+    let file = gh.branch_file().unwrap();
+    assert!(file.contains("\"github_username\": 'Cam-Case'"));
+    assert!(!file.contains("-   role: production_deploy_access"));
+    {
+        let s = gh.state();
+        assert_eq!(s.pulls.len(), 1);
+        let p = &s.pulls[0];
+        assert_eq!((p.head.as_str(), p.base.as_str()), (BRANCH, "main"));
+        assert_eq!(
+            p.title,
+            "access-reconciler: 3 config edits to resolve access drift"
+        );
+        assert!(p.body.contains("### Left the organization"), "{}", p.body);
+        assert!(p.body.contains("Lee Leaver (`lee-leaver`)"));
+        assert!(
+            p.body
+                .contains("```diff\n--- a/config/govuk_tech.yml\n+++ b/config/govuk_tech.yml\n")
+        );
+        assert!(
+            p.body.contains("## access-reconciler fix"),
+            "the drift report is in the body"
+        );
+    }
+
+    // Run 2: the same drift. Nothing to commit; the PR is updated, not duplicated.
+    let out = gh.run(&[]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stdout(&out).contains("updated pull request #1"));
+    assert_eq!(gh.take_mutations(), strings(&["PATCH /pulls/1"]));
+
+    // Run 3: the drift changed (codify). The branch is forced back to main with one new commit.
+    let out = gh.run(&["--codify-unexpected"]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        gh.take_mutations(),
+        strings(&[
+            &format!("PATCH /git/refs/heads/{BRANCH}"),
+            &put,
+            "PATCH /pulls/1"
+        ])
+    );
+    gh.assert_one_commit_on_main();
+    assert!(gh.branch_file().unwrap().contains("name: zed-stranger"));
+    {
+        let s = gh.state();
+        assert_eq!(s.pulls.len(), 1, "one PR across all runs");
+        assert_eq!(s.refs.len(), 2, "main and the drift branch only");
+        assert!(s.pulls[0].body.contains("zed-stranger"));
+        assert_eq!(
+            s.pulls[0].title,
+            "access-reconciler: 5 config edits to resolve access drift"
+        );
+    }
+
+    // The PR is merged: main now holds the fixed file. The next run finds nothing and closes it.
+    {
+        let mut s = gh.state();
+        let fixed = s.file_at(BRANCH).unwrap();
+        let main = s.refs["main"].clone();
+        let merged = s.commit(Some(main), &fixed);
+        s.refs.insert("main".into(), merged);
+        // Merging by hand does not close it here, so the tool must.
+    }
+    let out = gh.run(&[]).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(stdout(&out).contains("closed pull request #1"));
+    assert_eq!(
+        gh.take_mutations(),
+        strings(&["POST /issues/1/comments", "PATCH /pulls/1"])
+    );
+    {
+        let s = gh.state();
+        assert_eq!(s.pulls[0].state, "closed");
+        assert!(
+            s.comments[0]
+                .1
+                .contains("drift this pull request resolved is gone")
+        );
+    }
+
+    // And once closed, a clean run does nothing at all.
+    let out = gh.run(&[]).await;
+    assert_eq!(out.status.code(), Some(0));
+    assert!(gh.take_mutations().is_empty());
+}
+
+#[tokio::test]
+async fn a_stale_blob_sha_is_read_again_and_retried_once() {
+    let gh = FakeRepo::start().await;
+    gh.state().faults.conflict_puts = 1;
+    let out = gh.run(&[]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let put = format!("PUT /contents/{PATH}");
+    assert_eq!(
+        gh.take_mutations(),
+        strings(&["POST /git/refs", &put, &put, "POST /pulls"])
+    );
+    gh.assert_one_commit_on_main();
+    assert_eq!(gh.state().pulls.len(), 1);
+}
+
+#[tokio::test]
+async fn a_second_conflict_fails_and_leaves_no_branch_and_no_pr() {
+    let gh = FakeRepo::start().await;
+    gh.state().faults.conflict_puts = 2;
+    let out = gh.run(&[]).await;
+    assert_eq!(out.status.code(), Some(3));
+    let e = stderr(&out);
+    eprintln!("{e}");
+    assert!(e.contains("after one retry"), "{e}");
+    assert!(e.contains("made by this run) was deleted"), "{e}");
+    let put = format!("PUT /contents/{PATH}");
+    assert_eq!(
+        gh.take_mutations(),
+        strings(&[
+            "POST /git/refs",
+            &put,
+            &put,
+            &format!("DELETE /git/refs/heads/{BRANCH}")
+        ])
+    );
+    let s = gh.state();
+    assert!(s.pulls.is_empty());
+    assert!(!s.refs.contains_key(BRANCH));
+}
+
+#[tokio::test]
+async fn a_failed_pr_create_is_checked_and_leaves_nothing_half_made() {
+    let gh = FakeRepo::start().await;
+    gh.state().faults.fail_pull_create = true;
+    let out = gh.run(&[]).await;
+    assert_eq!(out.status.code(), Some(3));
+    let e = stderr(&out);
+    assert!(e.contains("cannot open the pull request"), "{e}");
+    assert!(e.contains("Pull requests: write"), "{e}");
+    let s = gh.state();
+    assert!(s.pulls.is_empty());
+    assert!(
+        !s.refs.contains_key(BRANCH),
+        "the branch this run made is gone"
+    );
+    // One create, never retried blindly.
+    assert_eq!(
+        s.mutations.iter().filter(|m| *m == "POST /pulls").count(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_create_that_happened_despite_an_error_is_found_not_repeated() {
+    let gh = FakeRepo::start().await;
+    gh.state().faults.pull_create_lies = true;
+    let out = gh.run(&[]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let put = format!("PUT /contents/{PATH}");
+    assert_eq!(
+        gh.take_mutations(),
+        strings(&["POST /git/refs", &put, "POST /pulls", "PATCH /pulls/1"])
+    );
+    assert_eq!(gh.state().pulls.len(), 1);
+}
+
+#[tokio::test]
+async fn a_failure_on_an_existing_pr_puts_its_branch_back() {
+    let gh = FakeRepo::start().await;
+    let out = gh.run(&[]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let before = gh.state().refs[BRANCH].clone();
+    let file_before = gh.branch_file();
+    gh.take_mutations();
+    gh.state().faults.fail_put = true;
+    let out = gh.run(&["--codify-unexpected"]).await;
+    assert_eq!(out.status.code(), Some(3));
+    assert!(stderr(&out).contains("was put back at"), "{}", stderr(&out));
+    let s = gh.state();
+    assert_eq!(
+        s.refs[BRANCH], before,
+        "the open PR still shows the last good commit"
+    );
+    assert_eq!(s.file_at(BRANCH), file_before);
+    assert_eq!(s.pulls.len(), 1);
+    assert_eq!(s.pulls[0].state, "open");
+}
+
+#[tokio::test]
+async fn mutations_are_spaced_by_the_mutation_delay() {
+    let gh = FakeRepo::start().await;
+    let started = std::time::Instant::now();
+    // 0.2 s between each of the 3 mutations.
+    let out = gh.run_with_delay("0.2", &[]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(gh.take_mutations().len(), 3);
+    assert!(started.elapsed() >= std::time::Duration::from_millis(400));
+}
+
+#[tokio::test]
+async fn the_default_branch_is_never_the_fix_branch() {
+    let gh = FakeRepo::start().await;
+    let out = gh.run(&["--branch", "main"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("is the repository's default branch"));
+    assert!(gh.take_mutations().is_empty());
+}
+
+#[tokio::test]
+async fn missing_permissions_are_named() {
+    let gh = FakeRepo::start().await;
+    gh.state().faults.forbid_put = true;
+    let out = gh.run(&[]).await;
+    assert_eq!(out.status.code(), Some(3));
+    let e = stderr(&out);
+    assert!(e.contains("Contents: write"), "{e}");
+    assert!(!e.contains("ghp_FAKEtoken"), "the token is never printed");
+    assert!(gh.state().pulls.is_empty());
+    assert!(!gh.state().refs.contains_key(BRANCH));
+}
