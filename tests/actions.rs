@@ -627,7 +627,7 @@ mod scripts {
             &[
                 ("command", "drift"),
                 ("token", "ghs_example_token"),
-                ("args", "--snapshot  *.json --today 2026-11-28"),
+                ("args", "--snapshot  *.json\n--today 2026-11-28\n"),
             ],
             1,
         );
@@ -662,6 +662,10 @@ mod scripts {
         assert_eq!(run.outputs.get("exit-code").map(String::as_str), Some("1"));
         assert!(run.outputs["report-path"].ends_with(".json"));
         assert_eq!(run.report.as_deref(), Some("the report\n"));
+        assert!(
+            !run.log.contains("the report"),
+            "a JSON report stays in its file"
+        );
 
         // The real binary accepts that command line.
         let args: Vec<&str> = argv.iter().map(String::as_str).collect();
@@ -697,6 +701,14 @@ mod scripts {
         assert_eq!(run.outputs.get("exit-code").map(String::as_str), Some("2"));
         assert!(run.outputs["report-path"].ends_with(".md"));
         assert!(run.log.contains("::error"), "{}", run.log);
+        assert!(
+            !run.log.contains("the report"),
+            "a Markdown report stays in its file"
+        );
+        // text and github reports are copied to the log (github: so they become annotations).
+        let run = run_step(&[("command", "check"), ("format", "github")], 1);
+        assert_eq!(run.code, 0, "{}", run.log);
+        assert!(run.log.contains("the report\n"), "{}", run.log);
         let args: Vec<&str> = argv.iter().map(String::as_str).collect();
         let (ok, text) = help(&args);
         assert!(ok, "{text}");
