@@ -570,8 +570,11 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 fn github_message(body: &[u8]) -> String {
     match serde_json::from_slice::<ErrorBody>(body) {
-        Ok(ErrorBody { message, errors }) => {
-            let mut m = message.unwrap_or_default();
+        Ok(ErrorBody {
+            message: Some(message),
+            errors,
+        }) => {
+            let mut m = message;
             if let Some(errors) = errors {
                 let mut e = errors.to_string();
                 if e.len() > 500 {
@@ -582,9 +585,9 @@ fn github_message(body: &[u8]) -> String {
             }
             redact(m.trim())
         }
-        Err(_) => {
+        _ => {
             let text = String::from_utf8_lossy(body);
-            let mut t: String = text.chars().take(200).collect();
+            let mut t: String = text.chars().take(300).collect();
             if t.is_empty() {
                 t = "(empty body)".into();
             }
