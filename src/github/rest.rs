@@ -898,6 +898,12 @@ impl Inner {
                      it on the org with the Organization permission \"Members: read\"",
                     app.app_id
                 )),
+                ApiError::Unauthorized { message, .. } => SourceError::Api(format!(
+                    "GitHub rejected the GitHub App's credentials (401 {message}): check that \
+                     --app-id {} is the App's id and that the private key is one of its keys \
+                     (and not revoked)",
+                    app.app_id
+                )),
                 other => SourceError::from(other),
             })?;
         let raw = self
