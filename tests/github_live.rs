@@ -990,3 +990,14 @@ async fn whoami_with_an_actions_installation_token_is_github_actions_bot() {
         .unwrap();
     assert_eq!(client.whoami().await.unwrap(), "github-actions[bot]");
 }
+
+#[tokio::test]
+async fn progress_off_a_terminal_draws_nothing_and_reads_the_same() {
+    let gh = fake();
+    let src = LiveSource::connect_with(&args(&gh.url), ORG, true, Credentials::Token(TOKEN.into()))
+        .await
+        .unwrap();
+    let read = src.read_teams(ORG, &["t".to_owned()]).await.unwrap();
+    assert!(read.complete());
+    assert_eq!(read.teams["t"].members.len(), 2);
+}
