@@ -46,8 +46,6 @@ use tokio::sync::Semaphore;
 use super::SourceError;
 use crate::cli::GithubArgs;
 
-/// GitHub REST API version we speak.
-const API_VERSION: &str = "2022-11-28";
 /// How many primary rate-limit / retry-after waits one request may sit through.
 const MAX_RATE_LIMIT_WAITS: u32 = 5;
 /// Re-mint an installation token this long before it expires.
@@ -993,8 +991,9 @@ impl Inner {
         let mut builder = http::Request::builder()
             .method(method.clone())
             .uri(uri)
-            .header(http::header::ACCEPT, "application/vnd.github+json")
-            .header("x-github-api-version", API_VERSION);
+            .header(http::header::ACCEPT, "application/vnd.github+json");
+        // octocrab's build_request adds `X-GitHub-Api-Version: 2022-11-28` itself; sending it
+        // twice would make the value a list GitHub may refuse.
         if let Some(etag) = etag.and_then(|e| HeaderValue::from_str(e).ok()) {
             builder = builder.header(http::header::IF_NONE_MATCH, etag);
         }

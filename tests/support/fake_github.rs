@@ -286,10 +286,17 @@ async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Reque
             let mut first = lines.next()?.split(' ');
             let method = first.next()?.to_owned();
             let target = first.next()?.to_owned();
-            let headers: HashMap<String, String> = lines
-                .filter_map(|l| l.split_once(':'))
-                .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-                .collect();
+            // Repeated headers are joined, as a server would see them.
+            let mut headers: HashMap<String, String> = HashMap::new();
+            for (k, v) in lines.filter_map(|l| l.split_once(':')) {
+                headers
+                    .entry(k.trim().to_ascii_lowercase())
+                    .and_modify(|old| {
+                        old.push_str(", ");
+                        old.push_str(v.trim());
+                    })
+                    .or_insert_with(|| v.trim().to_owned());
+            }
             let len: usize = headers
                 .get("content-length")
                 .and_then(|v| v.parse().ok())
@@ -520,6 +527,15 @@ fn app_route(state: &State, req: &Request, path: &str) -> Option<Response> {
 }
 
 fn route(state: &State, req: &Request) -> Response {
+    if req.headers.get("x-github-api-version").map(String::as_str) != Some("2022-11-28") {
+        return Response::json(
+            400,
+            format!(
+                r#"{{"message":"Invalid API version {:?}"}}"#,
+                req.headers.get("x-github-api-version")
+            ),
+        );
+    }
     if let Some(r) = app_route(state, req, req.target.split('?').next().unwrap_or("")) {
         return r;
     }
