@@ -784,45 +784,13 @@ fn the_token_is_never_printed_even_at_vvv() {
 
 // ---------------------------------------------------------------- drift, live
 
-/// A fake GitHub serving exactly what fixtures/github_snapshot.json records (child teams
-/// rebuilt from `via_team`), so a live run must see what the snapshot run sees.
+/// A fake GitHub serving exactly what fixtures/github_snapshot.json records.
 fn fake_from_fixture() -> FakeGithub {
-    let text =
-        std::fs::read_to_string(common::root().join("fixtures/github_snapshot.json")).unwrap();
-    let snap: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let gh = FakeGithub::start(ORG, TOKEN);
-    let mut children: std::collections::BTreeMap<String, FakeTeam> = Default::default();
-    for (slug, team) in snap["teams"].as_object().unwrap() {
-        let mut fake = FakeTeam::default();
-        for m in team["members"].as_array().unwrap() {
-            let login = m["login"].as_str().unwrap().to_owned();
-            if m["role"] == "maintainer" {
-                fake.maintainers.push(login.clone());
-            }
-            if let Some(via) = m["via_team"].as_str() {
-                if !fake.children.iter().any(|c| c == via) {
-                    fake.children.push(via.to_owned());
-                }
-                children
-                    .entry(via.to_owned())
-                    .or_default()
-                    .members
-                    .push(login.clone());
-            }
-            fake.members.push(login);
-        }
-        for inv in team["invitations"].as_array().unwrap() {
-            fake.invitations.push((
-                inv["login"].as_str().unwrap().to_owned(),
-                inv["created_at"].as_str().unwrap().to_owned(),
-            ));
-        }
-        gh.team(slug, fake);
-    }
-    for (slug, team) in children {
-        gh.team(&slug, team);
-    }
-    gh
+    FakeGithub::from_snapshot(
+        &common::root().join("fixtures/github_snapshot.json"),
+        ORG,
+        TOKEN,
+    )
 }
 
 fn drift_run(args: &[&str], token: Option<&str>) -> (i32, String, String) {
@@ -1021,4 +989,15 @@ async fn whoami_with_an_actions_installation_token_is_github_actions_bot() {
         .await
         .unwrap();
     assert_eq!(client.whoami().await.unwrap(), "github-actions[bot]");
+}
+
+#[tokio::test]
+async fn progress_off_a_terminal_draws_nothing_and_reads_the_same() {
+    let gh = fake();
+    let src = LiveSource::connect_with(&args(&gh.url), ORG, true, Credentials::Token(TOKEN.into()))
+        .await
+        .unwrap();
+    let read = src.read_teams(ORG, &["t".to_owned()]).await.unwrap();
+    assert!(read.complete());
+    assert_eq!(read.teams["t"].members.len(), 2);
 }

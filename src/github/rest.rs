@@ -46,8 +46,6 @@ use tokio::sync::Semaphore;
 use super::SourceError;
 use crate::cli::GithubArgs;
 
-/// GitHub REST API version we speak.
-const API_VERSION: &str = "2022-11-28";
 /// How many primary rate-limit / retry-after waits one request may sit through.
 const MAX_RATE_LIMIT_WAITS: u32 = 5;
 /// Re-mint an installation token this long before it expires.
@@ -570,8 +568,11 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 fn github_message(body: &[u8]) -> String {
     match serde_json::from_slice::<ErrorBody>(body) {
-        Ok(ErrorBody { message, errors }) => {
-            let mut m = message.unwrap_or_default();
+        Ok(ErrorBody {
+            message: Some(message),
+            errors,
+        }) => {
+            let mut m = message;
             if let Some(errors) = errors {
                 let mut e = errors.to_string();
                 if e.len() > 500 {
@@ -582,9 +583,9 @@ fn github_message(body: &[u8]) -> String {
             }
             redact(m.trim())
         }
-        Err(_) => {
+        _ => {
             let text = String::from_utf8_lossy(body);
-            let mut t: String = text.chars().take(200).collect();
+            let mut t: String = text.chars().take(300).collect();
             if t.is_empty() {
                 t = "(empty body)".into();
             }
@@ -895,6 +896,12 @@ impl Inner {
                      it on the org with the Organization permission \"Members: read\"",
                     app.app_id
                 )),
+                ApiError::Unauthorized { message, .. } => SourceError::Api(format!(
+                    "GitHub rejected the GitHub App's credentials (401 {message}): check that \
+                     --app-id {} is the App's id and that the private key is one of its keys \
+                     (and not revoked)",
+                    app.app_id
+                )),
                 other => SourceError::from(other),
             })?;
         let raw = self
@@ -984,8 +991,9 @@ impl Inner {
         let mut builder = http::Request::builder()
             .method(method.clone())
             .uri(uri)
-            .header(http::header::ACCEPT, "application/vnd.github+json")
-            .header("x-github-api-version", API_VERSION);
+            .header(http::header::ACCEPT, "application/vnd.github+json");
+        // octocrab's build_request adds `X-GitHub-Api-Version: 2022-11-28` itself; sending it
+        // twice would make the value a list GitHub may refuse.
         if let Some(etag) = etag.and_then(|e| HeaderValue::from_str(e).ok()) {
             builder = builder.header(http::header::IF_NONE_MATCH, etag);
         }

@@ -80,6 +80,10 @@ struct FaultRule {
 #[derive(Default)]
 struct State {
     base: String,
+    /// Where Link URLs point (a proxy in front of the fake), and whether they use the
+    /// documented `/orgs/{org}/teams/{slug}/...` paths instead of GitHub's real
+    /// `/organizations/{id}/team/{id}/...` ones (which the OpenAPI description does not list).
+    link_base: Mutex<Option<(String, bool)>>,
     org: String,
     token: Option<String>,
     user: String,
@@ -143,6 +147,53 @@ impl FakeGithub {
         }
     }
 
+    /// A fake serving exactly what a snapshot file records (child teams rebuilt from
+    /// `via_team`), so a live run must see what a run from the snapshot sees.
+    pub fn from_snapshot(path: &std::path::Path, org: &str, token: &str) -> FakeGithub {
+        let text = std::fs::read_to_string(path).expect("snapshot file");
+        let snap: serde_json::Value = serde_json::from_str(&text).expect("snapshot JSON");
+        let gh = FakeGithub::start(org, token);
+        let mut children: BTreeMap<String, FakeTeam> = BTreeMap::new();
+        for (slug, team) in snap["teams"].as_object().expect("teams") {
+            let mut fake = FakeTeam::default();
+            for m in team["members"].as_array().expect("members") {
+                let login = m["login"].as_str().expect("login").to_owned();
+                if m["role"] == "maintainer" {
+                    fake.maintainers.push(login.clone());
+                }
+                if let Some(via) = m["via_team"].as_str() {
+                    if !fake.children.iter().any(|c| c == via) {
+                        fake.children.push(via.to_owned());
+                    }
+                    children
+                        .entry(via.to_owned())
+                        .or_default()
+                        .members
+                        .push(login.clone());
+                }
+                fake.members.push(login);
+            }
+            for inv in team["invitations"].as_array().expect("invitations") {
+                fake.invitations.push((
+                    inv["login"].as_str().expect("login").to_owned(),
+                    inv["created_at"].as_str().expect("created_at").to_owned(),
+                ));
+            }
+            gh.team(slug, fake);
+        }
+        for (slug, team) in children {
+            gh.team(&slug, team);
+        }
+        if let Some(members) = snap["org_membership"].as_object() {
+            for (login, state) in members {
+                if let Some(state) = state.as_str().filter(|s| *s != "none") {
+                    gh.org_member(login, state);
+                }
+            }
+        }
+        gh
+    }
+
     pub fn team(&self, slug: &str, team: FakeTeam) -> &Self {
         self.state
             .teams
@@ -158,6 +209,12 @@ impl FakeGithub {
             .lock()
             .expect("lock")
             .insert(login.to_lowercase(), state.to_owned());
+        self
+    }
+
+    /// Make Link URLs point at `base` (e.g. a validating proxy), with documented paths.
+    pub fn link_base(&self, base: &str) -> &Self {
+        *self.state.link_base.lock().expect("lock") = Some((base.to_owned(), true));
         self
     }
 
@@ -229,10 +286,17 @@ async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Reque
             let mut first = lines.next()?.split(' ');
             let method = first.next()?.to_owned();
             let target = first.next()?.to_owned();
-            let headers: HashMap<String, String> = lines
-                .filter_map(|l| l.split_once(':'))
-                .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-                .collect();
+            // Repeated headers are joined, as a server would see them.
+            let mut headers: HashMap<String, String> = HashMap::new();
+            for (k, v) in lines.filter_map(|l| l.split_once(':')) {
+                headers
+                    .entry(k.trim().to_ascii_lowercase())
+                    .and_modify(|old| {
+                        old.push_str(", ");
+                        old.push_str(v.trim());
+                    })
+                    .or_insert_with(|| v.trim().to_owned());
+            }
             let len: usize = headers
                 .get("content-length")
                 .and_then(|v| v.parse().ok())
@@ -369,6 +433,43 @@ fn conditional(state: &State, req: &Request, mut response: Response) -> Response
     response
 }
 
+/// A `simple-user` object with every field GitHub's OpenAPI description requires.
+fn user_json(login: &str) -> String {
+    let u = format!("https://api.github.com/users/{login}");
+    format!(
+        r#"{{"login":"{login}","id":1,"node_id":"MDQ6VXNlcjE=","avatar_url":"https://avatars.githubusercontent.com/u/1","gravatar_id":"","url":"{u}","html_url":"https://github.com/{login}","followers_url":"{u}/followers","following_url":"{u}/following{{/other_user}}","gists_url":"{u}/gists{{/gist_id}}","starred_url":"{u}/starred{{/owner}}{{/repo}}","subscriptions_url":"{u}/subscriptions","organizations_url":"{u}/orgs","repos_url":"{u}/repos","events_url":"{u}/events{{/privacy}}","received_events_url":"{u}/received_events","type":"User","site_admin":false,"user_view_type":"public"}}"#
+    )
+}
+
+/// A `public-user` (`GET /user`).
+fn public_user_json(login: &str) -> String {
+    let simple = user_json(login);
+    format!(
+        r#"{},"name":null,"company":null,"blog":"","location":null,"email":null,"hireable":null,"bio":null,"public_repos":0,"public_gists":0,"followers":0,"following":0,"created_at":"2020-01-01T00:00:00Z","updated_at":"2020-01-01T00:00:00Z"}}"#,
+        simple.trim_end_matches('}')
+    )
+}
+
+fn team_json(org: &str, slug: &str) -> String {
+    format!(
+        r#"{{"id":2,"node_id":"MDQ6VGVhbTI=","url":"https://api.github.com/organizations/1/team/2","html_url":"https://github.com/orgs/{org}/teams/{slug}","name":"{slug}","slug":"{slug}","description":null,"privacy":"closed","notification_setting":"notifications_enabled","permission":"pull","members_url":"https://api.github.com/organizations/1/team/2/members{{/member}}","repositories_url":"https://api.github.com/organizations/1/team/2/repos","parent":null,"type":"organization"}}"#
+    )
+}
+
+fn invitation_json(org: &str, login: &str, created_at: &str) -> String {
+    format!(
+        r#"{{"id":1,"node_id":"MDIyOk9yZ2FuaXphdGlvbkludml0YXRpb24x","login":"{login}","email":null,"role":"direct_member","created_at":"{created_at}","inviter":{},"team_count":1,"invitation_teams_url":"https://api.github.com/organizations/{org}/invitations/1/teams"}}"#,
+        user_json("inviter")
+    )
+}
+
+fn org_json(org: &str) -> String {
+    let u = format!("https://api.github.com/orgs/{org}");
+    format!(
+        r#"{{"login":"{org}","id":1,"node_id":"MDEyOk9yZ2FuaXphdGlvbjE=","url":"{u}","repos_url":"{u}/repos","events_url":"{u}/events","hooks_url":"{u}/hooks","issues_url":"{u}/issues","members_url":"{u}/members{{/member}}","public_members_url":"{u}/public_members{{/member}}","avatar_url":"https://avatars.githubusercontent.com/u/1","description":null}}"#
+    )
+}
+
 fn not_found() -> Response {
     Response::json(
         404,
@@ -396,10 +497,20 @@ fn app_route(state: &State, req: &Request, path: &str) -> Option<Response> {
     Some(if path == "/app" {
         Response::json(
             200,
-            r#"{"id":1,"slug":"access-reconciler","name":"x"}"#.into(),
+            format!(
+                r#"{{"id":1,"slug":"access-reconciler","node_id":"MDM6QXBwMQ==","owner":{},"name":"access-reconciler","description":null,"external_url":"https://example.org","html_url":"https://github.com/apps/access-reconciler","created_at":"2020-01-01T00:00:00Z","updated_at":"2020-01-01T00:00:00Z","permissions":{{"members":"read"}},"events":[]}}"#,
+                user_json(&state.org)
+            ),
         )
     } else if path == org_installation {
-        Response::json(200, r#"{"id":42,"app_id":1}"#.into())
+        Response::json(
+            200,
+            format!(
+                r#"{{"id":42,"app_id":1,"app_slug":"access-reconciler","target_id":1,"target_type":"Organization","single_file_name":null,"repository_selection":"all","access_tokens_url":"https://api.github.com/app/installations/42/access_tokens","html_url":"https://github.com/organizations/{org}/settings/installations/42","repositories_url":"https://api.github.com/installation/repositories","events":[],"account":{},"permissions":{{"members":"read"}},"created_at":"2020-01-01T00:00:00Z","updated_at":"2020-01-01T00:00:00Z","suspended_by":null,"suspended_at":null}}"#,
+                user_json(&state.org),
+                org = state.org
+            ),
+        )
     } else if path == "/app/installations/42/access_tokens" && req.method == "POST" {
         let expires = chrono::Utc::now() + chrono::Duration::hours(1);
         Response::json(
@@ -416,6 +527,15 @@ fn app_route(state: &State, req: &Request, path: &str) -> Option<Response> {
 }
 
 fn route(state: &State, req: &Request) -> Response {
+    if req.headers.get("x-github-api-version").map(String::as_str) != Some("2022-11-28") {
+        return Response::json(
+            400,
+            format!(
+                r#"{{"message":"Invalid API version {:?}"}}"#,
+                req.headers.get("x-github-api-version")
+            ),
+        );
+    }
     if let Some(r) = app_route(state, req, req.target.split('?').next().unwrap_or("")) {
         return r;
     }
@@ -440,7 +560,7 @@ fn route(state: &State, req: &Request) -> Response {
     let param = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     if segs == ["user"] {
-        return Response::json(200, format!(r#"{{"login":"{}"}}"#, state.user));
+        return Response::json(200, public_user_json(&state.user));
     }
     // /orgs/{org}/teams/{slug}/{kind} or /organizations/1/team/{slug}/{kind}
     let team_route = match segs.as_slice() {
@@ -460,27 +580,17 @@ fn route(state: &State, req: &Request) -> Response {
                 } else {
                     &team.members
                 };
-                list.iter()
-                    .map(|l| {
-                        format!(
-                            r#"{{"login":"{l}","id":1,"gravatar_id":null,"type":"User","site_admin":false}}"#
-                        )
-                    })
-                    .collect()
+                list.iter().map(|l| user_json(l)).collect()
             }
             "invitations" => team
                 .invitations
                 .iter()
-                .map(|(l, at)| {
-                    format!(
-                        r#"{{"id":1,"login":"{l}","email":null,"role":"direct_member","created_at":"{at}"}}"#
-                    )
-                })
+                .map(|(l, at)| invitation_json(&state.org, l, at))
                 .collect(),
             "teams" => team
                 .children
                 .iter()
-                .map(|c| format!(r#"{{"id":2,"slug":"{c}","name":"{c}"}}"#))
+                .map(|c| team_json(&state.org, c))
                 .collect(),
             _ => return not_found(),
         };
@@ -503,11 +613,19 @@ fn route(state: &State, req: &Request) -> Response {
                 .filter(|(k, _)| k != "page")
                 .map(|(k, v)| format!("{k}={v}&"))
                 .collect();
-            let url = |p: usize| {
-                format!(
+            let link_base = state.link_base.lock().expect("lock").clone();
+            let url = |p: usize| match &link_base {
+                Some((base, true)) => format!(
+                    "{base}/orgs/{}/teams/{slug}/{kind}?{others}page={p}",
+                    state.org
+                ),
+                Some((base, false)) => {
+                    format!("{base}/organizations/1/team/{slug}/{kind}?{others}page={p}")
+                }
+                None => format!(
                     "{}/organizations/1/team/{slug}/{kind}?{others}page={p}",
                     state.base
-                )
+                ),
             };
             let mut links = vec![];
             if page > 1 {
@@ -538,7 +656,14 @@ fn route(state: &State, req: &Request) -> Response {
             .expect("lock")
             .get(&login.to_lowercase())
         {
-            Some(s) => Response::json(200, format!(r#"{{"state":"{s}","role":"member"}}"#)),
+            Some(s) => Response::json(
+                200,
+                format!(
+                    r#"{{"url":"https://api.github.com/orgs/{org}/memberships/{login}","state":"{s}","role":"member","organization_url":"https://api.github.com/orgs/{org}","organization":{},"user":{}}}"#,
+                    org_json(org),
+                    user_json(login)
+                ),
+            ),
             None => not_found(),
         };
     }
