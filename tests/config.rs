@@ -407,6 +407,17 @@ fn mapping_wrong_types() {
 }
 
 #[test]
+fn mapping_team_in_everyone_and_a_role() {
+    assert_errors(
+        &mapping_errors("invalid/mapping/everyone_in_role.yml"),
+        &[(
+            5,
+            "team `gov-uk-production-deploy` is in `everyone` and also in role `production_deploy_access`",
+        )],
+    );
+}
+
+#[test]
 fn builtin_mapping_is_valid() {
     let m = Mapping::builtin();
     assert_eq!(m.org, "alphagov");

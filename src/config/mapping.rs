@@ -157,6 +157,7 @@ fn read_mapping(path: &str, root: &Node, text: &str, errors: &mut Errors<'_>) ->
         senior_tech: Vec::new(),
     };
     let (mut has_org, mut has_roles) = (false, false);
+    let mut roles_node = None;
     for (key, value) in entries {
         let Some(k) = key.as_str() else {
             errors.at(
@@ -196,6 +197,7 @@ fn read_mapping(path: &str, root: &Node, text: &str, errors: &mut Errors<'_>) ->
             "everyone" => m.everyone = slugs(k, value, text, errors),
             "roles" => {
                 has_roles = true;
+                roles_node = Some(value);
                 roles(value, text, &mut m.roles, errors);
             }
             "ignore" => {
@@ -239,6 +241,9 @@ fn read_mapping(path: &str, root: &Node, text: &str, errors: &mut Errors<'_>) ->
             }
         }
     }
+    if let Some(role_entries) = roles_node.and_then(Node::as_map) {
+        everyone_in_a_role(&m.everyone, role_entries, errors);
+    }
     if !has_org {
         errors.at(
             root.start,
@@ -254,6 +259,28 @@ fn read_mapping(path: &str, root: &Node, text: &str, errors: &mut Errors<'_>) ->
         );
     }
     Some(m)
+}
+
+/// A team in `everyone` is expected to hold every person with a github_username, so a role that
+/// also lists it would make `drift` ask for everyone to be added to a role's team: refuse it.
+fn everyone_in_a_role(everyone: &[String], roles: &[(Node, Node)], errors: &mut Errors<'_>) {
+    for (role, teams) in roles {
+        let role = role.as_str().unwrap_or_default();
+        for team in teams.as_seq().unwrap_or_default() {
+            let Some(slug) = team.as_str() else { continue };
+            if everyone.iter().any(|e| e == slug) {
+                errors.at(
+                    team.start,
+                    format!(
+                        "team `{slug}` is in `everyone` and also in role `{role}`: everyone with a github_username would be expected in it, so the role would grant nothing"
+                    ),
+                    format!(
+                        "remove `{slug}` from `everyone` if `{role}` is what grants it, or from `{role}` if every person belongs in it"
+                    ),
+                );
+            }
+        }
+    }
 }
 
 /// `roles`: a non-empty mapping of role name -> non-empty list of team slugs.
@@ -436,6 +463,22 @@ mod tests {
         );
         assert!(joined.contains("did you mean `senior_tech`?"), "{joined}");
         assert_eq!(e.len(), 8, "{joined}");
+    }
+
+    #[test]
+    fn a_team_in_everyone_and_in_a_role_is_refused() {
+        let e = errors(
+            "org: x\neveryone: [gov-uk, deploy]\nroles:\n  d: [deploy]\n  a: [admin, gov-uk]\n",
+        );
+        assert_eq!(e.len(), 2, "{e:?}");
+        assert!(
+            e[0].starts_with("m.yml:4:7: team `deploy` is in `everyone` and also in role `d`"),
+            "{e:?}"
+        );
+        assert!(
+            e[1].starts_with("m.yml:5:14: team `gov-uk` is in `everyone` and also in role `a`"),
+            "{e:?}"
+        );
     }
 
     #[test]

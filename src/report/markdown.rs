@@ -15,23 +15,35 @@ pub const RULES_DOC_URL: &str = "https://github.com/alphagov/access-reconciler/b
 /// Tables longer than this are collapsed in `<details>`.
 pub const COLLAPSE_AFTER: usize = 10;
 
-/// Escape text for a table cell: no HTML, no table breaks, no line breaks, no mentions.
+/// Escape text for a table cell: no HTML, no table breaks, no line breaks, no emphasis, no
+/// mentions. Code spans written by the tool (`like this`) are kept, with only pipes escaped
+/// inside them (GitHub shows any other escape literally there); a text with an odd number of
+/// backticks has them all replaced, so no span can open by accident.
 pub fn cell(s: &str) -> String {
+    let balanced = s.matches('`').count() % 2 == 0;
     let mut out = String::with_capacity(s.len());
+    let mut in_code = false;
     for c in s.chars() {
         match c {
+            '`' if balanced => {
+                in_code = !in_code;
+                out.push('`');
+            }
+            '`' => out.push('\''),
             '|' => out.push_str("\\|"),
+            '\n' | '\r' => out.push(' '),
+            _ if in_code => out.push(c),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
-            '`' => out.push('\''),
-            '*' | '[' | ']' | '\\' => {
+            '*' | '_' | '~' | '[' | ']' | '\\' => {
                 out.push('\\');
                 out.push(c);
             }
-            // An @ followed by a login would notify someone from a PR comment.
+            // An @ followed by a login would notify someone from a PR comment: GitHub finds
+            // mentions in the rendered text, so a backslash does not stop it; a zero-width
+            // space does.
             '@' => out.push_str("@\u{200b}"),
-            '\n' | '\r' => out.push(' '),
             c => out.push(c),
         }
     }
@@ -359,6 +371,11 @@ mod tests {
             cell("a|b<script>\n@bob"),
             "a\\|b&lt;script&gt; @\u{200b}bob"
         );
-        assert_eq!(cell("snake_case *x*"), "snake_case \\*x\\*");
+        assert_eq!(cell("snake_case *x*"), "snake\\_case \\*x\\*");
+        assert_eq!(cell("_em_ ~~s~~"), "\\_em\\_ \\~\\~s\\~\\~");
+        // The tool's own code spans stay code; only pipes are escaped inside them.
+        assert_eq!(cell("set `a_b|c` now"), "set `a_b\\|c` now");
+        // An odd backtick (from a name) cannot open a span.
+        assert_eq!(cell("O`Brien set `x`"), "O'Brien set 'x'");
     }
 }

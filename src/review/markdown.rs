@@ -32,10 +32,13 @@ pub fn escape(s: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
-            '\\' | '*' | '[' | ']' | '#' | '~' | '@' => {
+            '\\' | '*' | '_' | '[' | ']' | '#' | '~' => {
                 out.push('\\');
                 out.push(ch);
             }
+            // GitHub finds mentions in the rendered text, where `\@bob` is `@bob` again: a
+            // zero-width space after the @ is what stops the notification.
+            '@' => out.push_str("@\u{200b}"),
             _ => out.push(ch),
         }
     }
@@ -262,8 +265,9 @@ mod tests {
     fn escape_neutralises_markdown_and_mentions() {
         assert_eq!(
             escape("a|b <x> @bob *hi*"),
-            "a\\|b &lt;x&gt; \\@bob \\*hi\\*"
+            "a\\|b &lt;x&gt; @\u{200b}bob \\*hi\\*"
         );
+        assert_eq!(escape("_em_ `a_b`"), "\\_em\\_ `a_b`");
         assert_eq!(code("a`b|c"), "`a'b/c`");
     }
 }
