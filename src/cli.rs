@@ -233,5 +233,10 @@ pub struct FixArgs {
 /// Parse the command line, run the command, and map the outcome to an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    ExitCode::from(crate::commands::run(cli))
+    let code = crate::commands::run(cli);
+    // A report that could not be written was not delivered: never exit as if it had been.
+    if crate::commands::common::stdout_failed() && code < crate::exit::USAGE {
+        return ExitCode::from(crate::exit::USAGE);
+    }
+    ExitCode::from(code)
 }

@@ -89,3 +89,132 @@ fn review_markdown_escapes_what_a_name_can_hold() {
     );
     assert!(!md.contains("\\@octocat"), "{md}");
 }
+
+#[test]
+fn today_must_be_a_full_date() {
+    for bad in [
+        "26-11-28",
+        "2026-11-28T00:00:00",
+        "2026-02-30",
+        "+2026-11-28",
+        " 2026-11-28",
+    ] {
+        bin()
+            .args([
+                "check",
+                "--config",
+                "fixtures/govuk_tech.yml",
+                "--today",
+                bad,
+            ])
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicates::str::contains("is not a date; use YYYY-MM-DD"));
+    }
+    // Far in the past or the future is a date: the absence rule works from it.
+    for (day, code) in [("1900-01-01", 1), ("9999-12-31", 1)] {
+        bin()
+            .args([
+                "check",
+                "--config",
+                "fixtures/govuk_tech.yml",
+                "--today",
+                day,
+            ])
+            .assert()
+            .code(code);
+    }
+}
+
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    use std::io::Read;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_access-reconciler"))
+        .current_dir(common::root())
+        .args([
+            "drift",
+            "--config",
+            "fixtures/govuk_tech.yml",
+            "--snapshot",
+            "fixtures/github_snapshot.json",
+            "--today",
+            "2026-11-28",
+            "--format",
+            "json",
+        ])
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // Close stdout at once, like `| head -0`.
+    drop(child.stdout.take());
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr)
+        .expect("read stderr");
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!stderr.contains("could not write"), "{stderr}");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_report_that_cannot_be_written_is_not_a_clean_run() {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("open /dev/full");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_access-reconciler"))
+        .current_dir(common::root())
+        .args([
+            "check",
+            "--config",
+            "fixtures/govuk_tech.yml",
+            "--format",
+            "json",
+        ])
+        .stdout(full)
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("error: could not write the report to stdout"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn one_person_is_not_one_people() {
+    let config = temp_file(
+        "one.yml",
+        b"- name: Ann Person\n  github_username: ann-person\n  role: production_deploy_access\n",
+    );
+    let text = stdout_of(
+        bin()
+            .args(["check", "--today", "2026-11-28", "--config"])
+            .arg(&config),
+        1,
+    );
+    assert!(text.contains("; 1 person in the config."), "{text}");
+    let md = stdout_of(
+        bin()
+            .args([
+                "check",
+                "--today",
+                "2026-11-28",
+                "--format",
+                "markdown",
+                "--config",
+            ])
+            .arg(&config),
+        1,
+    );
+    assert!(md.contains(" · 1 person in `"), "{md}");
+}

@@ -32,7 +32,8 @@ pub fn load_config(path: &Path, mapping: &Mapping) -> Result<Config, ConfigError
 pub fn today(global: &GlobalArgs) -> Result<NaiveDate, String> {
     match &global.today {
         None => Ok(chrono::Utc::now().date_naive()),
-        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        // Strict, as in the config: `26-11-28` would otherwise be the year 26.
+        Some(s) => crate::config::check::parse_date(s)
             .map_err(|_| format!("--today {s:?} is not a date; use YYYY-MM-DD, e.g. 2026-11-28")),
     }
 }
@@ -93,5 +94,23 @@ pub fn report_config_errors(errors: &ConfigErrors) -> u8 {
 /// Write a rendered report to stdout. A closed pipe (e.g. `| head`) is not an error.
 pub fn write_stdout(bytes: &[u8]) {
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(bytes).and_then(|()| out.flush());
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => {}
+        // The reader stopped early (`| head`): what it wanted, it has.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => {
+            eprintln!(
+                "error: could not write the report to stdout: {e}\n  help: check where stdout goes (a full disk, a closed file)"
+            );
+            STDOUT_FAILED.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+}
+
+static STDOUT_FAILED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether a report could not be written (other than the reader closing the pipe): the run
+/// must not then exit 0 or 1 as if the report had been delivered.
+pub fn stdout_failed() -> bool {
+    STDOUT_FAILED.load(std::sync::atomic::Ordering::Relaxed)
 }

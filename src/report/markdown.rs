@@ -6,6 +6,7 @@
 use std::io::Write;
 
 use super::group::by_person;
+use super::text::count;
 use super::{KIND_ORDER, Report};
 use crate::finding::{Finding, Kind};
 
@@ -247,15 +248,19 @@ pub fn render(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
         )
     };
     headline.push_str(&format!(
-        " · {} people in {}",
-        report.summary.people,
+        " · {} in {}",
+        count(report.summary.people, "person", "people"),
         code(&report.config_path)
     ));
     if let Some(teams) = report.summary.teams {
         headline.push_str(&format!(
-            " · {teams} team{} read, {} members",
-            if teams == 1 { "" } else { "s" },
-            report.summary.members_read.unwrap_or(0)
+            " · {} read, {}",
+            count(teams, "team", "teams"),
+            count(
+                report.summary.members_read.unwrap_or(0),
+                "member",
+                "members"
+            )
         ));
     }
     writeln!(out, "{headline}")?;

@@ -151,6 +151,11 @@ fn person(
     Ok(())
 }
 
+/// `1 person`, `2 people`.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// The one-line summary (also used for the GitHub format's closing notice).
 pub fn summary_line(report: &Report) -> String {
     let n = report.findings.len();
@@ -177,12 +182,19 @@ pub fn summary_line(report: &Report) -> String {
             if people == 1 { "person" } else { "people" }
         )
     };
-    s.push_str(&format!("; {} people in the config", report.summary.people));
+    s.push_str(&format!(
+        "; {} in the config",
+        count(report.summary.people, "person", "people")
+    ));
     if let Some(teams) = report.summary.teams {
         s.push_str(&format!(
-            ", {teams} team{} read ({} members)",
-            if teams == 1 { "" } else { "s" },
-            report.summary.members_read.unwrap_or(0)
+            ", {} read ({})",
+            count(teams, "team", "teams"),
+            count(
+                report.summary.members_read.unwrap_or(0),
+                "member",
+                "members"
+            )
         ));
     }
     if !report.complete {
