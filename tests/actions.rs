@@ -124,14 +124,15 @@ fn read(rel: &str) -> String {
     fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
 
-/// The README text between `<!-- section: actions -->` and the next section marker.
+/// The README's "Use it in GitHub Actions" section, up to the next `## ` heading.
 fn readme_actions_section() -> String {
     let readme = read("README.md");
+    let heading = "\n## Use it in GitHub Actions\n";
     let start = readme
-        .find("<!-- section: actions -->")
-        .expect("README has the actions section marker");
-    let rest = &readme[start + "<!-- section: actions -->".len()..];
-    let end = rest.find("<!-- section:").unwrap_or(rest.len());
+        .find(heading)
+        .expect("README has the \"Use it in GitHub Actions\" section");
+    let rest = &readme[start + heading.len()..];
+    let end = rest.find("\n## ").unwrap_or(rest.len());
     rest[..end].to_string()
 }
 
