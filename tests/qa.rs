@@ -218,3 +218,44 @@ fn one_person_is_not_one_people() {
     );
     assert!(md.contains(" · 1 person in `"), "{md}");
 }
+
+#[test]
+fn review_annotations_read_as_words() {
+    let out = stdout_of(
+        bin().args([
+            "review",
+            "--base",
+            "fixtures/review/base.yml",
+            "--head",
+            "fixtures/review/head.yml",
+            "--today",
+            "2026-11-28",
+            "--format",
+            "github",
+        ]),
+        1,
+    );
+    assert!(out.contains(",title=access login changed::"), "{out}");
+    assert!(!out.contains("login_changed::"), "{out}");
+}
+
+#[test]
+fn an_unreadable_base_is_not_called_invalid() {
+    bin()
+        .args([
+            "review",
+            "--base-ref",
+            "no-such-revision",
+            "--config",
+            "fixtures/govuk_tech.yml",
+        ])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicates::str::contains(
+            "the base version of the config could not be read or is invalid",
+        ))
+        .stderr(predicates::str::contains(
+            "no-such-revision:fixtures/govuk_tech.yml",
+        ));
+}

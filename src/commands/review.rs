@@ -81,7 +81,7 @@ pub fn run(global: &GlobalArgs, args: ReviewArgs) -> u8 {
             }
             if let Err(e) = b {
                 eprintln!(
-                    "error: the base version of the config is invalid, so it cannot be compared"
+                    "error: the base version of the config could not be read or is invalid, so it cannot be compared"
                 );
                 errors.0.extend(e.0);
             }

@@ -54,7 +54,7 @@ pub fn render(review: &Review) -> String {
             let _ = writeln!(
                 out,
                 "::notice title=access {}::{} (removed from the file)",
-                c.kind.as_str(),
+                c.kind.as_str().replace('_', " "),
                 esc(&msg, false)
             );
         } else {
@@ -62,7 +62,7 @@ pub fn render(review: &Review) -> String {
                 out,
                 "::notice file={file},line={},title=access {}::{}",
                 c.line,
-                c.kind.as_str(),
+                c.kind.as_str().replace('_', " "),
                 esc(&msg, false)
             );
         }
