@@ -259,3 +259,30 @@ fn an_unreadable_base_is_not_called_invalid() {
             "no-such-revision:fixtures/govuk_tech.yml",
         ));
 }
+
+#[test]
+fn a_role_the_custom_mapping_lacks_names_the_mapping() {
+    let mapping = temp_file(
+        "deploy-only-mapping.yml",
+        b"org: alphagov\neveryone: [gov-uk]\nroles:\n  production_deploy_access: [gov-uk-production-deploy]\n",
+    );
+    let out = bin()
+        .args(["check", "--config", "fixtures/govuk_tech.yml", "--mapping"])
+        .arg(&mapping)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("error: fixtures/govuk_tech.yml:17:9: unknown role `platformengineer`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "the roles in the mapping {} are: production_deploy_access; use one of them, add `platformengineer` to that mapping's `roles`",
+            mapping.display()
+        )),
+        "{stderr}"
+    );
+}

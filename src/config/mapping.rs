@@ -21,6 +21,9 @@ ignore: [govuk-ci]          # logins allowed in managed teams without a config e
 senior_tech: []             # when non-empty, admin_checklist_reviewed_by must name one of these
 ";
 
+/// The `path` of the built-in mapping, as shown in messages.
+pub const BUILTIN_PATH: &str = "(built-in mapping)";
+
 /// The role names with built-in meaning for the access rules.
 pub const DEPLOY_ROLE: &str = "production_deploy_access";
 pub const ADMIN_ROLE: &str = "production_admin_access";
@@ -69,7 +72,7 @@ pub struct Mapping {
 impl Mapping {
     /// The built-in default mapping.
     pub fn builtin() -> Mapping {
-        match Mapping::parse("(built-in mapping)", DEFAULT_MAPPING) {
+        match Mapping::parse(BUILTIN_PATH, DEFAULT_MAPPING) {
             Ok(m) => m,
             // The default is a constant covered by a unit test.
             Err(e) => panic!("the built-in mapping is invalid: {e}"),

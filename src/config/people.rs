@@ -284,13 +284,24 @@ fn person(
                         let hint = check::did_you_mean(role, &valid)
                             .map(|r| format!("did you mean `{r}`? "))
                             .unwrap_or_default();
-                        errors.at(
-                            value.start,
-                            format!("unknown role `{}`", check::show(value, text)),
+                        // A role the config uses but a custom mapping lacks: the mapping may
+                        // be the file to change, so name it.
+                        let help = if mapping.path == super::mapping::BUILTIN_PATH {
                             format!(
                                 "{hint}the valid roles are: {}; or remove `role` for no production access",
                                 valid.join(", ")
-                            ),
+                            )
+                        } else {
+                            format!(
+                                "{hint}the roles in the mapping {} are: {}; use one of them, add `{role}` to that mapping's `roles`, or remove `role` for no production access",
+                                mapping.path,
+                                valid.join(", ")
+                            )
+                        };
+                        errors.at(
+                            value.start,
+                            format!("unknown role `{}`", check::show(value, text)),
+                            help,
                         );
                     }
                 }
