@@ -286,3 +286,48 @@ fn a_role_the_custom_mapping_lacks_names_the_mapping() {
         "{stderr}"
     );
 }
+
+#[test]
+fn an_incomplete_run_never_leads_with_no_findings() {
+    let config = temp_file(
+        "incomplete.yml",
+        b"- name: Ann Person\n  github_username: ann-person\n  role: production_deploy_access\n  sponsor: Sam\n  security_clearance: BPSS\n",
+    );
+    let snapshot = temp_file(
+        "incomplete.json",
+        br#"{"org":"alphagov","teams":{"gov-uk":{"members":[{"login":"ann-person"}]}}}"#,
+    );
+    let run = |format: &str| {
+        stdout_of(
+            bin()
+                .args(["drift", "--today", "2026-11-28", "--format", format])
+                .arg("--config")
+                .arg(&config)
+                .arg("--snapshot")
+                .arg(&snapshot),
+            3,
+        )
+    };
+    let text = run("text");
+    let last = text.lines().last().expect("a summary line");
+    assert!(
+        last.starts_with(
+            "INCOMPLETE: 2 teams not read (gov-uk-production-admin, gov-uk-production-deploy); no findings in the teams that were read;"
+        ),
+        "{text}"
+    );
+    let md = run("markdown");
+    assert!(!md.contains("**No findings.**"), "{md}");
+    let incomplete = md.find("**Incomplete:**").expect("the incomplete note");
+    let headline = md
+        .find("**No findings in the teams that were read.**")
+        .expect("the headline");
+    assert!(incomplete < headline, "{md}");
+    let gh = run("github");
+    assert!(
+        gh.lines()
+            .last()
+            .is_some_and(|l| l.contains("::INCOMPLETE: 2 teams not read")),
+        "{gh}"
+    );
+}

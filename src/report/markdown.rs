@@ -231,10 +231,38 @@ pub fn render(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
     writeln!(out, "{heading}")?;
     writeln!(out)?;
 
+    // What could not be read comes first: it is what a reader must not miss.
+    if !report.complete {
+        writeln!(
+            out,
+            "**Incomplete:** {} could not be read. {} yield no findings here and are not known to be clean.",
+            if report.errors.len() == 1 {
+                "1 team".to_owned()
+            } else {
+                format!("{} teams", report.errors.len())
+            },
+            if report.errors.len() == 1 {
+                "It"
+            } else {
+                "They"
+            },
+        )?;
+        writeln!(out)?;
+        for e in &report.errors {
+            match &e.team {
+                Some(t) => writeln!(out, "- {}: {}", code(t), cell(&e.message))?,
+                None => writeln!(out, "- {}", cell(&e.message))?,
+            }
+        }
+        writeln!(out)?;
+    }
+
     let n = report.findings.len();
     let people = by_person(&report.findings);
-    let mut headline = if n == 0 {
+    let mut headline = if n == 0 && report.complete {
         "**No findings.**".to_owned()
+    } else if n == 0 {
+        "**No findings in the teams that were read.**".to_owned()
     } else {
         format!(
             "**{n} finding{}** about {} {}",
@@ -265,31 +293,6 @@ pub fn render(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
     }
     writeln!(out, "{headline}")?;
     writeln!(out)?;
-
-    if !report.complete {
-        writeln!(
-            out,
-            "**Incomplete:** {} could not be read. {} yield no findings here and are not known to be clean.",
-            if report.errors.len() == 1 {
-                "1 team".to_owned()
-            } else {
-                format!("{} teams", report.errors.len())
-            },
-            if report.errors.len() == 1 {
-                "It"
-            } else {
-                "They"
-            },
-        )?;
-        writeln!(out)?;
-        for e in &report.errors {
-            match &e.team {
-                Some(t) => writeln!(out, "- {}: {}", code(t), cell(&e.message))?,
-                None => writeln!(out, "- {}", cell(&e.message))?,
-            }
-        }
-        writeln!(out)?;
-    }
 
     let counts = report.counts_by_kind();
     if n > 0 {

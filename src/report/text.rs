@@ -159,8 +159,26 @@ pub fn count(n: usize, one: &str, many: &str) -> String {
 /// The one-line summary (also used for the GitHub format's closing notice).
 pub fn summary_line(report: &Report) -> String {
     let n = report.findings.len();
-    let mut s = if n == 0 {
-        "No findings".to_owned()
+    // An incomplete run says so first: "No findings" must never lead when teams were not read.
+    let mut s = String::new();
+    if !report.complete {
+        let unread: Vec<&str> = report
+            .errors
+            .iter()
+            .map(|e| e.team.as_deref().unwrap_or("(source)"))
+            .collect();
+        s.push_str(&format!(
+            "INCOMPLETE: {} not read ({}); ",
+            count(unread.len(), "team", "teams"),
+            unread.join(", ")
+        ));
+    }
+    if n == 0 {
+        s.push_str(if report.complete {
+            "No findings"
+        } else {
+            "no findings in the teams that were read"
+        });
     } else {
         let mut by_sev = Vec::new();
         for sev in [
@@ -175,13 +193,13 @@ pub fn summary_line(report: &Report) -> String {
             }
         }
         let people = by_person(&report.findings).len();
-        format!(
-            "{n} finding{} ({}) about {people} {}",
-            if n == 1 { "" } else { "s" },
+        s.push_str(&format!(
+            "{} ({}) about {}",
+            count(n, "finding", "findings"),
             by_sev.join(", "),
-            if people == 1 { "person" } else { "people" }
-        )
-    };
+            count(people, "person", "people")
+        ));
+    }
     s.push_str(&format!(
         "; {} in the config",
         count(report.summary.people, "person", "people")
@@ -195,22 +213,6 @@ pub fn summary_line(report: &Report) -> String {
                 "member",
                 "members"
             )
-        ));
-    }
-    if !report.complete {
-        let unread: Vec<&str> = report
-            .errors
-            .iter()
-            .map(|e| e.team.as_deref().unwrap_or("(source)"))
-            .collect();
-        s.push_str(&format!(
-            "; INCOMPLETE: {} not read ({})",
-            if unread.len() == 1 {
-                "1 team".to_owned()
-            } else {
-                format!("{} teams", unread.len())
-            },
-            unread.join(", ")
         ));
     }
     s.push('.');
