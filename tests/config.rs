@@ -256,6 +256,23 @@ fn duplicate_email() {
 }
 
 #[test]
+fn control_character() {
+    assert_errors(
+        &config_errors("invalid/control_character.yml"),
+        &[
+            (
+                3,
+                "`name` contains the invisible control character U+001B, which could disguise the reports",
+            ),
+            (
+                6,
+                "`sponsor` contains the invisible control character U+202E, which could disguise the reports",
+            ),
+        ],
+    );
+}
+
+#[test]
 fn misspelt_key() {
     assert_errors(
         &config_errors("invalid/misspelt_key.yml"),

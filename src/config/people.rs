@@ -403,7 +403,23 @@ fn set<T>(slot: &mut Option<Located<T>>, value: Option<T>, pos: Pos) {
 fn string(key: &str, value: &Node, text: &str, errors: &mut Errors<'_>) -> Option<String> {
     match &value.kind {
         NodeKind::Null => None,
-        NodeKind::Scalar { value, .. } => Some(value.clone()),
+        NodeKind::Scalar { value: s, .. } => {
+            // Text from the config is printed in reports, on terminals and in PR comments: a
+            // control or bidi-override character there (written with a YAML escape such as
+            // "\e") could hide or disguise what a reviewer reads.
+            if let Some(c) = s.chars().find(|&c| is_hidden_control(c)) {
+                errors.at(
+                    value.start,
+                    format!(
+                        "`{key}` contains the invisible control character U+{:04X}, which could disguise the reports",
+                        u32::from(c)
+                    ),
+                    format!("remove it from `{key}`: it comes from a copy and paste, or from an escape such as `\\e` or `\\u202e` in a double-quoted value"),
+                );
+                return None;
+            }
+            Some(s.clone())
+        }
         NodeKind::Seq { .. } | NodeKind::Map { .. } => {
             errors.at(
                 value.start,
@@ -419,6 +435,14 @@ fn string(key: &str, value: &Node, text: &str, errors: &mut Errors<'_>) -> Optio
             None
         }
     }
+}
+
+/// A character that changes how a terminal or a browser shows the text around it: C0/C1
+/// controls other than tab and newline, and the Unicode bidi embedding, override and isolate
+/// characters.
+fn is_hidden_control(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// A bool field: `true` or `false`; null means absent.
