@@ -331,3 +331,47 @@ fn an_incomplete_run_never_leads_with_no_findings() {
         "{gh}"
     );
 }
+
+#[test]
+fn logins_from_a_snapshot_cannot_break_reports() {
+    let config = temp_file(
+        "evil-config.yml",
+        b"- name: Ann Person\n  github_username: ann-person\n  role: production_deploy_access\n  sponsor: Sam\n  security_clearance: BPSS\n",
+    );
+    let snapshot = temp_file(
+        "evil-snapshot.json",
+        br#"{"org":"alphagov","teams":{
+            "gov-uk":{"members":[{"login":"ann-person"},{"login":"evil\u001b[2Jx"}]},
+            "gov-uk-production-deploy":{"members":[{"login":"ann-person"}]},
+            "gov-uk-production-admin":{"members":[{"login":"a|b `c` _e_"}]}}}"#,
+    );
+    let run = |format: &str| {
+        stdout_of(
+            bin()
+                .args(["drift", "--today", "2026-11-28", "--color", "never"])
+                .args(["--format", format])
+                .arg("--config")
+                .arg(&config)
+                .arg("--snapshot")
+                .arg(&snapshot),
+            1,
+        )
+    };
+    for format in ["text", "github"] {
+        let out = run(format);
+        assert!(!out.contains('\u{1b}'), "{format}: {out:?}");
+        assert!(out.contains("evil\\u{1b}[2Jx"), "{format}: {out}");
+    }
+    let md = run("markdown");
+    assert!(!md.contains('\u{1b}'), "{md:?}");
+    let rows: Vec<&str> = md
+        .lines()
+        .filter(|l| l.starts_with("| `evil") || l.starts_with("| `a\\|b"))
+        .collect();
+    assert_eq!(rows.len(), 2, "{md}");
+    for row in rows {
+        // Six cells in the unexpected-members table: seven unescaped pipes.
+        let unescaped = row.replace("\\|", "");
+        assert_eq!(unescaped.matches('|').count(), 7, "{row}");
+    }
+}

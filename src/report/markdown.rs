@@ -33,6 +33,7 @@ pub fn cell(s: &str) -> String {
             '`' => out.push('\''),
             '|' => out.push_str("\\|"),
             '\n' | '\r' => out.push(' '),
+            c if c.is_control() => out.push_str(&super::visible(&c.to_string())),
             _ if in_code => out.push(c),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
@@ -51,8 +52,22 @@ pub fn cell(s: &str) -> String {
     out
 }
 
+/// A code span for a table cell: a pipe is escaped (GitHub still shows `|` inside the span).
 fn code(s: &str) -> String {
-    format!("`{}`", s.replace('`', "'"))
+    format!("`{}`", inline_code(s).trim_matches('`').replace('|', "\\|"))
+}
+
+/// A code span outside tables (headings, lists): no backtick or line break can end it early.
+fn inline_code(s: &str) -> String {
+    let clean: String = s
+        .chars()
+        .map(|c| match c {
+            '`' => '\'',
+            c if c.is_control() => ' ',
+            c => c,
+        })
+        .collect();
+    format!("`{clean}`")
 }
 
 fn opt(s: Option<&str>) -> String {
@@ -226,7 +241,7 @@ fn table_for(kind: &str, findings: &[&Finding]) -> Table {
 pub fn render(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
     let mut heading = format!("## access-reconciler {}", report.command.as_str());
     if let Some(org) = &report.org {
-        heading.push_str(&format!(": {}", code(org)));
+        heading.push_str(&format!(": {}", inline_code(org)));
     }
     writeln!(out, "{heading}")?;
     writeln!(out)?;
@@ -250,7 +265,7 @@ pub fn render(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
         writeln!(out)?;
         for e in &report.errors {
             match &e.team {
-                Some(t) => writeln!(out, "- {}: {}", code(t), cell(&e.message))?,
+                Some(t) => writeln!(out, "- {}: {}", inline_code(t), cell(&e.message))?,
                 None => writeln!(out, "- {}", cell(&e.message))?,
             }
         }
@@ -278,7 +293,7 @@ pub fn render(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
     headline.push_str(&format!(
         " · {} in {}",
         count(report.summary.people, "person", "people"),
-        code(&report.config_path)
+        inline_code(&report.config_path)
     ));
     if let Some(teams) = report.summary.teams {
         headline.push_str(&format!(

@@ -108,9 +108,60 @@ pub fn render(
     out: &mut impl std::io::Write,
 ) -> std::io::Result<()> {
     match format {
-        Format::Text => text::render(report, out, color),
+        Format::Text => text::render(&report.visible(), out, color),
         Format::Json => json::render(report, out),
         Format::Markdown => markdown::render(report, out),
-        Format::Github => github::render(report, out),
+        Format::Github => github::render(&report.visible(), out),
+    }
+}
+
+/// `s` with every control character written as an escape (`\u{1b}`), so text from a snapshot
+/// or the API cannot move the cursor, clear a terminal or colour the Actions log.
+pub fn visible(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_owned();
+    }
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+impl Report {
+    /// A copy whose text fields are [`visible`]: for the formats printed to a terminal or log.
+    pub fn visible(&self) -> Report {
+        let opt = |s: &Option<String>| s.as_deref().map(visible);
+        Report {
+            config_path: visible(&self.config_path),
+            org: opt(&self.org),
+            errors: self
+                .errors
+                .iter()
+                .map(|e| ReportError {
+                    team: opt(&e.team),
+                    message: visible(&e.message),
+                })
+                .collect(),
+            findings: self
+                .findings
+                .iter()
+                .map(|f| Finding {
+                    name: opt(&f.name),
+                    github_username: opt(&f.github_username),
+                    team: opt(&f.team),
+                    declared_role: opt(&f.declared_role),
+                    via_team: opt(&f.via_team),
+                    message: visible(&f.message),
+                    fix: visible(&f.fix),
+                    ..f.clone()
+                })
+                .collect(),
+            ..self.clone()
+        }
     }
 }
