@@ -338,12 +338,35 @@ fn logins_from_a_snapshot_cannot_break_reports() {
         "evil-config.yml",
         b"- name: Ann Person\n  github_username: ann-person\n  role: production_deploy_access\n  sponsor: Sam\n  security_clearance: BPSS\n",
     );
-    let snapshot = temp_file(
-        "evil-snapshot.json",
+    // A login that is not a GitHub login is refused at the door (exit 2), so it never reaches
+    // a report.
+    let bad_login = temp_file(
+        "evil-login-snapshot.json",
         br#"{"org":"alphagov","teams":{
             "gov-uk":{"members":[{"login":"ann-person"},{"login":"evil\u001b[2Jx"}]},
             "gov-uk-production-deploy":{"members":[{"login":"ann-person"}]},
-            "gov-uk-production-admin":{"members":[{"login":"a|b `c` _e_"}]}}}"#,
+            "gov-uk-production-admin":{"members":[]}}}"#,
+    );
+    let out = bin()
+        .args(["drift", "--today", "2026-11-28", "--config"])
+        .arg(&config)
+        .arg("--snapshot")
+        .arg(&bad_login)
+        .output()
+        .expect("run the binary");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("not a GitHub login"), "{stderr}");
+    assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
+
+    // Free text that does reach reports (here the child team a membership comes through) is
+    // shown escaped, and cannot break a Markdown table.
+    let snapshot = temp_file(
+        "evil-snapshot.json",
+        br#"{"org":"alphagov","teams":{
+            "gov-uk":{"members":[{"login":"ann-person"},{"login":"evil-one","via_team":"evil\u001b[2Jx"}]},
+            "gov-uk-production-deploy":{"members":[{"login":"ann-person"}]},
+            "gov-uk-production-admin":{"members":[{"login":"pipe-one","via_team":"a|b `c` _e_"}]}}}"#,
     );
     let run = |format: &str| {
         stdout_of(
@@ -366,7 +389,7 @@ fn logins_from_a_snapshot_cannot_break_reports() {
     assert!(!md.contains('\u{1b}'), "{md:?}");
     let rows: Vec<&str> = md
         .lines()
-        .filter(|l| l.starts_with("| `evil") || l.starts_with("| `a\\|b"))
+        .filter(|l| l.starts_with("| `evil-one") || l.starts_with("| `pipe-one"))
         .collect();
     assert_eq!(rows.len(), 2, "{md}");
     for row in rows {

@@ -224,9 +224,16 @@ impl SnapshotSource {
     /// Parse snapshot JSON. `path` is only used in messages. Errors are usage errors (exit 2)
     /// located at `path:line:col`.
     pub fn parse(path: &str, text: &str) -> Result<SnapshotSource, SourceError> {
+        // Editors on Windows may save a byte-order mark; it is not part of the JSON.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let file: SnapshotFile = serde_json::from_str(text).map_err(|e| {
+            // serde_json's message ends with " at line L column C": we say where first.
+            let message = e.to_string();
+            let message = message
+                .rsplit_once(" at line ")
+                .map_or(message.as_str(), |(m, _)| m);
             SourceError::Usage(format!(
-                "{path}:{}:{}: the snapshot is not valid: {e}\n  help: record it again with `access-reconciler snapshot --out {path}`, or see the snapshot format in README.md",
+                "{path}:{}:{}: the snapshot is not valid: {message}\n  help: record it again with `access-reconciler snapshot --out {path}`, or see the snapshot format in README.md",
                 e.line(),
                 e.column()
             ))
@@ -236,16 +243,19 @@ impl SnapshotSource {
             return Err(problem("the snapshot's `org` is empty".to_owned()));
         }
         for (slug, team) in &file.teams {
-            let blank = team
-                .members
-                .iter()
-                .map(|m| &m.login)
-                .chain(team.invitations.iter().map(|i| &i.login));
-            if blank.into_iter().any(|l| l.trim().is_empty()) {
-                return Err(problem(format!(
-                    "team {slug} has an entry with an empty login"
-                )));
-            }
+            check_logins(
+                slug,
+                "member",
+                team.members.iter().map(|m| m.login.as_str()),
+            )
+            .and_then(|()| {
+                check_logins(
+                    slug,
+                    "invitation",
+                    team.invitations.iter().map(|i| i.login.as_str()),
+                )
+            })
+            .map_err(problem)?;
         }
         Ok(SnapshotSource {
             path: path.to_owned(),
@@ -314,6 +324,38 @@ impl SnapshotSource {
     }
 }
 
+/// Every login of one list in a team is a valid GitHub login and appears once (compared without
+/// case): GitHub never lists a member twice, so a repeat means the file was edited by hand or
+/// merged badly, and counting it twice would make the report wrong.
+fn check_logins<'a>(
+    team: &str,
+    what: &str,
+    logins: impl Iterator<Item = &'a str>,
+) -> Result<(), String> {
+    let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+    for login in logins {
+        // Looser than the config's rule on purpose: GitHub still has legacy logins with a
+        // trailing or doubled hyphen, and a snapshot we recorded must read back.
+        let plausible = !login.is_empty()
+            && login.len() <= 39
+            && login.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+        if login.trim().is_empty() {
+            return Err(format!("team {team} has a {what} with an empty login"));
+        }
+        if !plausible {
+            return Err(format!(
+                "team {team} has a {what} with login {login:?}, which is not a GitHub login (1-39 ASCII letters, digits and hyphens)"
+            ));
+        }
+        if let Some(first) = seen.insert(login.to_ascii_lowercase(), login) {
+            return Err(format!(
+                "team {team} lists the {what} {login:?} twice (also as {first:?}); each login appears once per list\n  help: record the snapshot again with `access-reconciler snapshot --out PATH`"
+            ));
+        }
+    }
+    Ok(())
+}
+
 impl MembershipSource for SnapshotSource {
     async fn read_teams(&self, org: &str, teams: &[String]) -> Result<MembershipRead, SourceError> {
         self.select(org, teams)
@@ -353,6 +395,61 @@ mod tests {
     "members":[{"login":"alice","role":"maintainer"},{"login":"bob","role":"member","via_team":"child-team-slug"},{"login":"cy"}],
     "invitations":[{"login":"carol","created_at":"2026-11-20T10:00:00Z"}]}},
  "org_membership":{"Dave":"none","erin":"active"}}"#;
+
+    fn parse_err(text: &str) -> String {
+        match SnapshotSource::parse("snap.json", text) {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("expected an error for {text}"),
+        }
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_ignored() {
+        let with_bom = format!("\u{feff}{SAMPLE}");
+        let source = SnapshotSource::parse("snap.json", &with_bom).unwrap();
+        assert_eq!(source.read.org, "alphagov");
+    }
+
+    #[test]
+    fn json_errors_say_where_once() {
+        let msg = parse_err("{\"org\": \"alphagov\",\n \"teams\": 3}");
+        assert!(msg.starts_with("snap.json:2:"), "{msg}");
+        assert!(!msg.contains(" at line "), "{msg}");
+    }
+
+    #[test]
+    fn a_member_listed_twice_is_an_error_whatever_the_case() {
+        let msg = parse_err(
+            r#"{"org":"alphagov","teams":{"t":{"members":[{"login":"Alice"},{"login":"alice","via_team":"c"}]}}}"#,
+        );
+        assert!(
+            msg.contains("team t lists the member \"alice\" twice"),
+            "{msg}"
+        );
+        // The same login as a member and an invitation is two lists: not an error here.
+        SnapshotSource::parse(
+            "s",
+            r#"{"org":"alphagov","teams":{"t":{"members":[{"login":"alice"}],"invitations":[{"login":"alice","created_at":"2026-11-20T10:00:00Z"}]}}}"#,
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn logins_must_look_like_github_logins() {
+        let msg =
+            parse_err(r#"{"org":"alphagov","teams":{"t":{"members":[{"login":"bad login"}]}}}"#);
+        assert!(msg.contains("not a GitHub login"), "{msg}");
+        let msg = parse_err(
+            r#"{"org":"alphagov","teams":{"t":{"invitations":[{"login":"","created_at":"2026-11-20T10:00:00Z"}]}}}"#,
+        );
+        assert!(msg.contains("invitation with an empty login"), "{msg}");
+        // Legacy logins with a trailing hyphen exist on GitHub and must read back.
+        SnapshotSource::parse(
+            "s",
+            r#"{"org":"alphagov","teams":{"t":{"members":[{"login":"old-"}]}}}"#,
+        )
+        .unwrap();
+    }
 
     fn teams(names: &[&str]) -> Vec<String> {
         names.iter().map(|s| (*s).to_owned()).collect()
