@@ -32,7 +32,7 @@ const MAX_BODY: usize = 60_000;
 pub fn run(global: &GlobalArgs, args: FixArgs) -> u8 {
     let today = match common::today(global) {
         Ok(d) => d,
-        Err(msg) => return usage(&msg),
+        Err(code) => return code,
     };
     if !(args.max_revoke_ratio.is_finite() && (0.0..=1.0).contains(&args.max_revoke_ratio)) {
         return usage(&format!(
@@ -63,18 +63,11 @@ pub fn run(global: &GlobalArgs, args: FixArgs) -> u8 {
     }
     let mapping = match common::load_mapping(global) {
         Ok(m) => m,
-        Err(e) => return common::report_config_errors(&e),
+        Err(code) => return code,
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match common::runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return exit::SOURCE;
-        }
+        Err(code) => return code,
     };
     let run = Run {
         global,

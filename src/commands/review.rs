@@ -23,14 +23,11 @@ const ACTIONS_BOT: &str = "github-actions[bot]";
 pub fn run(global: &GlobalArgs, args: ReviewArgs) -> u8 {
     let mapping = match common::load_mapping(global) {
         Ok(m) => m,
-        Err(e) => return common::report_config_errors(&e),
+        Err(code) => return code,
     };
     let today = match common::today(global) {
         Ok(d) => d,
-        Err(msg) => {
-            eprintln!("error: {msg}");
-            return exit::USAGE;
-        }
+        Err(code) => return code,
     };
     let target = match comment_target(&args) {
         Ok(t) => t,

@@ -20,24 +20,18 @@ use crate::github::live::LiveSource;
 use crate::github::{MembershipRead, MembershipSource, SourceError, snapshot};
 
 pub fn run(global: &GlobalArgs, args: SnapshotArgs) -> u8 {
+    // No --today: a snapshot records GitHub as it is now.
     let mapping = match common::load_mapping(global) {
         Ok(m) => m,
-        Err(e) => return common::report_config_errors(&e),
+        Err(code) => return code,
     };
     let config = match common::load_config(&args.config.config, &mapping) {
         Ok(c) => c,
         Err(e) => return common::report_config_errors(&e),
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match common::runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return exit::SOURCE;
-        }
+        Err(code) => return code,
     };
     let progress = !global.quiet && std::io::stderr().is_terminal();
     let read = runtime.block_on(async {
