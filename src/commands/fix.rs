@@ -6,7 +6,7 @@
 //! incomplete membership read (no edits are proposed from a partial read).
 
 use std::collections::BTreeMap;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Duration;
 
@@ -524,21 +524,7 @@ fn write_in_place(path: &Path, old: &str, new: &str) -> Result<(), String> {
     if now != old.as_bytes() {
         return Err("the file changed while fix was running; run fix again".to_owned());
     }
-    let perms = std::fs::metadata(&path)
-        .map_err(|e| e.to_string())?
-        .permissions();
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| e.to_string())?;
-    tmp.write_all(new.as_bytes()).map_err(|e| e.to_string())?;
-    tmp.as_file()
-        .set_permissions(perms)
-        .map_err(|e| e.to_string())?;
-    tmp.as_file().sync_all().map_err(|e| e.to_string())?;
-    tmp.persist(&path).map_err(|e| e.error.to_string())?;
-    Ok(())
+    crate::fsutil::write_atomic(&path, new.as_bytes()).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -9,8 +9,7 @@
 //! read failed (bad credentials), nothing is written.
 
 use std::collections::BTreeSet;
-use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::io::IsTerminal;
 
 use crate::cli::{GlobalArgs, SnapshotArgs};
 use crate::commands::common;
@@ -64,7 +63,7 @@ pub fn run(global: &GlobalArgs, args: SnapshotArgs) -> u8 {
             return exit::SOURCE;
         }
     };
-    if let Err(e) = write_atomically(&args.out, json.as_bytes()) {
+    if let Err(e) = crate::fsutil::write_atomic(&args.out, json.as_bytes()) {
         eprintln!(
             "error: cannot write the snapshot to {}: {e}",
             args.out.display()
@@ -136,19 +135,6 @@ pub fn missing_logins(read: &MembershipRead, config: &Config, mapping: &Mapping)
     out.into_iter().collect()
 }
 
-/// Write via a temporary file in the same directory, then rename over `path`.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -206,15 +192,5 @@ mod tests {
             missing_logins(&read, &config, &mapping),
             vec!["bob", "dave"]
         );
-    }
-
-    #[test]
-    fn writes_atomically() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("s.json");
-        write_atomically(&path, b"{}\n").unwrap();
-        write_atomically(&path, b"{\"a\":1}\n").unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "{\"a\":1}\n");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }
