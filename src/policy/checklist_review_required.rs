@@ -1,7 +1,7 @@
 //! `checklist_review_required`: production admin and platformengineer access need the Production
 //! Admin preparedness checklist reviewed by Senior Tech (`admin_checklist_reviewed_by`).
 
-use super::{Context, Held, Rule, given, violation};
+use super::{Context, Held, Rule, given, line_of, violation};
 use crate::config::Person;
 use crate::finding::Finding;
 
@@ -11,15 +11,11 @@ pub fn check(person: &Person, held: Held<'_>, _ctx: &Context<'_>) -> Option<Find
     if !held.level.is_admin() || given(&person.admin_checklist_reviewed_by).is_some() {
         return None;
     }
-    let line = person
-        .admin_checklist_reviewed_by
-        .as_ref()
-        .map_or(person.pos.line, |r| r.pos.line);
     Some(violation(
         RULE,
         person,
         held,
-        line,
+        line_of(&person.admin_checklist_reviewed_by, person),
         format!(
             "{} holds {} but nobody reviewed their Production Admin preparedness checklist",
             person.name.value, held.role

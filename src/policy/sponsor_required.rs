@@ -1,6 +1,6 @@
 //! `sponsor_required`: any production role needs a sponsor (their tech lead or a Senior Tech member).
 
-use super::{Context, Held, Rule, given, violation};
+use super::{Context, Held, Rule, given, line_of, violation};
 use crate::config::Person;
 use crate::finding::Finding;
 
@@ -10,15 +10,11 @@ pub fn check(person: &Person, held: Held<'_>, _ctx: &Context<'_>) -> Option<Find
     if given(&person.sponsor).is_some() {
         return None;
     }
-    let line = person
-        .sponsor
-        .as_ref()
-        .map_or(person.pos.line, |s| s.pos.line);
     Some(violation(
         RULE,
         person,
         held,
-        line,
+        line_of(&person.sponsor, person),
         format!(
             "{} holds {} but no sponsor approved it",
             person.name.value, held.role
