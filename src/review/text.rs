@@ -3,7 +3,8 @@
 use std::fmt::Write as _;
 
 use super::{Change, Review};
-use crate::finding::{Finding, Kind};
+use crate::finding::Finding;
+use crate::report::text::label;
 
 fn role(r: Option<&str>) -> &str {
     r.unwrap_or("none")
@@ -24,10 +25,7 @@ fn person(c: &Change) -> String {
 }
 
 fn finding_line(out: &mut String, f: &Finding) {
-    let rule = match f.kind {
-        Kind::PolicyViolation(rule) => rule.code(),
-        kind => kind.as_str(),
-    };
+    let rule = label(f);
     let who = f
         .github_username
         .as_deref()
