@@ -88,7 +88,7 @@ pub fn run(global: &GlobalArgs, args: ReviewArgs) -> u8 {
 
     let rendered = render_review(&base, &head, &mapping, today);
     let out = match global.format {
-        Format::Text => review::text::render(&rendered),
+        Format::Text => review::text::render(&rendered, common::color(global)),
         Format::Json => review::json::render(&rendered),
         Format::Markdown => markdown::render(&rendered),
         Format::Github => review::github::render(&rendered),
