@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 
 use crate::cli::{ColorChoice, GlobalArgs};
 use crate::config::{self, Config, ConfigErrors, Mapping};
+use crate::github::SourceError;
 use crate::report::{self, Color, Report};
 
 /// What `check`, `drift` and `snapshot` start from: the date, the mapping and the config.
@@ -147,4 +148,21 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, u8> {
             eprintln!("error: cannot start the async runtime: {e}");
             crate::exit::SOURCE
         })
+}
+
+/// Report a failed membership read on stderr and return its exit code: usage (2) for a bad flag,
+/// file or snapshot; the source code (3) for a GitHub API error, followed by `consequence` (what
+/// was not done).
+pub fn source_error(e: SourceError, consequence: &str) -> u8 {
+    match e {
+        SourceError::Usage(msg) => {
+            eprintln!("error: {msg}");
+            crate::exit::USAGE
+        }
+        SourceError::Api(msg) => {
+            eprintln!("error: {msg}");
+            eprintln!("{consequence}");
+            crate::exit::SOURCE
+        }
+    }
 }

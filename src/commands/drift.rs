@@ -26,14 +26,11 @@ pub fn run(global: &GlobalArgs, args: DriftArgs) -> u8 {
     let managed = mapping.managed_teams();
     let read = match read_membership(global, &args, &mapping, &managed) {
         Ok(read) => read,
-        Err(SourceError::Usage(msg)) => {
-            eprintln!("error: {msg}");
-            return exit::USAGE;
-        }
-        Err(SourceError::Api(msg)) => {
-            eprintln!("error: {msg}");
-            eprintln!("error: nothing was compared; the GitHub read failed (exit 3)");
-            return exit::SOURCE;
+        Err(e) => {
+            return common::source_error(
+                e,
+                "error: nothing was compared; the GitHub read failed (exit 3)",
+            );
         }
     };
     let report = build_report(&config, &mapping, read, &managed, today);

@@ -84,14 +84,7 @@ fn usage(msg: &str) -> u8 {
 }
 
 fn source_error(e: SourceError) -> u8 {
-    match e {
-        SourceError::Usage(msg) => usage(&msg),
-        SourceError::Api(msg) => {
-            eprintln!("error: {msg}");
-            eprintln!("No edits were made.");
-            exit::SOURCE
-        }
-    }
+    common::source_error(e, "No edits were made.")
 }
 
 struct Run<'a> {

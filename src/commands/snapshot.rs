@@ -39,15 +39,7 @@ pub fn run(global: &GlobalArgs, args: SnapshotArgs) -> u8 {
     });
     let read = match read {
         Ok(r) => r,
-        Err(SourceError::Usage(msg)) => {
-            eprintln!("error: {msg}");
-            return exit::USAGE;
-        }
-        Err(SourceError::Api(msg)) => {
-            eprintln!("error: {msg}");
-            eprintln!("No snapshot was written.");
-            return exit::SOURCE;
-        }
+        Err(e) => return common::source_error(e, "No snapshot was written."),
     };
     if read.teams.is_empty() && !read.errors.is_empty() {
         for e in &read.errors {
