@@ -42,7 +42,7 @@ pub enum Kind {
 
 impl Kind {
     /// The JSON `kind` string.
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Kind::PolicyViolation(_) => "policy_violation",
             Kind::Missing => "missing",
@@ -51,14 +51,6 @@ impl Kind {
             Kind::UnexpectedInvitation => "unexpected_invitation",
         }
     }
-
-    /// Every membership kind, in report order.
-    pub const MEMBERSHIP: [Kind; 4] = [
-        Kind::UnexpectedMember,
-        Kind::UnexpectedInvitation,
-        Kind::Missing,
-        Kind::PendingInvitation,
-    ];
 }
 
 /// One finding. Fields that do not apply to a kind are `None`/`false`.

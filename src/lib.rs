@@ -11,6 +11,7 @@ pub mod drift;
 pub mod exit;
 pub mod finding;
 pub mod fix;
+pub mod fsutil;
 pub mod github;
 pub mod policy;
 pub mod report;

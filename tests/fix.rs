@@ -24,8 +24,13 @@ const SNAPSHOT: &str = "fixtures/fix/github_snapshot.json";
 const TODAY: &str = "2026-11-28";
 
 fn fix(extra: &[&str]) -> std::process::Output {
+    fix_from(SNAPSHOT, extra)
+}
+
+/// `fix` reading the membership from `snapshot`, with `extra` arguments.
+fn fix_from(snapshot: &str, extra: &[&str]) -> std::process::Output {
     let mut cmd = common::bin();
-    cmd.args(["fix", "--snapshot", SNAPSHOT, "--today", TODAY]);
+    cmd.args(["fix", "--snapshot", snapshot, "--today", TODAY]);
     cmd.args(extra);
     cmd.output().expect("runs")
 }
@@ -82,18 +87,7 @@ fn without_org_membership_no_leaver_is_proposed() {
     let snap = snapshot_with(dir.path(), |v| {
         v.as_object_mut().unwrap().remove("org_membership");
     });
-    let out = common::bin()
-        .args([
-            "fix",
-            "--config",
-            CONFIG,
-            "--snapshot",
-            &snap,
-            "--today",
-            TODAY,
-        ])
-        .output()
-        .unwrap();
+    let out = fix_from(&snap, &["--config", CONFIG]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let s = stdout(&out);
     assert!(!s.contains("Lee Leaver (lee-leaver)"), "{s}");
@@ -152,26 +146,18 @@ fn write_leaves_the_file_intact_when_the_result_does_not_validate() {
     let dir = tempfile::tempdir().unwrap();
     let config = copy(dir.path(), CONFIG, "govuk_tech.yml");
     let before = std::fs::read(&config).unwrap();
-    // GitHub (here, a hand-made snapshot) shows a login the config rules reject.
+    // GitHub shows a legacy login (trailing hyphen, still found on old accounts) that the
+    // config's login rule rejects.
     let snap = snapshot_with(dir.path(), |v| {
         v["teams"]["gov-uk"]["members"]
             .as_array_mut()
             .unwrap()
-            .push(json!({"login": "bad_login"}));
+            .push(json!({"login": "legacy-login-"}));
     });
-    let out = common::bin()
-        .args([
-            "fix",
-            "--config",
-            &config,
-            "--snapshot",
-            &snap,
-            "--today",
-            TODAY,
-        ])
-        .args(["--codify-unexpected", "--write"])
-        .output()
-        .unwrap();
+    let out = fix_from(
+        &snap,
+        &["--config", &config, "--codify-unexpected", "--write"],
+    );
     assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
     let e = stderr(&out);
     assert!(e.contains("does not validate"), "{e}");
@@ -197,11 +183,10 @@ fn nothing_to_fix_exits_0() {
             "gov-uk-production-admin":{"members":[]}}}"#,
     )
     .unwrap();
-    let out = common::bin()
-        .args(["fix", "--config", config.to_str().unwrap()])
-        .args(["--snapshot", snap.to_str().unwrap(), "--today", TODAY])
-        .output()
-        .unwrap();
+    let out = fix_from(
+        snap.to_str().unwrap(),
+        &["--config", config.to_str().unwrap()],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).starts_with("fix: no edits"));
 }
@@ -215,18 +200,7 @@ fn an_incomplete_read_proposes_nothing() {
             .unwrap()
             .remove("gov-uk-production-admin");
     });
-    let out = common::bin()
-        .args([
-            "fix",
-            "--config",
-            CONFIG,
-            "--snapshot",
-            &snap,
-            "--today",
-            TODAY,
-        ])
-        .output()
-        .unwrap();
+    let out = fix_from(&snap, &["--config", CONFIG]);
     assert_eq!(out.status.code(), Some(3));
     assert!(out.stdout.is_empty());
     assert!(stderr(&out).contains("no edits are proposed"));

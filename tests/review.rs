@@ -125,6 +125,51 @@ fn fixture_pair_text() {
     assert!(text.contains("2 other edits"), "{text}");
 }
 
+/// The text with its ANSI colour codes removed.
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            // ESC [ digits/semicolons m
+            for c in chars.by_ref() {
+                if c == 'm' {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[test]
+fn text_is_coloured_only_when_asked_like_check() {
+    let plain = stdout(&pair("text").output().unwrap());
+    assert!(!plain.contains('\u{1b}'), "stdout is a pipe: no colour");
+    let out = pair("text").args(["--color", "always"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let coloured = stdout(&out);
+    // The check report's scheme: severity in its colour (high is bold red), headings bold.
+    assert!(
+        coloured.contains("\u{1b}[1;31mhigh  \u{1b}[0m"),
+        "{coloured}"
+    );
+    assert!(
+        coloured.contains("\u{1b}[1mChanges:\u{1b}[0m"),
+        "{coloured}"
+    );
+    assert_eq!(strip_ansi(&coloured), plain);
+    // NO_COLOR turns `auto` off (and would on a terminal too).
+    let out = pair("text")
+        .args(["--color", "auto"])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(!stdout(&out).contains('\u{1b}'));
+}
+
 #[test]
 fn fixture_pair_github_annotations() {
     let out = pair("github").output().unwrap();

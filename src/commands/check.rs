@@ -6,23 +6,16 @@ use crate::commands::common;
 use crate::exit;
 use crate::finding;
 use crate::policy;
-use crate::report::{self, Command, Report, Summary};
+use crate::report::{Command, Report, Summary};
 
 pub fn run(global: &GlobalArgs, args: CheckArgs) -> u8 {
-    let today = match common::today(global) {
-        Ok(d) => d,
-        Err(msg) => {
-            eprintln!("error: {msg}");
-            return exit::USAGE;
-        }
-    };
-    let mapping = match common::load_mapping(global) {
-        Ok(m) => m,
-        Err(e) => return common::report_config_errors(&e),
-    };
-    let config = match common::load_config(&args.config.config, &mapping) {
-        Ok(c) => c,
-        Err(e) => return common::report_config_errors(&e),
+    let common::Inputs {
+        today,
+        mapping,
+        config,
+    } = match common::Inputs::load(global, &args.config.config) {
+        Ok(inputs) => inputs,
+        Err(code) => return code,
     };
     let mut findings = policy::check(&config, &mapping, today);
     finding::sort(&mut findings);
@@ -44,12 +37,9 @@ pub fn run(global: &GlobalArgs, args: CheckArgs) -> u8 {
             members_read: None,
         },
     };
-    let mut out = Vec::new();
-    if let Err(e) = report::render(&report, global.format, common::color(global), &mut out) {
-        eprintln!("error: could not render the report: {e}");
-        return exit::USAGE;
+    if let Err(code) = common::print_report(global, &report) {
+        return code;
     }
-    common::write_stdout(&out);
     if report.findings.is_empty() {
         exit::OK
     } else {

@@ -7,18 +7,44 @@ use chrono::NaiveDate;
 
 use crate::cli::{ColorChoice, GlobalArgs};
 use crate::config::{self, Config, ConfigErrors, Mapping};
-use crate::report::Color;
+use crate::github::SourceError;
+use crate::report::{self, Color, Report};
 
-/// Load the mapping named by `--mapping`, or the built-in one.
-pub fn load_mapping(global: &GlobalArgs) -> Result<Mapping, ConfigErrors> {
-    match &global.mapping {
+/// What `check`, `drift` and `snapshot` start from: the date, the mapping and the config.
+pub struct Inputs {
+    pub today: NaiveDate,
+    pub mapping: Mapping,
+    pub config: Config,
+}
+
+impl Inputs {
+    /// Parse `--today`, load the mapping, then the config at `config_path`. On failure the
+    /// errors are on stderr and `Err` holds the exit code (usage).
+    pub fn load(global: &GlobalArgs, config_path: &Path) -> Result<Inputs, u8> {
+        let today = today(global)?;
+        let mapping = load_mapping(global)?;
+        let config = load_config(config_path, &mapping).map_err(|e| report_config_errors(&e))?;
+        Ok(Inputs {
+            today,
+            mapping,
+            config,
+        })
+    }
+}
+
+/// Load the mapping named by `--mapping`, or the built-in one. Errors are reported on stderr;
+/// `Err` holds the exit code.
+pub fn load_mapping(global: &GlobalArgs) -> Result<Mapping, u8> {
+    let mapping = match &global.mapping {
         None => Ok(Mapping::builtin()),
         Some(path) => {
             let display = path.display().to_string();
-            let text = config::read_file(path, &display)?;
-            Mapping::parse(&display, &text)
+            config::read_file(path, &display)
+                .map_err(ConfigErrors::from)
+                .and_then(|text| Mapping::parse(&display, &text))
         }
-    }
+    };
+    mapping.map_err(|e| report_config_errors(&e))
 }
 
 /// Load and validate a config file against the mapping's roles.
@@ -28,13 +54,16 @@ pub fn load_config(path: &Path, mapping: &Mapping) -> Result<Config, ConfigError
     config::people::parse(&display, &text, mapping)
 }
 
-/// `--today`, or today's date in UTC.
-pub fn today(global: &GlobalArgs) -> Result<NaiveDate, String> {
+/// `--today`, or today's date in UTC. An invalid date is reported on stderr; `Err` holds the
+/// exit code.
+pub fn today(global: &GlobalArgs) -> Result<NaiveDate, u8> {
     match &global.today {
         None => Ok(chrono::Utc::now().date_naive()),
         // Strict, as in the config: `26-11-28` would otherwise be the year 26.
-        Some(s) => crate::config::check::parse_date(s)
-            .map_err(|_| format!("--today {s:?} is not a date; use YYYY-MM-DD, e.g. 2026-11-28")),
+        Some(s) => crate::config::check::parse_date(s).map_err(|_| {
+            eprintln!("error: --today {s:?} is not a date; use YYYY-MM-DD, e.g. 2026-11-28");
+            crate::exit::USAGE
+        }),
     }
 }
 
@@ -113,4 +142,46 @@ static STDOUT_FAILED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicB
 /// must not then exit 0 or 1 as if the report had been delivered.
 pub fn stdout_failed() -> bool {
     STDOUT_FAILED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Render `report` in `--format` (coloured as [`color`] says) and write it to stdout. A render
+/// failure is reported on stderr; `Err` holds the exit code.
+pub fn print_report(global: &GlobalArgs, report: &Report) -> Result<(), u8> {
+    let mut out = Vec::new();
+    if let Err(e) = report::render(report, global.format, color(global), &mut out) {
+        eprintln!("error: could not render the report: {e}");
+        return Err(crate::exit::USAGE);
+    }
+    write_stdout(&out);
+    Ok(())
+}
+
+/// A small async runtime for the GitHub calls. Failure is reported on stderr; `Err` holds the
+/// exit code.
+pub fn runtime() -> Result<tokio::runtime::Runtime, u8> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("error: cannot start the async runtime: {e}");
+            crate::exit::SOURCE
+        })
+}
+
+/// Report a failed membership read on stderr and return its exit code: usage (2) for a bad flag,
+/// file or snapshot; the source code (3) for a GitHub API error, followed by `consequence` (what
+/// was not done).
+pub fn source_error(e: SourceError, consequence: &str) -> u8 {
+    match e {
+        SourceError::Usage(msg) => {
+            eprintln!("error: {msg}");
+            crate::exit::USAGE
+        }
+        SourceError::Api(msg) => {
+            eprintln!("error: {msg}");
+            eprintln!("{consequence}");
+            crate::exit::SOURCE
+        }
+    }
 }

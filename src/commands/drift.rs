@@ -15,42 +15,29 @@ use crate::github::{MembershipRead, MembershipSource, SourceError, TeamError};
 use crate::report::{self, Color, Command, Format, Report, ReportError, Summary};
 
 pub fn run(global: &GlobalArgs, args: DriftArgs) -> u8 {
-    let today = match common::today(global) {
-        Ok(d) => d,
-        Err(msg) => {
-            eprintln!("error: {msg}");
-            return exit::USAGE;
-        }
-    };
-    let mapping = match common::load_mapping(global) {
-        Ok(m) => m,
-        Err(e) => return common::report_config_errors(&e),
-    };
-    let config = match common::load_config(&args.config.config, &mapping) {
-        Ok(c) => c,
-        Err(e) => return common::report_config_errors(&e),
+    let common::Inputs {
+        today,
+        mapping,
+        config,
+    } = match common::Inputs::load(global, &args.config.config) {
+        Ok(inputs) => inputs,
+        Err(code) => return code,
     };
     let managed = mapping.managed_teams();
     let read = match read_membership(global, &args, &mapping, &managed) {
         Ok(read) => read,
-        Err(SourceError::Usage(msg)) => {
-            eprintln!("error: {msg}");
-            return exit::USAGE;
-        }
-        Err(SourceError::Api(msg)) => {
-            eprintln!("error: {msg}");
-            eprintln!("error: nothing was compared; the GitHub read failed (exit 3)");
-            return exit::SOURCE;
+        Err(e) => {
+            return common::source_error(
+                e,
+                "error: nothing was compared; the GitHub read failed (exit 3)",
+            );
         }
     };
     let report = build_report(&config, &mapping, read, &managed, today);
 
-    let mut out = Vec::new();
-    if let Err(e) = report::render(&report, global.format, common::color(global), &mut out) {
-        eprintln!("error: could not render the report: {e}");
-        return exit::USAGE;
+    if let Err(code) = common::print_report(global, &report) {
+        return code;
     }
-    common::write_stdout(&out);
     append_step_summary(&report);
 
     if !report.complete {

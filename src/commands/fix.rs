@@ -6,7 +6,7 @@
 //! incomplete membership read (no edits are proposed from a partial read).
 
 use std::collections::BTreeMap;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Duration;
 
@@ -32,7 +32,7 @@ const MAX_BODY: usize = 60_000;
 pub fn run(global: &GlobalArgs, args: FixArgs) -> u8 {
     let today = match common::today(global) {
         Ok(d) => d,
-        Err(msg) => return usage(&msg),
+        Err(code) => return code,
     };
     if !(args.max_revoke_ratio.is_finite() && (0.0..=1.0).contains(&args.max_revoke_ratio)) {
         return usage(&format!(
@@ -63,18 +63,11 @@ pub fn run(global: &GlobalArgs, args: FixArgs) -> u8 {
     }
     let mapping = match common::load_mapping(global) {
         Ok(m) => m,
-        Err(e) => return common::report_config_errors(&e),
+        Err(code) => return code,
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match common::runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return exit::SOURCE;
-        }
+        Err(code) => return code,
     };
     let run = Run {
         global,
@@ -91,14 +84,7 @@ fn usage(msg: &str) -> u8 {
 }
 
 fn source_error(e: SourceError) -> u8 {
-    match e {
-        SourceError::Usage(msg) => usage(&msg),
-        SourceError::Api(msg) => {
-            eprintln!("error: {msg}");
-            eprintln!("No edits were made.");
-            exit::SOURCE
-        }
-    }
+    common::source_error(e, "No edits were made.")
 }
 
 struct Run<'a> {
@@ -531,21 +517,7 @@ fn write_in_place(path: &Path, old: &str, new: &str) -> Result<(), String> {
     if now != old.as_bytes() {
         return Err("the file changed while fix was running; run fix again".to_owned());
     }
-    let perms = std::fs::metadata(&path)
-        .map_err(|e| e.to_string())?
-        .permissions();
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| e.to_string())?;
-    tmp.write_all(new.as_bytes()).map_err(|e| e.to_string())?;
-    tmp.as_file()
-        .set_permissions(perms)
-        .map_err(|e| e.to_string())?;
-    tmp.as_file().sync_all().map_err(|e| e.to_string())?;
-    tmp.persist(&path).map_err(|e| e.error.to_string())?;
-    Ok(())
+    crate::fsutil::write_atomic(&path, new.as_bytes()).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -23,14 +23,11 @@ const ACTIONS_BOT: &str = "github-actions[bot]";
 pub fn run(global: &GlobalArgs, args: ReviewArgs) -> u8 {
     let mapping = match common::load_mapping(global) {
         Ok(m) => m,
-        Err(e) => return common::report_config_errors(&e),
+        Err(code) => return code,
     };
     let today = match common::today(global) {
         Ok(d) => d,
-        Err(msg) => {
-            eprintln!("error: {msg}");
-            return exit::USAGE;
-        }
+        Err(code) => return code,
     };
     let target = match comment_target(&args) {
         Ok(t) => t,
@@ -91,7 +88,7 @@ pub fn run(global: &GlobalArgs, args: ReviewArgs) -> u8 {
 
     let rendered = render_review(&base, &head, &mapping, today);
     let out = match global.format {
-        Format::Text => review::text::render(&rendered),
+        Format::Text => review::text::render(&rendered, common::color(global)),
         Format::Json => review::json::render(&rendered),
         Format::Markdown => markdown::render(&rendered),
         Format::Github => review::github::render(&rendered),

@@ -9,8 +9,7 @@
 //! read failed (bad credentials), nothing is written.
 
 use std::collections::BTreeSet;
-use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::io::IsTerminal;
 
 use crate::cli::{GlobalArgs, SnapshotArgs};
 use crate::commands::common;
@@ -20,24 +19,18 @@ use crate::github::live::LiveSource;
 use crate::github::{MembershipRead, MembershipSource, SourceError, snapshot};
 
 pub fn run(global: &GlobalArgs, args: SnapshotArgs) -> u8 {
+    // No --today: a snapshot records GitHub as it is now.
     let mapping = match common::load_mapping(global) {
         Ok(m) => m,
-        Err(e) => return common::report_config_errors(&e),
+        Err(code) => return code,
     };
     let config = match common::load_config(&args.config.config, &mapping) {
         Ok(c) => c,
         Err(e) => return common::report_config_errors(&e),
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match common::runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return exit::SOURCE;
-        }
+        Err(code) => return code,
     };
     let progress = !global.quiet && std::io::stderr().is_terminal();
     let read = runtime.block_on(async {
@@ -46,15 +39,7 @@ pub fn run(global: &GlobalArgs, args: SnapshotArgs) -> u8 {
     });
     let read = match read {
         Ok(r) => r,
-        Err(SourceError::Usage(msg)) => {
-            eprintln!("error: {msg}");
-            return exit::USAGE;
-        }
-        Err(SourceError::Api(msg)) => {
-            eprintln!("error: {msg}");
-            eprintln!("No snapshot was written.");
-            return exit::SOURCE;
-        }
+        Err(e) => return common::source_error(e, "No snapshot was written."),
     };
     if read.teams.is_empty() && !read.errors.is_empty() {
         for e in &read.errors {
@@ -70,7 +55,7 @@ pub fn run(global: &GlobalArgs, args: SnapshotArgs) -> u8 {
             return exit::SOURCE;
         }
     };
-    if let Err(e) = write_atomically(&args.out, json.as_bytes()) {
+    if let Err(e) = crate::fsutil::write_atomic(&args.out, json.as_bytes()) {
         eprintln!(
             "error: cannot write the snapshot to {}: {e}",
             args.out.display()
@@ -142,19 +127,6 @@ pub fn missing_logins(read: &MembershipRead, config: &Config, mapping: &Mapping)
     out.into_iter().collect()
 }
 
-/// Write via a temporary file in the same directory, then rename over `path`.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -212,15 +184,5 @@ mod tests {
             missing_logins(&read, &config, &mapping),
             vec!["bob", "dave"]
         );
-    }
-
-    #[test]
-    fn writes_atomically() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("s.json");
-        write_atomically(&path, b"{}\n").unwrap();
-        write_atomically(&path, b"{\"a\":1}\n").unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "{\"a\":1}\n");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 
-use super::yaml::{Mark, Node};
+use super::yaml::{self, Mark, Node};
 use super::{ConfigError, Pos};
 
 /// Whether `s` is a valid GitHub login (user or organisation): 1-39 characters, ASCII letters,
@@ -128,6 +128,17 @@ impl<'p> Errors<'p> {
     pub fn at_pos(&mut self, pos: Pos, message: impl Into<String>, help: impl Into<String>) {
         self.list
             .push(ConfigError::new(self.path, pos, message).with_help(help));
+    }
+
+    /// Parse `text` as YAML (leniently: see [`yaml::parse_lenient`]), recording its syntax
+    /// errors here. `None` when there is no tree to read.
+    pub fn parse_yaml(&mut self, text: &str) -> Option<Node> {
+        let (root, yaml_errors) = yaml::parse_lenient(text);
+        for e in yaml_errors {
+            let help = e.help.unwrap_or_default();
+            self.at(e.mark, e.message, help);
+        }
+        root
     }
 
     /// All errors in file order (stable for errors at the same place).

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::ConfigErrors;
 use super::check::{self, Errors};
-use super::yaml::{self, Node, NodeKind};
+use super::yaml::{Node, NodeKind};
 
 /// The keys of a mapping file.
 pub const MAPPING_KEYS: &[&str] = &["org", "everyone", "roles", "ignore", "senior_tech"];
@@ -82,12 +82,7 @@ impl Mapping {
     /// Parse and validate a mapping file, collecting every problem.
     pub fn parse(path: &str, text: &str) -> Result<Mapping, ConfigErrors> {
         let mut errors = Errors::new(path);
-        let (root, yaml_errors) = yaml::parse_lenient(text);
-        for e in yaml_errors {
-            let help = e.help.unwrap_or_default();
-            errors.at(e.mark, e.message, help);
-        }
-        let Some(root) = root else {
+        let Some(root) = errors.parse_yaml(text) else {
             return Err(ConfigErrors(errors.into_sorted()));
         };
         let mapping = read_mapping(path, &root, text, &mut errors);

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use super::check::{self, Errors};
-use super::yaml::{self, Node, NodeKind};
+use super::yaml::{Node, NodeKind};
 use super::{ConfigErrors, Located, Mapping, Pos};
 
 /// Security clearance, in increasing order. BPSS is the minimum for any production role.
@@ -126,12 +126,7 @@ const ENTRY_EXAMPLE: &str = "`- name: Jane Example` followed by `  github_userna
 /// collected; the roles valid here are the mapping's.
 pub fn parse(path: &str, text: &str, mapping: &Mapping) -> Result<Config, ConfigErrors> {
     let mut errors = Errors::new(path);
-    let (root, yaml_errors) = yaml::parse_lenient(text);
-    for e in yaml_errors {
-        let help = e.help.unwrap_or_default();
-        errors.at(e.mark, e.message, help);
-    }
-    let Some(root) = root else {
+    let Some(root) = errors.parse_yaml(text) else {
         return Err(ConfigErrors(errors.into_sorted()));
     };
 

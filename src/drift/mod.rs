@@ -332,7 +332,7 @@ mod tests {
 
     use super::*;
     use crate::github::{TeamError, TeamMembership};
-    use crate::policy::tests::{compliant, mapping, today};
+    use crate::policy::tests::{compliant, today};
 
     const EVERYONE: &str = "gov-uk";
     const DEPLOY: &str = "gov-uk-production-deploy";
@@ -411,7 +411,7 @@ mod tests {
             (DEPLOY, vec![member("dee")], vec![]),
             (ADMIN, vec![member("ada")], vec![]),
         ]);
-        assert!(membership_findings(&cfg, &mapping(), &r, today()).is_empty());
+        assert!(membership_findings(&cfg, &Mapping::builtin(), &r, today()).is_empty());
     }
 
     #[test]
@@ -423,7 +423,7 @@ mod tests {
             (DEPLOY, vec![], vec![]),
             (ADMIN, vec![], vec![]),
         ]);
-        let f = membership_findings(&cfg, &mapping(), &r, today());
+        let f = membership_findings(&cfg, &Mapping::builtin(), &r, today());
         assert_eq!(
             kinds(&f),
             [k("missing", EVERYONE, "nora"), k("missing", DEPLOY, "dee")]
@@ -457,7 +457,7 @@ mod tests {
             (DEPLOY, vec![], vec![]),
             (ADMIN, vec![], vec![]),
         ]);
-        assert!(membership_findings(&cfg, &mapping(), &r, today()).is_empty());
+        assert!(membership_findings(&cfg, &Mapping::builtin(), &r, today()).is_empty());
     }
 
     #[test]
@@ -468,7 +468,7 @@ mod tests {
             (DEPLOY, vec![member("KJONSON")], vec![]),
             (ADMIN, vec![], vec![invite("kJonSon", 2026, 11, 27, 9)]),
         ]);
-        let f = membership_findings(&cfg, &mapping(), &r, today());
+        let f = membership_findings(&cfg, &Mapping::builtin(), &r, today());
         assert_eq!(kinds(&f), [k("unexpected_invitation", ADMIN, "KJonson")]);
     }
 
@@ -480,7 +480,7 @@ mod tests {
             (DEPLOY, vec![member("govuk-ci")], vec![]),
             (ADMIN, vec![], vec![invite("govuk-ci", 2026, 11, 1, 0)]),
         ]);
-        assert!(membership_findings(&cfg, &mapping(), &r, today()).is_empty());
+        assert!(membership_findings(&cfg, &Mapping::builtin(), &r, today()).is_empty());
         // Even when the bot is declared with a role and missing from its team.
         let bot = Person {
             name: crate::config::Located::new("CI bot".to_owned(), Default::default()),
@@ -491,7 +491,9 @@ mod tests {
             (DEPLOY, vec![], vec![]),
             (ADMIN, vec![], vec![]),
         ]);
-        assert!(membership_findings(&config(vec![bot]), &mapping(), &r, today()).is_empty());
+        assert!(
+            membership_findings(&config(vec![bot]), &Mapping::builtin(), &r, today()).is_empty()
+        );
     }
 
     #[test]
@@ -511,7 +513,7 @@ mod tests {
             (DEPLOY, vec![member("dee"), member("nora")], vec![]),
             (ADMIN, vec![maintainer], vec![]),
         ]);
-        let f = membership_findings(&cfg, &mapping(), &r, today());
+        let f = membership_findings(&cfg, &Mapping::builtin(), &r, today());
         assert_eq!(
             kinds(&f),
             [
@@ -547,7 +549,7 @@ mod tests {
             (DEPLOY, vec![], vec![]),
             (ADMIN, vec![via("ada"), via("eve")], vec![]),
         ]);
-        let f = membership_findings(&cfg, &mapping(), &r, today());
+        let f = membership_findings(&cfg, &Mapping::builtin(), &r, today());
         // ada is expected there, so a child-team membership counts; eve is not.
         assert_eq!(kinds(&f), [k("unexpected_member", ADMIN, "eve")]);
         assert_eq!(f[0].via_team.as_deref(), Some("platform-reliability"));
@@ -576,7 +578,7 @@ mod tests {
                 vec![],
             ),
         ]);
-        let f = membership_findings(&cfg, &mapping(), &r, today());
+        let f = membership_findings(&cfg, &Mapping::builtin(), &r, today());
         assert_eq!(f.len(), 1, "one finding per login per team");
         assert_eq!(f[0].via_team, None);
         assert_eq!(f[0].github_username.as_deref(), Some("EVE"));
@@ -591,7 +593,7 @@ mod tests {
                 (DEPLOY, vec![], vec![inv]),
                 (ADMIN, vec![], vec![]),
             ]);
-            let f = membership_findings(&cfg, &mapping(), &r, today());
+            let f = membership_findings(&cfg, &Mapping::builtin(), &r, today());
             assert_eq!(kinds(&f), [k("pending_invitation", DEPLOY, "dee")]);
             f.into_iter().next().unwrap()
         };
@@ -644,7 +646,7 @@ mod tests {
                 ],
             ),
         ]);
-        let f = membership_findings(&cfg, &mapping(), &r, today());
+        let f = membership_findings(&cfg, &Mapping::builtin(), &r, today());
         assert_eq!(
             kinds(&f),
             [
@@ -671,7 +673,7 @@ mod tests {
             (DEPLOY, vec![], vec![]),
             (ADMIN, vec![member("dee")], vec![]),
         ]);
-        let f = membership_findings(&cfg, &mapping(), &r, today());
+        let f = membership_findings(&cfg, &Mapping::builtin(), &r, today());
         assert_eq!(
             kinds(&f),
             [
@@ -695,7 +697,7 @@ mod tests {
             (DEPLOY, vec![], vec![]),
             (ADMIN, vec![member("pia"), member("ada")], vec![]),
         ]);
-        assert!(membership_findings(&cfg, &mapping(), &r, today()).is_empty());
+        assert!(membership_findings(&cfg, &Mapping::builtin(), &r, today()).is_empty());
     }
 
     #[test]
@@ -707,7 +709,7 @@ mod tests {
             team: DEPLOY.to_owned(),
             reason: "403".to_owned(),
         });
-        let f = membership_findings(&cfg, &mapping(), &r, today());
+        let f = membership_findings(&cfg, &Mapping::builtin(), &r, today());
         assert_eq!(kinds(&f), [k("unexpected_member", EVERYONE, "stranger")]);
     }
 
@@ -720,6 +722,6 @@ mod tests {
             (ADMIN, vec![], vec![]),
             ("some-other-team", vec![member("stranger")], vec![]),
         ]);
-        assert!(membership_findings(&cfg, &mapping(), &r, today()).is_empty());
+        assert!(membership_findings(&cfg, &Mapping::builtin(), &r, today()).is_empty());
     }
 }

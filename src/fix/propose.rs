@@ -413,30 +413,6 @@ mod tests {
     use crate::finding::Severity;
     use crate::github::{Member, MemberRole, TeamMembership};
 
-    fn mapping() -> Mapping {
-        let mut roles = BTreeMap::new();
-        roles.insert(
-            "production_deploy_access".to_owned(),
-            vec!["gov-uk-production-deploy".to_owned()],
-        );
-        roles.insert(
-            "production_admin_access".to_owned(),
-            vec!["gov-uk-production-admin".to_owned()],
-        );
-        roles.insert(
-            "platformengineer".to_owned(),
-            vec!["gov-uk-production-admin".to_owned()],
-        );
-        Mapping {
-            path: "m".into(),
-            org: "alphagov".into(),
-            everyone: vec!["gov-uk".into()],
-            roles,
-            ignore: vec!["govuk-ci".into()],
-            senior_tech: vec![],
-        }
-    }
-
     fn person(index: usize, name: &str, login: &str, role: Option<&str>) -> Person {
         let line = index * 4 + 1;
         let pos = Pos { line, col: 3 };
@@ -483,7 +459,7 @@ mod tests {
         let f = finding(Kind::PolicyViolation(Rule::AbsenceRevocation), "B", None);
         let plan = propose(
             &c,
-            &mapping(),
+            &Mapping::builtin(),
             &[f],
             &MembershipRead::default(),
             None,
@@ -515,7 +491,15 @@ mod tests {
         states.insert("c".to_owned(), OrgMembership::None);
         states.insert("d".to_owned(), OrgMembership::None);
         let read = MembershipRead::default();
-        let plan = propose(&c, &mapping(), &findings, &read, Some(&states), opts()).expect("guard");
+        let plan = propose(
+            &c,
+            &Mapping::builtin(),
+            &findings,
+            &read,
+            Some(&states),
+            opts(),
+        )
+        .expect("guard");
         assert_eq!(edits(&plan), vec![Edit::RemoveRole { person: 0 }]);
         assert_eq!(
             plan.proposals[0].reasons,
@@ -524,7 +508,7 @@ mod tests {
             }]
         );
         // Without org membership data (a snapshot without it): no leaver edits.
-        let plan = propose(&c, &mapping(), &findings, &read, None, opts()).expect("guard");
+        let plan = propose(&c, &Mapping::builtin(), &findings, &read, None, opts()).expect("guard");
         assert!(plan.is_empty());
     }
 
@@ -553,7 +537,7 @@ mod tests {
                 invitations: vec![],
             },
         );
-        let plan = propose(&c, &mapping(), &[], &read, None, opts()).expect("guard");
+        let plan = propose(&c, &Mapping::builtin(), &[], &read, None, opts()).expect("guard");
         assert_eq!(
             edits(&plan),
             vec![Edit::SetLogin {
@@ -597,11 +581,11 @@ mod tests {
         ];
         let read = MembershipRead::default();
         // Off by default.
-        let plan = propose(&c, &mapping(), &findings, &read, None, opts()).expect("guard");
+        let plan = propose(&c, &Mapping::builtin(), &findings, &read, None, opts()).expect("guard");
         assert!(plan.is_empty());
         let plan = propose(
             &c,
-            &mapping(),
+            &Mapping::builtin(),
             &findings,
             &read,
             None,
@@ -671,10 +655,11 @@ mod tests {
         };
         let read = MembershipRead::default();
         // 2 of 8 = 25%: allowed.
-        let plan = propose(&c, &mapping(), &absent(2), &read, None, o).expect("at the limit");
+        let plan =
+            propose(&c, &Mapping::builtin(), &absent(2), &read, None, o).expect("at the limit");
         assert_eq!(plan.revoked(), 2);
         // 3 of 8 = 37.5%: refused.
-        let err = propose(&c, &mapping(), &absent(3), &read, None, o).expect_err("over");
+        let err = propose(&c, &Mapping::builtin(), &absent(3), &read, None, o).expect_err("over");
         assert_eq!(
             err,
             GuardError {
@@ -698,7 +683,7 @@ mod tests {
         states.insert("a".to_owned(), OrgMembership::None);
         let plan = propose(
             &c,
-            &mapping(),
+            &Mapping::builtin(),
             &findings,
             &MembershipRead::default(),
             Some(&states),

@@ -32,7 +32,8 @@ mod tests {
 
     use chrono::Days;
 
-    use super::super::tests::{at, codes, compliant, mapping, run, today};
+    use super::super::tests::{at, codes, compliant, run, today};
+    use crate::config::Mapping;
     use crate::config::Person;
 
     fn absent_days(days: u64) -> Person {
@@ -44,13 +45,13 @@ mod tests {
 
     #[test]
     fn forty_two_days_is_fine() {
-        assert!(run(absent_days(42), &mapping()).is_empty());
-        assert!(run(absent_days(0), &mapping()).is_empty());
+        assert!(run(absent_days(42), &Mapping::builtin()).is_empty());
+        assert!(run(absent_days(0), &Mapping::builtin()).is_empty());
     }
 
     #[test]
     fn forty_three_days_is_a_finding() {
-        let f = run(absent_days(43), &mapping());
+        let f = run(absent_days(43), &Mapping::builtin());
         assert_eq!(codes(&f), ["absence_revocation"]);
         assert_eq!(f[0].line, Some(11));
         assert!(f[0].message.contains("43 days"), "{}", f[0].message);
@@ -62,6 +63,6 @@ mod tests {
             absent_since: at(today().checked_add_days(Days::new(30)).unwrap(), 11),
             ..compliant("Abe Absent", "abe", Some("production_deploy_access"), 2)
         };
-        assert!(run(p, &mapping()).is_empty());
+        assert!(run(p, &Mapping::builtin()).is_empty());
     }
 }

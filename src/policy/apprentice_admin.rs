@@ -30,7 +30,8 @@ pub fn check(person: &Person, held: Held<'_>, _ctx: &Context<'_>) -> Option<Find
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{at, codes, compliant, mapping, run};
+    use super::super::tests::{at, codes, compliant, run};
+    use crate::config::Mapping;
     use crate::config::Person;
 
     fn with(role: &str, apprentice: Option<bool>, approved_by: Option<&str>) -> Person {
@@ -44,7 +45,7 @@ mod tests {
     #[test]
     fn apprentice_with_admin_level_fails() {
         for role in ["production_admin_access", "platformengineer"] {
-            let f = run(with(role, Some(true), None), &mapping());
+            let f = run(with(role, Some(true), None), &Mapping::builtin());
             assert_eq!(codes(&f), ["apprentice_admin"], "{role}");
             assert_eq!(f[0].line, Some(4), "points at the role line");
         }
@@ -53,7 +54,7 @@ mod tests {
     #[test]
     fn approved_secondary_on_call_passes() {
         let p = with("production_admin_access", Some(true), Some("Lena Manager"));
-        assert!(run(p, &mapping()).is_empty());
+        assert!(run(p, &Mapping::builtin()).is_empty());
     }
 
     #[test]
@@ -61,17 +62,23 @@ mod tests {
         assert!(
             run(
                 with("production_deploy_access", Some(true), None),
-                &mapping()
+                &Mapping::builtin()
             )
             .is_empty()
         );
         assert!(
             run(
                 with("production_admin_access", Some(false), None),
-                &mapping()
+                &Mapping::builtin()
             )
             .is_empty()
         );
-        assert!(run(with("production_admin_access", None, None), &mapping()).is_empty());
+        assert!(
+            run(
+                with("production_admin_access", None, None),
+                &Mapping::builtin()
+            )
+            .is_empty()
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! `checklist_review_required`: production admin and platformengineer access need the Production
 //! Admin preparedness checklist reviewed by Senior Tech (`admin_checklist_reviewed_by`).
 
-use super::{Context, Held, Rule, given, violation};
+use super::{Context, Held, Rule, given, line_of, violation};
 use crate::config::Person;
 use crate::finding::Finding;
 
@@ -11,15 +11,11 @@ pub fn check(person: &Person, held: Held<'_>, _ctx: &Context<'_>) -> Option<Find
     if !held.level.is_admin() || given(&person.admin_checklist_reviewed_by).is_some() {
         return None;
     }
-    let line = person
-        .admin_checklist_reviewed_by
-        .as_ref()
-        .map_or(person.pos.line, |r| r.pos.line);
     Some(violation(
         RULE,
         person,
         held,
-        line,
+        line_of(&person.admin_checklist_reviewed_by, person),
         format!(
             "{} holds {} but nobody reviewed their Production Admin preparedness checklist",
             person.name.value, held.role
@@ -31,7 +27,8 @@ pub fn check(person: &Person, held: Held<'_>, _ctx: &Context<'_>) -> Option<Find
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{at, codes, compliant, mapping, run};
+    use super::super::tests::{at, codes, compliant, run};
+    use crate::config::Mapping;
     use crate::config::Person;
 
     fn with(role: &str, reviewer: Option<&str>) -> Person {
@@ -44,12 +41,12 @@ mod tests {
     #[test]
     fn admin_levels_need_a_reviewer() {
         for role in ["production_admin_access", "platformengineer"] {
-            assert!(run(with(role, Some("Sam Senior")), &mapping()).is_empty());
+            assert!(run(with(role, Some("Sam Senior")), &Mapping::builtin()).is_empty());
             assert_eq!(
-                codes(&run(with(role, None), &mapping())),
+                codes(&run(with(role, None), &Mapping::builtin())),
                 ["checklist_review_required"]
             );
-            let blank = run(with(role, Some("")), &mapping());
+            let blank = run(with(role, Some("")), &Mapping::builtin());
             assert_eq!(codes(&blank), ["checklist_review_required"]);
             assert_eq!(blank[0].line, Some(8));
         }
@@ -57,6 +54,6 @@ mod tests {
 
     #[test]
     fn deploy_needs_no_reviewer() {
-        assert!(run(with("production_deploy_access", None), &mapping()).is_empty());
+        assert!(run(with("production_deploy_access", None), &Mapping::builtin()).is_empty());
     }
 }

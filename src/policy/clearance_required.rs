@@ -30,7 +30,8 @@ pub fn check(person: &Person, held: Held<'_>, _ctx: &Context<'_>) -> Option<Find
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{at, codes, compliant, mapping, run};
+    use super::super::tests::{at, codes, compliant, run};
+    use crate::config::Mapping;
     use crate::config::{Clearance, Person};
 
     fn with(clearance: Option<Clearance>) -> Person {
@@ -43,13 +44,13 @@ mod tests {
     #[test]
     fn bpss_and_higher_pass() {
         for c in [Clearance::Bpss, Clearance::Sc, Clearance::Dv] {
-            assert!(run(with(Some(c)), &mapping()).is_empty(), "{c:?}");
+            assert!(run(with(Some(c)), &Mapping::builtin()).is_empty(), "{c:?}");
         }
     }
 
     #[test]
     fn none_or_absent_fails() {
-        let none = run(with(Some(Clearance::None)), &mapping());
+        let none = run(with(Some(Clearance::None)), &Mapping::builtin());
         assert_eq!(codes(&none), ["clearance_required"]);
         assert_eq!(
             none[0].line,
@@ -57,7 +58,7 @@ mod tests {
             "points at the security_clearance line"
         );
         assert!(none[0].message.contains("security_clearance none"));
-        let absent = run(with(None), &mapping());
+        let absent = run(with(None), &Mapping::builtin());
         assert_eq!(codes(&absent), ["clearance_required"]);
         assert_eq!(absent[0].line, Some(25), "points at the entry");
     }

@@ -182,34 +182,8 @@ fn line_of<T>(field: &Option<Located<T>>, person: &Person) -> usize {
 pub(crate) mod tests {
     #![allow(clippy::unwrap_used)]
 
-    use std::collections::BTreeMap;
-
     use super::*;
     use crate::config::{Clearance, Pos};
-
-    pub(crate) fn mapping() -> Mapping {
-        let mut roles = BTreeMap::new();
-        roles.insert(
-            "production_deploy_access".to_owned(),
-            vec!["gov-uk-production-deploy".to_owned()],
-        );
-        roles.insert(
-            "production_admin_access".to_owned(),
-            vec!["gov-uk-production-admin".to_owned()],
-        );
-        roles.insert(
-            "platformengineer".to_owned(),
-            vec!["gov-uk-production-admin".to_owned()],
-        );
-        Mapping {
-            path: "(test mapping)".to_owned(),
-            org: "alphagov".to_owned(),
-            everyone: vec!["gov-uk".to_owned()],
-            roles,
-            ignore: vec!["govuk-ci".to_owned()],
-            senior_tech: vec![],
-        }
-    }
 
     pub(crate) fn at<T>(value: T, line: usize) -> Option<Located<T>> {
         Some(Located::new(value, Pos { line, col: 5 }))
@@ -273,7 +247,7 @@ pub(crate) mod tests {
         ] {
             let findings = run(
                 compliant("Ann Able", "ann-able", Some(role), 10),
-                &mapping(),
+                &Mapping::builtin(),
             );
             assert!(findings.is_empty(), "{role}: {findings:?}");
         }
@@ -289,7 +263,7 @@ pub(crate) mod tests {
             security_clearance: at(Clearance::None, 5),
             ..Person::named("No Role", 1)
         };
-        assert!(run(person, &mapping()).is_empty());
+        assert!(run(person, &Mapping::builtin()).is_empty());
     }
 
     #[test]
@@ -299,7 +273,7 @@ pub(crate) mod tests {
             role: at("platformengineer".to_owned(), 22),
             ..Person::named("Bare Minimum", 20)
         };
-        let findings = run(person, &mapping());
+        let findings = run(person, &Mapping::builtin());
         assert_eq!(
             codes(&findings),
             [

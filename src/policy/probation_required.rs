@@ -29,7 +29,8 @@ pub fn check(person: &Person, held: Held<'_>, _ctx: &Context<'_>) -> Option<Find
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{at, codes, compliant, mapping, run};
+    use super::super::tests::{at, codes, compliant, run};
+    use crate::config::Mapping;
     use crate::config::Person;
 
     fn with(role: &str, passed: Option<bool>) -> Person {
@@ -42,12 +43,12 @@ mod tests {
     #[test]
     fn admin_and_platformengineer_need_probation() {
         for role in ["production_admin_access", "platformengineer"] {
-            assert!(run(with(role, Some(true)), &mapping()).is_empty());
-            let f = run(with(role, Some(false)), &mapping());
+            assert!(run(with(role, Some(true)), &Mapping::builtin()).is_empty());
+            let f = run(with(role, Some(false)), &Mapping::builtin());
             assert_eq!(codes(&f), ["probation_required"], "{role}");
             assert_eq!(f[0].line, Some(7));
             assert_eq!(
-                codes(&run(with(role, None), &mapping())),
+                codes(&run(with(role, None), &Mapping::builtin())),
                 ["probation_required"]
             );
         }
@@ -55,7 +56,13 @@ mod tests {
 
     #[test]
     fn deploy_does_not_need_probation() {
-        assert!(run(with("production_deploy_access", Some(false)), &mapping()).is_empty());
-        assert!(run(with("production_deploy_access", None), &mapping()).is_empty());
+        assert!(
+            run(
+                with("production_deploy_access", Some(false)),
+                &Mapping::builtin()
+            )
+            .is_empty()
+        );
+        assert!(run(with("production_deploy_access", None), &Mapping::builtin()).is_empty());
     }
 }

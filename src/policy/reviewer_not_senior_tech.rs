@@ -44,14 +44,14 @@ pub fn check(person: &Person, held: Held<'_>, ctx: &Context<'_>) -> Option<Findi
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{at, codes, compliant, mapping, run};
+    use super::super::tests::{at, codes, compliant, run};
     use super::same_name;
     use crate::config::{Mapping, Person};
 
     fn senior() -> Mapping {
         Mapping {
             senior_tech: vec!["Sam Senior".to_owned(), "Rhea Review".to_owned()],
-            ..mapping()
+            ..Mapping::builtin()
         }
     }
 
@@ -83,7 +83,7 @@ mod tests {
     #[test]
     fn empty_senior_tech_list_checks_nothing() {
         let p = with("production_admin_access", Some("Someone Else"));
-        assert!(run(p, &mapping()).is_empty());
+        assert!(run(p, &Mapping::builtin()).is_empty());
     }
 
     #[test]

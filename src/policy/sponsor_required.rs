@@ -1,6 +1,6 @@
 //! `sponsor_required`: any production role needs a sponsor (their tech lead or a Senior Tech member).
 
-use super::{Context, Held, Rule, given, violation};
+use super::{Context, Held, Rule, given, line_of, violation};
 use crate::config::Person;
 use crate::finding::Finding;
 
@@ -10,15 +10,11 @@ pub fn check(person: &Person, held: Held<'_>, _ctx: &Context<'_>) -> Option<Find
     if given(&person.sponsor).is_some() {
         return None;
     }
-    let line = person
-        .sponsor
-        .as_ref()
-        .map_or(person.pos.line, |s| s.pos.line);
     Some(violation(
         RULE,
         person,
         held,
-        line,
+        line_of(&person.sponsor, person),
         format!(
             "{} holds {} but no sponsor approved it",
             person.name.value, held.role
@@ -29,13 +25,14 @@ pub fn check(person: &Person, held: Held<'_>, _ctx: &Context<'_>) -> Option<Find
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{at, codes, compliant, mapping, run};
+    use super::super::tests::{at, codes, compliant, run};
+    use crate::config::Mapping;
     use crate::config::Person;
 
     #[test]
     fn a_sponsor_passes() {
         let p = compliant("Sid", "sid", Some("production_deploy_access"), 1);
-        assert!(run(p, &mapping()).is_empty());
+        assert!(run(p, &Mapping::builtin()).is_empty());
     }
 
     #[test]
@@ -44,12 +41,15 @@ mod tests {
             sponsor: None,
             ..compliant("Sid", "sid", Some("production_deploy_access"), 1)
         };
-        assert_eq!(codes(&run(absent, &mapping())), ["sponsor_required"]);
+        assert_eq!(
+            codes(&run(absent, &Mapping::builtin())),
+            ["sponsor_required"]
+        );
         let blank = Person {
             sponsor: at("  ".to_owned(), 9),
             ..compliant("Sid", "sid", Some("production_admin_access"), 1)
         };
-        let f = run(blank, &mapping());
+        let f = run(blank, &Mapping::builtin());
         assert_eq!(codes(&f), ["sponsor_required"]);
         assert_eq!(f[0].line, Some(9));
     }

@@ -70,6 +70,14 @@ fn inline_code(s: &str) -> String {
     format!("`{clean}`")
 }
 
+fn code_opt(s: Option<&str>) -> String {
+    s.map(code).unwrap_or_default()
+}
+
+fn code_list(list: &[&str]) -> String {
+    list.iter().map(|t| code(t)).collect::<Vec<_>>().join(", ")
+}
+
 fn opt(s: Option<&str>) -> String {
     s.map(cell).unwrap_or_default()
 }
@@ -79,7 +87,7 @@ fn person(f: &Finding) -> String {
 }
 
 fn login(f: &Finding) -> String {
-    f.github_username.as_deref().map(code).unwrap_or_default()
+    code_opt(f.github_username.as_deref())
 }
 
 /// A link to a rule's documentation.
@@ -160,7 +168,7 @@ fn table_for(kind: &str, findings: &[&Finding]) -> Table {
                     vec![
                         person(f),
                         login(f),
-                        f.declared_role.as_deref().map(code).unwrap_or_default(),
+                        code_opt(f.declared_role.as_deref()),
                         rule,
                         f.severity.as_str().to_owned(),
                         line(f),
@@ -192,10 +200,10 @@ fn table_for(kind: &str, findings: &[&Finding]) -> Table {
                     }
                     vec![
                         l,
-                        f.team.as_deref().map(code).unwrap_or_default(),
+                        code_opt(f.team.as_deref()),
                         who,
-                        f.declared_role.as_deref().map(code).unwrap_or_default(),
-                        f.via_team.as_deref().map(code).unwrap_or_default(),
+                        code_opt(f.declared_role.as_deref()),
+                        code_opt(f.via_team.as_deref()),
                         cell(&f.fix),
                     ]
                 })
@@ -209,8 +217,8 @@ fn table_for(kind: &str, findings: &[&Finding]) -> Table {
                     vec![
                         person(f),
                         login(f),
-                        f.team.as_deref().map(code).unwrap_or_default(),
-                        f.declared_role.as_deref().map(code).unwrap_or_default(),
+                        code_opt(f.team.as_deref()),
+                        code_opt(f.declared_role.as_deref()),
                         line(f),
                         cell(&f.fix),
                     ]
@@ -225,7 +233,7 @@ fn table_for(kind: &str, findings: &[&Finding]) -> Table {
                     vec![
                         person(f),
                         login(f),
-                        f.team.as_deref().map(code).unwrap_or_default(),
+                        code_opt(f.team.as_deref()),
                         f.invited_at
                             .map(|t| t.date_naive().to_string())
                             .unwrap_or_default(),
@@ -340,14 +348,10 @@ pub fn render(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
                 .map(|(g, (extra, missing))| {
                     vec![
                         opt(g.name),
-                        g.login.map(code).unwrap_or_default(),
-                        g.declared_role.map(code).unwrap_or_default(),
-                        extra.iter().map(|t| code(t)).collect::<Vec<_>>().join(", "),
-                        missing
-                            .iter()
-                            .map(|t| code(t))
-                            .collect::<Vec<_>>()
-                            .join(", "),
+                        code_opt(g.login),
+                        code_opt(g.declared_role),
+                        code_list(extra),
+                        code_list(missing),
                     ]
                 })
                 .collect(),

@@ -3,7 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::finding::Finding;
+use crate::finding::{Finding, Kind};
+use crate::policy::Rule;
 
 /// Which command produced the report (the JSON `command` field).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,13 +92,14 @@ pub mod json;
 pub mod markdown;
 pub mod text;
 
-/// Every finding kind string, in the order reports list them.
+/// Every finding kind string (as `Kind::as_str` spells it), in the order reports list them.
 pub const KIND_ORDER: [&str; 5] = [
-    "unexpected_member",
-    "unexpected_invitation",
-    "policy_violation",
-    "missing",
-    "pending_invitation",
+    Kind::UnexpectedMember.as_str(),
+    Kind::UnexpectedInvitation.as_str(),
+    // One string for every rule; the rule here only names the variant.
+    Kind::PolicyViolation(Rule::ClearanceRequired).as_str(),
+    Kind::Missing.as_str(),
+    Kind::PendingInvitation.as_str(),
 ];
 
 /// Render `report` in `format` to `out`. `color` only affects the text format.

@@ -8,7 +8,9 @@ use super::group::{PersonGroup, by_person};
 use super::{Color, Report};
 use crate::finding::{Finding, Kind, Severity};
 
-struct Paint(Color);
+/// The text styling shared by the text reports of `check`, `drift` and `review`: ANSI
+/// codes when `Color::Always`, the text unchanged otherwise.
+pub struct Paint(pub Color);
 
 impl Paint {
     fn wrap(&self, code: &str, s: &str) -> String {
@@ -18,7 +20,8 @@ impl Paint {
         }
     }
 
-    fn severity(&self, sev: Severity, s: &str) -> String {
+    /// Coloured by severity: high red, medium yellow, low cyan, info blue (all bold).
+    pub fn severity(&self, sev: Severity, s: &str) -> String {
         let code = match sev {
             Severity::High => "1;31",
             Severity::Medium => "1;33",
@@ -28,11 +31,11 @@ impl Paint {
         self.wrap(code, s)
     }
 
-    fn bold(&self, s: &str) -> String {
+    pub fn bold(&self, s: &str) -> String {
         self.wrap("1", s)
     }
 
-    fn dim(&self, s: &str) -> String {
+    pub fn dim(&self, s: &str) -> String {
         self.wrap("2", s)
     }
 }

@@ -4,23 +4,8 @@
 use std::fmt::Write as _;
 
 use super::Review;
-use crate::finding::Kind;
-
-/// Escape a workflow-command message (`%`, CR, LF) or property (also `:` and `,`).
-fn esc(s: &str, property: bool) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '%' => out.push_str("%25"),
-            '\r' => out.push_str("%0D"),
-            '\n' => out.push_str("%0A"),
-            ':' if property => out.push_str("%3A"),
-            ',' if property => out.push_str("%2C"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::report::github::{escape_data, escape_property};
+use crate::report::text::label;
 
 fn with_fix(message: &str, fix: &str) -> String {
     if fix.is_empty() {
@@ -33,7 +18,7 @@ fn with_fix(message: &str, fix: &str) -> String {
 /// Render a computed review.
 pub fn render(review: &Review) -> String {
     let mut out = String::new();
-    let file = esc(&review.head_path, true);
+    let file = escape_property(&review.head_path);
     for c in &review.diff.changes {
         let who = match (&c.github_username, &c.previous_github_username) {
             (Some(new), Some(old)) => format!("{new} (was {old})"),
@@ -55,7 +40,7 @@ pub fn render(review: &Review) -> String {
                 out,
                 "::notice title=access {}::{} (removed from the file)",
                 c.kind.as_str().replace('_', " "),
-                esc(&msg, false)
+                escape_data(&msg)
             );
         } else {
             let _ = writeln!(
@@ -63,21 +48,17 @@ pub fn render(review: &Review) -> String {
                 "::notice file={file},line={},title=access {}::{}",
                 c.line,
                 c.kind.as_str().replace('_', " "),
-                esc(&msg, false)
+                escape_data(&msg)
             );
         }
     }
     for f in review.introduced() {
-        let rule = match f.kind {
-            Kind::PolicyViolation(rule) => rule.code(),
-            kind => kind.as_str(),
-        };
         let _ = writeln!(
             out,
             "::error file={file},line={},title={}::{}",
             f.line.unwrap_or(1),
-            esc(rule, true),
-            esc(&with_fix(&f.message, &f.fix), false)
+            escape_property(label(f)),
+            escape_data(&with_fix(&f.message, &f.fix))
         );
     }
     let _ = writeln!(out, "{}", super::headline(&review.diff));

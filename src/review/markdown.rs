@@ -7,7 +7,8 @@ use std::fmt::Write as _;
 
 use super::{Change, ChangeKind, MARKER, Review};
 use crate::config::ConfigErrors;
-use crate::finding::{Finding, Kind};
+use crate::finding::Finding;
+use crate::report::text::label;
 
 const TITLE: &str = "### Production access review";
 
@@ -119,10 +120,7 @@ fn line_cell(c: &Change) -> String {
 }
 
 fn rule(f: &Finding) -> String {
-    match f.kind {
-        Kind::PolicyViolation(rule) => code(rule.code()),
-        kind => code(kind.as_str()),
-    }
+    code(label(f))
 }
 
 fn who(f: &Finding) -> String {

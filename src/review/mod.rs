@@ -549,30 +549,6 @@ pub(crate) mod tests {
     use crate::config::{Located, Pos};
     use crate::finding::Severity;
 
-    pub(crate) fn mapping() -> Mapping {
-        let mut roles = BTreeMap::new();
-        roles.insert(
-            "production_deploy_access".to_owned(),
-            vec!["gov-uk-production-deploy".to_owned()],
-        );
-        roles.insert(
-            "production_admin_access".to_owned(),
-            vec!["gov-uk-production-admin".to_owned()],
-        );
-        roles.insert(
-            "platformengineer".to_owned(),
-            vec!["gov-uk-production-admin".to_owned()],
-        );
-        Mapping {
-            path: "(test mapping)".to_owned(),
-            org: "alphagov".to_owned(),
-            everyone: vec!["gov-uk".to_owned()],
-            roles,
-            ignore: vec![],
-            senior_tech: vec![],
-        }
-    }
-
     fn loc<T>(v: T, line: usize) -> Located<T> {
         Located::new(v, Pos { line, col: 5 })
     }
@@ -612,7 +588,11 @@ pub(crate) mod tests {
     const PLATFORM: &str = "platformengineer";
 
     fn one(base: Vec<Person>, head: Vec<Person>) -> Diff {
-        diff(&config("base", base), &config("head", head), &mapping())
+        diff(
+            &config("base", base),
+            &config("head", head),
+            &Mapping::builtin(),
+        )
     }
 
     #[test]
@@ -701,7 +681,7 @@ pub(crate) mod tests {
 
     #[test]
     fn same_level_custom_roles_escalate_only_when_teams_are_added() {
-        let mut m = mapping();
+        let mut m = Mapping::builtin();
         m.roles
             .insert("support".to_owned(), vec!["gov-uk-support".to_owned()]);
         let d = diff(

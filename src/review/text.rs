@@ -1,9 +1,12 @@
-//! The review as plain text for a terminal or a log.
+//! The review as text for a terminal or a log, coloured like the `check` report when asked
+//! (`--color`, NO_COLOR).
 
 use std::fmt::Write as _;
 
 use super::{Change, Review};
-use crate::finding::{Finding, Kind};
+use crate::finding::Finding;
+use crate::report::Color;
+use crate::report::text::{Paint, label};
 
 fn role(r: Option<&str>) -> &str {
     r.unwrap_or("none")
@@ -23,39 +26,38 @@ fn person(c: &Change) -> String {
     s
 }
 
-fn finding_line(out: &mut String, f: &Finding) {
-    let rule = match f.kind {
-        Kind::PolicyViolation(rule) => rule.code(),
-        kind => kind.as_str(),
-    };
+fn finding_line(out: &mut String, p: &Paint, f: &Finding) {
+    let rule = label(f);
     let who = f
         .github_username
         .as_deref()
         .or(f.name.as_deref())
         .unwrap_or("-");
-    let line = f.line.map(|l| format!(" line {l}")).unwrap_or_default();
-    let _ = writeln!(
-        out,
-        "  {:<6} {who} {rule}{line}: {}",
-        f.severity.as_str(),
-        f.message
-    );
+    let line = f
+        .line
+        .map(|l| p.dim(&format!(" line {l}")))
+        .unwrap_or_default();
+    let severity = p.severity(f.severity, &format!("{:<6}", f.severity.as_str()));
+    let _ = writeln!(out, "  {severity} {who} {rule}{line}: {}", f.message);
     if !f.fix.is_empty() {
-        let _ = writeln!(out, "         fix: {}", f.fix);
+        let _ = writeln!(out, "         {} {}", p.dim("fix:"), f.fix);
     }
 }
 
-/// Render a computed review.
-pub fn render(review: &Review) -> String {
+/// Render a computed review; `color` as for the other text reports.
+pub fn render(review: &Review, color: Color) -> String {
+    let p = Paint(color);
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "Production access review: {} -> {}",
-        review.base_path, review.head_path
+        "{} {} -> {}",
+        p.bold("Production access review:"),
+        review.base_path,
+        review.head_path
     );
     let _ = writeln!(out, "{}", super::headline(&review.diff));
     if !review.diff.changes.is_empty() {
-        out.push_str("\nChanges:\n");
+        let _ = writeln!(out, "\n{}", p.bold("Changes:"));
         for c in &review.diff.changes {
             let at = if c.removed_from_file {
                 format!("removed from the file; base line {}", c.line)
@@ -73,8 +75,8 @@ pub fn render(review: &Review) -> String {
             };
             let _ = writeln!(
                 out,
-                "  {:<13} {}: {roles} ({at})",
-                c.kind.as_str(),
+                "  {} {}: {roles} ({at})",
+                p.bold(&format!("{:<13}", c.kind.as_str())),
                 person(c),
             );
             let (new, old) = match (&c.github_username, &c.previous_github_username) {
@@ -103,28 +105,27 @@ pub fn render(review: &Review) -> String {
     let introduced: Vec<&Finding> = review.introduced().collect();
     let present: Vec<&Finding> = review.present().collect();
     if !introduced.is_empty() {
-        let _ = writeln!(
-            out,
-            "\nPolicy findings introduced by this change ({}):",
+        let heading = format!(
+            "Policy findings introduced by this change ({}):",
             introduced.len()
         );
+        let _ = writeln!(out, "\n{}", p.bold(&heading));
         for f in &introduced {
-            finding_line(&mut out, f);
+            finding_line(&mut out, &p, f);
         }
     }
     if !present.is_empty() {
-        let _ = writeln!(
-            out,
-            "\nPolicy findings already present on the base ({}):",
+        let heading = format!(
+            "Policy findings already present on the base ({}):",
             present.len()
         );
+        let _ = writeln!(out, "\n{}", p.bold(&heading));
         for f in &present {
-            finding_line(&mut out, f);
+            finding_line(&mut out, &p, f);
         }
     }
-    let _ = writeln!(
-        out,
-        "\n{} access change{}, {} other edit{}; {} finding{} introduced, {} already present.",
+    let summary = format!(
+        "{} access change{}, {} other edit{}; {} finding{} introduced, {} already present.",
         review.diff.changes.len(),
         if review.diff.changes.len() == 1 {
             ""
@@ -141,5 +142,6 @@ pub fn render(review: &Review) -> String {
         if introduced.len() == 1 { "" } else { "s" },
         present.len(),
     );
+    let _ = writeln!(out, "\n{}", p.bold(&summary));
     out
 }

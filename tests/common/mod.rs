@@ -1,4 +1,5 @@
 //! Shared helpers for integration tests: run the real binary with a clean environment.
+// Each test crate compiles this module and uses only part of it (tests/config.rs has no `bin`).
 #![allow(dead_code)]
 
 use std::path::PathBuf;
@@ -22,9 +23,4 @@ pub fn bin() -> Command {
 /// The crate root (where fixtures/ is).
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A path under fixtures/.
-pub fn fixture(rel: &str) -> String {
-    format!("fixtures/{rel}")
 }
