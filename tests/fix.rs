@@ -144,26 +144,54 @@ fn write_applies_in_place_and_a_second_run_has_nothing_to_do() {
 #[test]
 fn write_leaves_the_file_intact_when_the_result_does_not_validate() {
     let dir = tempfile::tempdir().unwrap();
-    let config = copy(dir.path(), CONFIG, "govuk_tech.yml");
+    // Abe's role (revoked: absent) carries an anchor that Cam's role refers to. Deleting Abe's
+    // role line would leave `*deploy` dangling: the result does not parse, so nothing is written.
+    let text = std::fs::read_to_string(common::root().join(CONFIG))
+        .unwrap()
+        .replacen(
+            "  github_username: abe-absent\n  role: production_deploy_access\n",
+            "  github_username: abe-absent\n  role: &deploy production_deploy_access\n",
+            1,
+        )
+        .replacen(
+            "  \"github_username\": 'cam-case'\n  role: production_deploy_access\n",
+            "  \"github_username\": 'cam-case'\n  role: *deploy\n",
+            1,
+        );
+    assert_eq!(text.matches("deploy production").count(), 1);
+    assert!(text.contains("role: *deploy"));
+    let config = dir.path().join("govuk_tech.yml");
+    std::fs::write(&config, &text).unwrap();
+    let config = config.display().to_string();
     let before = std::fs::read(&config).unwrap();
-    // GitHub shows a legacy login (trailing hyphen, still found on old accounts) that the
-    // config's login rule rejects.
-    let snap = snapshot_with(dir.path(), |v| {
-        v["teams"]["gov-uk"]["members"]
-            .as_array_mut()
-            .unwrap()
-            .push(json!({"login": "legacy-login-"}));
-    });
-    let out = fix_from(
-        &snap,
-        &["--config", &config, "--codify-unexpected", "--write"],
-    );
+    let out = fix(&["--config", &config, "--write"]);
     assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
     let e = stderr(&out);
     assert!(e.contains("does not validate"), "{e}");
     assert!(e.contains("Nothing was changed."), "{e}");
     assert_eq!(std::fs::read(&config).unwrap(), before);
     assert!(out.stdout.is_empty());
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no temp file left"
+    );
+}
+
+#[test]
+fn codify_notes_a_legacy_login_the_config_refuses_instead_of_failing() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = snapshot_with(dir.path(), |v| {
+        v["teams"]["gov-uk"]["members"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"login": "legacy-login-"}));
+    });
+    let out = fix_from(&snap, &["--config", CONFIG, "--codify-unexpected"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(all.contains("legacy-login- is in gov-uk"), "{all}");
+    assert!(!stdout(&out).contains("+  github_username: legacy-login-"));
 }
 
 #[test]

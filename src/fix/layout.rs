@@ -108,6 +108,12 @@ pub fn locate(text: &str) -> Result<Layout, String> {
 
 fn key_loc(text: &str, key: &str, k: &Node, v: &Node) -> KeyLoc {
     let (start, end) = (v.start.offset, v.end.offset);
+    // An anchor or tag before a scalar (`&cam cam-case`, `!!str x`) stays where it is: only the
+    // scalar itself is the value an edit replaces, so an alias elsewhere still resolves.
+    let start = match &v.kind {
+        NodeKind::Scalar { .. } => skip_properties(text, start, end),
+        _ => start,
+    };
     let (style, value_start, value_end) = match &v.kind {
         NodeKind::Null if start == end => {
             let after = after_colon(text, k.start.offset);
@@ -138,6 +144,21 @@ fn key_loc(text: &str, key: &str, k: &Node, v: &Node) -> KeyLoc {
             _ => None,
         },
     }
+}
+
+/// `start` moved past any node properties (`&anchor`, `!tag`) and the spaces after them (never
+/// past `end`).
+fn skip_properties(text: &str, mut start: usize, end: usize) -> usize {
+    let end = end.min(text.len());
+    while start < end && matches!(text.as_bytes()[start], b'&' | b'!') {
+        let rest = &text[start..end];
+        let Some(ws) = rest.find(char::is_whitespace) else {
+            break;
+        };
+        let after = &rest[ws..];
+        start += ws + (after.len() - after.trim_start().len());
+    }
+    start
 }
 
 /// `end` moved back over trailing whitespace and line breaks (never before `start`).
@@ -232,6 +253,19 @@ mod tests {
         let l = locate(text).expect("locates");
         let (_, role) = l.entries[0].key("role").unwrap();
         assert_eq!(&text[role.value_start..role.value_end], "x");
+    }
+
+    #[test]
+    fn anchors_and_tags_are_not_part_of_the_value() {
+        let text = "- name: !!str D\n  \"github_username\": &cam 'cam-case'\n  role: &r x # c\n";
+        let l = locate(text).expect("locates");
+        let e = &l.entries[0];
+        let (_, login) = e.key("github_username").unwrap();
+        assert_eq!(&text[login.value_start..login.value_end], "'cam-case'");
+        let (_, role) = e.key("role").unwrap();
+        assert_eq!(&text[role.value_start..role.value_end], "x");
+        let (_, name) = e.key("name").unwrap();
+        assert_eq!(&text[name.value_start..name.value_end], "D");
     }
 
     #[test]

@@ -278,6 +278,15 @@ pub fn propose(
                         )));
                     }
                 }
+                None if !crate::config::check::is_valid_login(&login) => {
+                    // A legacy GitHub login (e.g. a trailing hyphen) that the config's login
+                    // rule refuses: an entry for it could not be merged, so say so instead.
+                    notes.push(Note(format!(
+                        "{login} is in {} but its login is not one the config accepts ({}); not codified: add them by hand or remove them from the team",
+                        teams.join(", "),
+                        crate::config::check::login_problem(&login)
+                    )));
+                }
                 None => {
                     let why = format!(
                         "Added outside the config: found in team {} on {}; confirm or remove",
@@ -623,6 +632,41 @@ mod tests {
         // The platform engineer in the deploy team is not lowered, but it is said.
         assert_eq!(plan.notes.len(), 1);
         assert!(plan.notes[0].0.contains("Pat (pat)"));
+    }
+
+    #[test]
+    fn codify_leaves_a_login_the_config_refuses_with_a_note() {
+        let c = config(vec![person(
+            0,
+            "Dee",
+            "dee",
+            Some("production_deploy_access"),
+        )]);
+        let findings = vec![finding(
+            Kind::UnexpectedMember,
+            "legacy-",
+            Some("gov-uk-production-admin"),
+        )];
+        let plan = propose(
+            &c,
+            &Mapping::builtin(),
+            &findings,
+            &MembershipRead::default(),
+            None,
+            Options {
+                codify_unexpected: true,
+                ..opts()
+            },
+        )
+        .expect("guard");
+        assert!(plan.proposals.is_empty());
+        assert_eq!(plan.notes.len(), 1);
+        assert!(
+            plan.notes[0]
+                .0
+                .contains("legacy- is in gov-uk-production-admin")
+        );
+        assert!(plan.notes[0].0.contains("not codified"));
     }
 
     #[test]
