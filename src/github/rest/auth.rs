@@ -1,0 +1,221 @@
+//! Credentials: `GITHUB_TOKEN` / `GH_TOKEN`, or a GitHub App whose installation on the org is
+//! looked up and whose installation token is minted (and re-minted before it expires) into a
+//! plain token client, so page 2+ keeps the Authorization header (octocrab issue 738).
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use http::{Method, Uri};
+use octocrab::Octocrab;
+use serde::Deserialize;
+
+use super::error::{ApiError, MEMBERS_PERMISSION};
+use super::secrets::{redact, register_secret};
+use super::{Inner, encode};
+use crate::cli::GithubArgs;
+use crate::github::SourceError;
+
+/// Re-mint an installation token this long before it expires.
+const TOKEN_REFRESH_MARGIN_SECS: i64 = 300;
+
+/// How the client authenticates.
+pub(super) enum Auth {
+    /// A token client; `installation` when the token is an installation token (`ghs_`, e.g. the
+    /// Actions GITHUB_TOKEN), which cannot call `GET /user`.
+    Token {
+        client: Octocrab,
+        installation: bool,
+    },
+    App(Box<AppAuth>),
+}
+
+pub(super) struct AppAuth {
+    pub(super) app_id: u64,
+    pub(super) app_client: Octocrab,
+    pub(super) installation_id: u64,
+    pub(super) slug: String,
+    pub(super) base: Uri,
+    pub(super) current: tokio::sync::Mutex<Option<(Octocrab, DateTime<Utc>)>>,
+}
+
+/// Where the credentials come from, before any request. `Debug` never shows the secret.
+pub enum Credentials {
+    /// A token (classic, fine-grained, or an installation token).
+    Token(String),
+    /// A GitHub App: its id and private key (PEM text).
+    App { app_id: u64, pem: String },
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Credentials::Token(_) => f.write_str("Credentials::Token([REDACTED])"),
+            Credentials::App { app_id, .. } => {
+                write!(
+                    f,
+                    "Credentials::App {{ app_id: {app_id}, pem: [REDACTED] }}"
+                )
+            }
+        }
+    }
+}
+
+impl Credentials {
+    /// `GITHUB_TOKEN`, else `GH_TOKEN`, else the GitHub App from the flags/env; else a usage
+    /// error saying what to set and which permission it needs.
+    pub fn from_env(args: &GithubArgs) -> Result<Credentials, SourceError> {
+        find_credentials(args)
+    }
+}
+
+fn env_nonempty(key: &str) -> Option<String> {
+    std::env::var(key)
+        .ok()
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+pub(super) fn find_credentials(args: &GithubArgs) -> Result<Credentials, SourceError> {
+    for key in ["GITHUB_TOKEN", "GH_TOKEN"] {
+        if let Some(token) = env_nonempty(key) {
+            if !token.bytes().all(|b| b.is_ascii_graphic()) {
+                return Err(SourceError::Usage(format!(
+                    "{key} contains spaces or control characters; set it to the token alone"
+                )));
+            }
+            if args.app_id.is_some() {
+                tracing::info!("{key} is set: using it, not the GitHub App");
+            }
+            return Ok(Credentials::Token(token));
+        }
+    }
+    if let Some(app_id) = args.app_id {
+        let pem = match &args.app_private_key {
+            Some(path) => std::fs::read_to_string(path).map_err(|e| {
+                SourceError::Usage(format!(
+                    "cannot read the GitHub App private key {}: {e}",
+                    path.display()
+                ))
+            })?,
+            None => env_nonempty("GITHUB_APP_PRIVATE_KEY").ok_or_else(|| {
+                SourceError::Usage(format!(
+                    "GitHub App {app_id} has no private key: pass --app-private-key PATH (the .pem \
+                     file) or set GITHUB_APP_PRIVATE_KEY to the PEM text"
+                ))
+            })?,
+        };
+        return Ok(Credentials::App { app_id, pem });
+    }
+    Err(SourceError::Usage(format!(
+        "no GitHub credentials: set GITHUB_TOKEN (or GH_TOKEN) to {MEMBERS_PERMISSION}, or use a \
+         GitHub App with --app-id ID and --app-private-key PATH (or GITHUB_APP_ID and \
+         GITHUB_APP_PRIVATE_KEY). Offline, use --snapshot PATH instead."
+    )))
+}
+
+pub(super) fn build_client(base: &Uri, token: Option<&str>) -> Result<Octocrab, SourceError> {
+    let builder = Octocrab::builder()
+        .base_uri(base.clone())
+        .map_err(|e| SourceError::Usage(format!("--api-url {base} is not usable: {e}")))?
+        .set_connect_timeout(Some(Duration::from_secs(10)))
+        .set_read_timeout(Some(Duration::from_secs(60)));
+    let built = match token {
+        Some(t) => builder.personal_token(t.to_owned()).build(),
+        None => builder.build(),
+    };
+    built.map_err(|e| SourceError::Api(redact(&format!("cannot build the HTTP client: {e}"))))
+}
+
+#[derive(Deserialize)]
+struct Installation {
+    id: u64,
+}
+
+#[derive(Deserialize)]
+pub(super) struct InstallationTokenBody {
+    token: String,
+    expires_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Deserialize)]
+struct AppBody {
+    slug: String,
+}
+
+impl Inner {
+    /// The App's installation on `owner`, and the App's slug.
+    pub(super) async fn find_installation(
+        &self,
+        app: &AppAuth,
+        owner: &str,
+    ) -> Result<(u64, String), SourceError> {
+        let path = format!("/orgs/{}/installation", encode(owner));
+        let raw = self
+            .send_once(&app.app_client, Method::GET, &path, None)
+            .await
+            .map_err(SourceError::from)?;
+        let installation: Installation = self
+            .check(Method::GET, &path, raw)
+            .and_then(|raw| self.parse(Method::GET, &path, &raw.body))
+            .map_err(|e| match e {
+                ApiError::NotFound { .. } => SourceError::Api(format!(
+                    "GitHub App {} is not installed on {owner} (GET {path} answered 404); install \
+                     it on the org with the Organization permission \"Members: read\"",
+                    app.app_id
+                )),
+                ApiError::Unauthorized { message, .. } => SourceError::Api(format!(
+                    "GitHub rejected the GitHub App's credentials (401 {message}): check that \
+                     --app-id {} is the App's id and that the private key is one of its keys \
+                     (and not revoked)",
+                    app.app_id
+                )),
+                other => SourceError::from(other),
+            })?;
+        let raw = self
+            .send_once(&app.app_client, Method::GET, "/app", None)
+            .await
+            .map_err(SourceError::from)?;
+        let me: AppBody = self
+            .check(Method::GET, "/app", raw)
+            .and_then(|raw| self.parse(Method::GET, "/app", &raw.body))
+            .map_err(SourceError::from)?;
+        Ok((installation.id, me.slug))
+    }
+
+    /// The token client to use now (re-minting an installation token near expiry).
+    pub(super) async fn client(&self) -> Result<Octocrab, ApiError> {
+        match &self.auth {
+            Auth::Token { client, .. } => Ok(client.clone()),
+            Auth::App(app) => self.app_token(app).await,
+        }
+    }
+
+    pub(super) async fn app_token(&self, app: &AppAuth) -> Result<Octocrab, ApiError> {
+        let mut current = app.current.lock().await;
+        if let Some((client, expires)) = current.as_ref() {
+            if *expires - Utc::now() > chrono::Duration::seconds(TOKEN_REFRESH_MARGIN_SECS) {
+                return Ok(client.clone());
+            }
+        }
+        let path = format!("/app/installations/{}/access_tokens", app.installation_id);
+        let raw = self
+            .send_once(
+                &app.app_client,
+                Method::POST,
+                &path,
+                Some(&serde_json::json!({})),
+            )
+            .await?;
+        let raw = self.check(Method::POST, &path, raw)?;
+        let minted: InstallationTokenBody = self.parse(Method::POST, &path, &raw.body)?;
+        register_secret(&minted.token);
+        let client = build_client(&app.base, Some(&minted.token))
+            .map_err(|e| ApiError::Request(e.to_string()))?;
+        let expires = minted
+            .expires_at
+            .unwrap_or_else(|| Utc::now() + chrono::Duration::minutes(55));
+        tracing::debug!("minted a GitHub App installation token, expires {expires}");
+        *current = Some((client.clone(), expires));
+        Ok(client)
+    }
+}

@@ -1,0 +1,231 @@
+//! Retries and waits for GETs: 5xx, dropped connections and unparsable bodies back off
+//! exponentially with jitter; `retry-after`, an exhausted primary rate limit and secondary rate
+//! limits wait as GitHub documents, bounded by `--max-wait`. Mutations are never retried.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use http::{HeaderMap, Method, StatusCode};
+
+use super::cache::Page;
+use super::error::{ApiError, github_message};
+use super::{Inner, header_str};
+
+/// How many primary rate-limit / retry-after waits one request may sit through.
+pub(super) const MAX_RATE_LIMIT_WAITS: u32 = 5;
+
+/// Retry and wait policy, from the CLI flags.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Policy {
+    pub(super) tries: u32,
+    pub(super) backoff_ms: u64,
+    pub(super) secondary_wait: u64,
+    pub(super) max_wait: u64,
+}
+
+/// Sleep. All waiting goes through here so tests shorten it with the flags.
+pub(super) async fn pause(d: Duration) {
+    if !d.is_zero() {
+        tokio::time::sleep(d).await;
+    }
+}
+
+/// Exponential backoff with jitter: base * 2^(n-1), scaled by a random factor in [0.5, 1.5).
+pub(super) fn backoff(base_ms: u64, n: u32) -> Duration {
+    let exp = base_ms.saturating_mul(1u64 << n.saturating_sub(1).min(16));
+    let jitter = 0.5 + fastrand::f64();
+    Duration::from_millis((exp as f64 * jitter) as u64)
+}
+
+impl Inner {
+    /// GET one page with retries, waits and the cache.
+    pub(super) async fn get_page(&self, path: &str) -> Result<Page, ApiError> {
+        let url = self.base.full_url(&self.base.request_path(path)?);
+        let cached = self.cache.as_ref().and_then(|c| c.load(&url));
+        let mut tries = 0u32;
+        let mut rate_waits = 0u32;
+        let mut secondary = 0u32;
+        loop {
+            let client = self.client().await?;
+            let etag = cached.as_ref().and_then(|p| p.etag.as_deref());
+            let outcome = self.send_with(&client, Method::GET, path, None, etag).await;
+            let wait = match outcome {
+                Err(ApiError::Network { detail, .. }) => {
+                    tries += 1;
+                    if tries >= self.policy.tries {
+                        return Err(ApiError::Network {
+                            method: Method::GET,
+                            path: path.to_owned(),
+                            tries,
+                            detail,
+                        });
+                    }
+                    tracing::info!(
+                        "GET {path}: {detail}; retrying ({tries}/{})",
+                        self.policy.tries
+                    );
+                    backoff(self.policy.backoff_ms, tries)
+                }
+                Err(other) => return Err(other),
+                Ok(raw) if raw.status == StatusCode::NOT_MODIFIED => {
+                    if let Some(page) = cached.clone() {
+                        self.stats.not_modified.fetch_add(1, Ordering::Relaxed);
+                        tracing::debug!("GET {path}: 304, reusing the cached page");
+                        return Ok(page);
+                    }
+                    return Err(ApiError::Status {
+                        status: raw.status,
+                        method: Method::GET,
+                        path: path.to_owned(),
+                        message: "304 Not Modified for a page that is not cached".into(),
+                    });
+                }
+                Ok(raw) if raw.status.is_success() => {
+                    // A truncated or unparsable body is an error, never an empty page; retried,
+                    // and never cached.
+                    if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&raw.body) {
+                        tries += 1;
+                        if tries >= self.policy.tries {
+                            return Err(ApiError::Body {
+                                method: Method::GET,
+                                path: path.to_owned(),
+                                detail: format!("{e} (after {tries} tries)"),
+                            });
+                        }
+                        tracing::info!("GET {path}: the body is not valid JSON ({e}); retrying");
+                        backoff(self.policy.backoff_ms, tries)
+                    } else {
+                        let page = Page {
+                            body: String::from_utf8_lossy(&raw.body).into_owned(),
+                            link: header_str(&raw.headers, "link").map(str::to_owned),
+                            etag: header_str(&raw.headers, "etag").map(str::to_owned),
+                        };
+                        if let (Some(cache), Some(_)) = (&self.cache, &page.etag) {
+                            cache.store(&url, &page);
+                        }
+                        return Ok(page);
+                    }
+                }
+                Ok(raw) => {
+                    let status = raw.status;
+                    let limited = status == StatusCode::TOO_MANY_REQUESTS
+                        || (status == StatusCode::FORBIDDEN
+                            && is_rate_limited(&raw.headers, &github_message(&raw.body)));
+                    if limited {
+                        let retry_after = header_str(&raw.headers, "retry-after")
+                            .and_then(|v| v.trim().parse::<u64>().ok());
+                        let exhausted = header_str(&raw.headers, "x-ratelimit-remaining")
+                            .map(str::trim)
+                            == Some("0");
+                        let reset = reset_time(&raw.headers);
+                        let (secs, what) = if let Some(secs) = retry_after {
+                            rate_waits += 1;
+                            (secs, format!("GitHub asked to retry after {secs} s"))
+                        } else if exhausted {
+                            rate_waits += 1;
+                            let secs = reset
+                                .map(|r| {
+                                    let d = (r - Utc::now()).num_seconds();
+                                    if d > 0 { d as u64 + 1 } else { 0 }
+                                })
+                                .unwrap_or(60);
+                            let at = reset
+                                .map(|r| r.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+                                .unwrap_or_else(|| "an unknown time".into());
+                            (secs, format!("the rate limit is used up until {at}"))
+                        } else {
+                            // A secondary rate limit without headers: wait at least
+                            // --secondary-wait, doubling each time.
+                            secondary += 1;
+                            if secondary >= self.policy.tries {
+                                return Err(ApiError::RateLimited {
+                                    status,
+                                    method: Method::GET,
+                                    path: path.to_owned(),
+                                    reset,
+                                    detail: format!(
+                                        "GitHub's secondary rate limit was still hit after {secondary} waits; \
+                                         try again later or lower --concurrency"
+                                    ),
+                                });
+                            }
+                            let secs = self
+                                .policy
+                                .secondary_wait
+                                .saturating_mul(1 << (secondary - 1).min(10));
+                            (secs, "GitHub's secondary rate limit was hit".to_owned())
+                        };
+                        if secs > self.policy.max_wait || rate_waits > MAX_RATE_LIMIT_WAITS {
+                            return Err(ApiError::RateLimited {
+                                status,
+                                method: Method::GET,
+                                path: path.to_owned(),
+                                reset,
+                                detail: format!(
+                                    "{what}; waiting {secs} s would exceed --max-wait {} s, so giving up \
+                                     (run again after the reset, or raise --max-wait)",
+                                    self.policy.max_wait
+                                ),
+                            });
+                        }
+                        tracing::warn!("GET {path}: {what}; waiting {secs} s");
+                        Duration::from_secs(secs)
+                    } else if status.is_server_error() {
+                        tries += 1;
+                        if tries >= self.policy.tries {
+                            return Err(ApiError::Status {
+                                status,
+                                method: Method::GET,
+                                path: path.to_owned(),
+                                message: format!(
+                                    "{} (after {tries} tries)",
+                                    github_message(&raw.body)
+                                ),
+                            });
+                        }
+                        tracing::info!(
+                            "GET {path}: {status}; retrying ({tries}/{})",
+                            self.policy.tries
+                        );
+                        backoff(self.policy.backoff_ms, tries)
+                    } else {
+                        return Err(self.check(Method::GET, path, raw).err().unwrap_or_else(
+                            || ApiError::Request(format!("GET {path}: unexpected {status}")),
+                        ));
+                    }
+                }
+            };
+            self.stats.retries.fetch_add(1, Ordering::Relaxed);
+            pause(wait).await;
+        }
+    }
+}
+
+/// Whether a 403/429 answer is a rate limit (primary or secondary) rather than a permission.
+pub(super) fn is_rate_limited(headers: &HeaderMap, message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    headers.contains_key("retry-after")
+        || header_str(headers, "x-ratelimit-remaining").map(str::trim) == Some("0")
+        || m.contains("rate limit")
+        || m.contains("abuse detection")
+}
+
+pub(super) fn reset_time(headers: &HeaderMap) -> Option<DateTime<Utc>> {
+    header_str(headers, "x-ratelimit-reset")
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .and_then(|secs| DateTime::from_timestamp(secs, 0))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_zero_stays_zero() {
+        assert_eq!(backoff(0, 3), Duration::ZERO);
+        let d = backoff(100, 3);
+        assert!(d >= Duration::from_millis(200) && d < Duration::from_millis(600));
+    }
+}
