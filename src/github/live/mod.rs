@@ -68,9 +68,6 @@ impl LiveSource {
         org: &str,
         progress: bool,
     ) -> Result<Self, SourceError> {
-        if let Some(dir) = &args.cache_dir {
-            super::rest::check_cache_dir(dir)?;
-        }
         let client = RestClient::connect(args, org).await?;
         Ok(LiveSource { client, progress })
     }
@@ -82,9 +79,6 @@ impl LiveSource {
         progress: bool,
         creds: Credentials,
     ) -> Result<Self, SourceError> {
-        if let Some(dir) = &args.cache_dir {
-            super::rest::check_cache_dir(dir)?;
-        }
         let client = RestClient::connect_with(args, org, creds).await?;
         Ok(LiveSource { client, progress })
     }

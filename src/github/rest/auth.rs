@@ -2,6 +2,7 @@
 //! looked up and whose installation token is minted (and re-minted before it expires) into a
 //! plain token client, so page 2+ keeps the Authorization header (octocrab issue 738).
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -10,8 +11,9 @@ use octocrab::Octocrab;
 use serde::Deserialize;
 
 use super::error::{ApiError, MEMBERS_PERMISSION};
+use super::retry::{backoff, pause};
 use super::secrets::{redact, register_secret};
-use super::{Inner, encode};
+use super::{Inner, encode, header_str};
 use crate::cli::GithubArgs;
 use crate::github::SourceError;
 
@@ -35,7 +37,42 @@ pub(super) struct AppAuth {
     pub(super) installation_id: u64,
     pub(super) slug: String,
     pub(super) base: Uri,
-    pub(super) current: tokio::sync::Mutex<Option<(Octocrab, DateTime<Utc>)>>,
+    /// The installation token client in use, if one was minted.
+    pub(super) current: tokio::sync::Mutex<Option<Minted>>,
+    /// How many tokens were minted (the generation of the current one).
+    pub(super) minted: AtomicU64,
+}
+
+/// An installation token client and when to replace it (by the local clock).
+pub(super) struct Minted {
+    client: Octocrab,
+    refresh_at: DateTime<Utc>,
+    generation: u64,
+}
+
+/// How long after minting to mint the next token: [`TOKEN_REFRESH_MARGIN_SECS`] before it
+/// expires, or at half its life when it lives shorter than twice that. Measured from GitHub's
+/// clock (its `Date` header) when known, so a skewed local clock cannot make every request
+/// mint a token; a lifetime that is already over or longer than GitHub's documented hour counts
+/// as an hour (a token that dies sooner is replaced on its first 401).
+pub(super) fn refresh_after(
+    expires_at: Option<DateTime<Utc>>,
+    server_now: Option<DateTime<Utc>>,
+) -> chrono::Duration {
+    let hour = chrono::Duration::minutes(60);
+    let now = server_now.unwrap_or_else(Utc::now);
+    let lifetime = expires_at.map_or(hour, |e| e - now);
+    let lifetime = if lifetime <= chrono::Duration::zero() {
+        hour
+    } else {
+        lifetime.min(hour)
+    };
+    let margin = chrono::Duration::seconds(TOKEN_REFRESH_MARGIN_SECS);
+    if lifetime > margin * 2 {
+        lifetime - margin
+    } else {
+        lifetime / 2
+    }
 }
 
 /// Where the credentials come from, before any request. `Debug` never shows the secret.
@@ -165,8 +202,8 @@ impl Inner {
                 )),
                 ApiError::Unauthorized { message, .. } => SourceError::Api(format!(
                     "GitHub rejected the GitHub App's credentials (401 {message}): check that \
-                     --app-id {} is the App's id and that the private key is one of its keys \
-                     (and not revoked)",
+                     --app-id {} is the App's id, that the private key is one of its keys (and \
+                     not revoked), and that this machine's clock is right (the JWT is dated)",
                     app.app_id
                 )),
                 other => SourceError::from(other),
@@ -184,38 +221,125 @@ impl Inner {
 
     /// The token client to use now (re-minting an installation token near expiry).
     pub(super) async fn client(&self) -> Result<Octocrab, ApiError> {
+        Ok(self.client_gen().await?.0)
+    }
+
+    /// The token client and its generation (0 for a plain token), for
+    /// [`Inner::invalidate_app_token`].
+    pub(super) async fn client_gen(&self) -> Result<(Octocrab, u64), ApiError> {
         match &self.auth {
-            Auth::Token { client, .. } => Ok(client.clone()),
-            Auth::App(app) => self.app_token(app).await,
+            Auth::Token { client, .. } => Ok((client.clone(), 0)),
+            Auth::App(app) => {
+                let minted = self.app_token_gen(app).await?;
+                Ok(minted)
+            }
+        }
+    }
+
+    /// Whether the client authenticates as a GitHub App (with installation tokens).
+    pub(super) fn is_app(&self) -> bool {
+        matches!(self.auth, Auth::App(_))
+    }
+
+    /// Drop the installation token of `generation` (GitHub answered 401 to it), so the next
+    /// request mints a new one. Concurrent requests that saw the same 401 mint only once.
+    pub(super) async fn invalidate_app_token(&self, generation: u64) {
+        if let Auth::App(app) = &self.auth {
+            let mut current = app.current.lock().await;
+            if current.as_ref().is_some_and(|m| m.generation == generation) {
+                *current = None;
+            }
         }
     }
 
     pub(super) async fn app_token(&self, app: &AppAuth) -> Result<Octocrab, ApiError> {
+        Ok(self.app_token_gen(app).await?.0)
+    }
+
+    async fn app_token_gen(&self, app: &AppAuth) -> Result<(Octocrab, u64), ApiError> {
         let mut current = app.current.lock().await;
-        if let Some((client, expires)) = current.as_ref() {
-            if *expires - Utc::now() > chrono::Duration::seconds(TOKEN_REFRESH_MARGIN_SECS) {
-                return Ok(client.clone());
+        if let Some(m) = current.as_ref() {
+            if Utc::now() < m.refresh_at {
+                return Ok((m.client.clone(), m.generation));
             }
         }
         let path = format!("/app/installations/{}/access_tokens", app.installation_id);
-        let raw = self
-            .send_once(
-                &app.app_client,
-                Method::POST,
-                &path,
-                Some(&serde_json::json!({})),
-            )
-            .await?;
-        let raw = self.check(Method::POST, &path, raw)?;
+        // Minting is safe to repeat (each POST makes a new token), so a 5xx or a dropped
+        // connection is retried like a GET.
+        let mut tries = 0;
+        let raw = loop {
+            tries += 1;
+            let sent = self
+                .send_once(
+                    &app.app_client,
+                    Method::POST,
+                    &path,
+                    Some(&serde_json::json!({})),
+                )
+                .await;
+            let transient = match &sent {
+                Err(ApiError::Network { .. }) => true,
+                Ok(raw) => raw.status.is_server_error(),
+                Err(_) => false,
+            };
+            if !transient || tries >= self.policy.tries {
+                break sent?;
+            }
+            tracing::info!(
+                "POST {path}: minting failed; retrying ({tries}/{})",
+                self.policy.tries
+            );
+            pause(backoff(self.policy.backoff_ms, tries)).await;
+        };
+        let server_now = header_str(&raw.headers, "date")
+            .and_then(|d| DateTime::parse_from_rfc2822(d).ok())
+            .map(|d| d.with_timezone(&Utc));
+        let raw = self.check(Method::POST, &path, raw).map_err(|e| match e {
+            ApiError::NotFound { .. } => ApiError::Request(format!(
+                "GitHub App {} has no installation {} any more (POST {path} answered 404): it was \
+                 uninstalled from the org during the run; install it again",
+                app.app_id, app.installation_id
+            )),
+            other => other,
+        })?;
         let minted: InstallationTokenBody = self.parse(Method::POST, &path, &raw.body)?;
         register_secret(&minted.token);
         let client = build_client(&app.base, Some(&minted.token))
             .map_err(|e| ApiError::Request(e.to_string()))?;
-        let expires = minted
-            .expires_at
-            .unwrap_or_else(|| Utc::now() + chrono::Duration::minutes(55));
-        tracing::debug!("minted a GitHub App installation token, expires {expires}");
-        *current = Some((client.clone(), expires));
-        Ok(client)
+        let after = refresh_after(minted.expires_at, server_now);
+        let generation = app.minted.fetch_add(1, Ordering::SeqCst) + 1;
+        tracing::debug!(
+            "minted a GitHub App installation token (expires {:?}); the next one in {} s",
+            minted.expires_at,
+            after.num_seconds()
+        );
+        *current = Some(Minted {
+            client: client.clone(),
+            refresh_at: Utc::now() + after,
+            generation,
+        });
+        Ok((client, generation))
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn installation_tokens_are_refreshed_by_githubs_clock() {
+        let mins = |m: i64| chrono::Duration::minutes(m);
+        let server = Utc::now() - mins(120);
+        // An hour-long token, our clock two hours ahead: still 55 minutes.
+        assert_eq!(
+            refresh_after(Some(server + mins(60)), Some(server)),
+            mins(55)
+        );
+        // No Date header and an expiry in our past: an hour, not "now" for every request.
+        assert_eq!(refresh_after(Some(server + mins(60)), None), mins(55));
+        // A short-lived token: at half its life.
+        assert_eq!(refresh_after(Some(server + mins(6)), Some(server)), mins(3));
+        assert_eq!(refresh_after(None, None), mins(55));
     }
 }

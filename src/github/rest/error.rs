@@ -28,15 +28,15 @@ pub enum ApiError {
         message: String,
         permission: String,
     },
-    /// 403 that is not a rate limit: the token lacks a permission.
-    #[error(
-        "GitHub refused {method} {path} (403 {message}): the token lacks a permission; it needs {permission}"
-    )]
+    /// 403 that is not a rate limit: a missing permission, a token not authorized for the org's
+    /// SAML single sign-on, or an IP allow list (`advice` says which, when GitHub says).
+    #[error("GitHub refused {method} {path} (403 {message}): {advice}")]
     Forbidden {
         method: Method,
         path: String,
         message: String,
         permission: String,
+        advice: String,
     },
     /// 404.
     #[error(
@@ -199,6 +199,41 @@ pub(super) fn github_message(body: &[u8]) -> String {
     }
 }
 
+/// What a 403 that is not a rate limit means, from what GitHub said.
+fn forbidden_advice(headers: &http::HeaderMap, message: &str, permission: &str) -> String {
+    let m = message.to_ascii_lowercase();
+    let sso = header_str(headers, "x-github-sso");
+    if sso.is_some_and(|v| v.trim_start().starts_with("required")) || m.contains("saml") {
+        let at = sso
+            .and_then(|v| v.split_once("url="))
+            .map(|(_, url)| format!(" at {}", redact(url.trim())))
+            .unwrap_or_default();
+        return format!(
+            "the token is not authorized for the organization's SAML single sign-on; authorize \
+             it{at} (for a classic token: GitHub > Settings > Developer settings > Personal access \
+             tokens > Configure SSO)"
+        );
+    }
+    if m.contains("ip allow list") {
+        return "the organization's IP allow list does not admit this machine's address; run from \
+                an allowed network, or ask an org owner to add the runner's address"
+            .to_owned();
+    }
+    if m.contains("resource not accessible")
+        || m.contains("must have")
+        || m.contains("permission")
+        || m.contains("scope")
+        || headers.contains_key("x-accepted-github-permissions")
+    {
+        return format!("the token lacks a permission; it needs {permission}");
+    }
+    format!(
+        "GitHub did not say why; check that the token has {permission}, that it is authorized for \
+         the organization's SAML single sign-on, and that the organization's IP allow list admits \
+         this machine"
+    )
+}
+
 impl Inner {
     /// Turn a non-success answer into an error (no waiting, no retrying).
     pub(super) fn check(&self, method: Method, path: &str, raw: Raw) -> Result<Raw, ApiError> {
@@ -228,6 +263,7 @@ impl Inner {
                 ApiError::Forbidden {
                     method,
                     path,
+                    advice: forbidden_advice(&raw.headers, &message, &permission),
                     message,
                     permission,
                 }
@@ -259,6 +295,34 @@ impl Inner {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn explains_each_kind_of_403() {
+        let mut h = http::HeaderMap::new();
+        let p = MEMBERS_PERMISSION;
+        assert!(forbidden_advice(&h, "Resource not accessible by integration", p).contains(p));
+        assert!(forbidden_advice(&h, "Forbidden", p).starts_with("GitHub did not say why"));
+        assert!(
+            forbidden_advice(&h, "Although you appear to have the correct authorization credentials, the `alphagov` organization has an IP allow list enabled", p)
+                .contains("IP allow list does not admit")
+        );
+        h.insert(
+            "x-github-sso",
+            "required; url=https://github.com/orgs/alphagov/sso?authorization_request=AB"
+                .parse()
+                .unwrap(),
+        );
+        let sso = forbidden_advice(
+            &h,
+            "Resource protected by organization SAML enforcement.",
+            p,
+        );
+        assert!(sso.contains("SAML single sign-on"), "{sso}");
+        assert!(
+            sso.contains("at https://github.com/orgs/alphagov/sso?authorization_request=AB"),
+            "{sso}"
+        );
+    }
 
     #[test]
     fn names_the_permission() {

@@ -38,6 +38,7 @@ mod link;
 mod retry;
 mod secrets;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -60,11 +61,35 @@ pub use link::parse_link;
 pub use secrets::redact;
 
 use auth::{AppAuth, Auth, build_client, find_credentials};
-use cache::DiskCache;
+use cache::{DiskCache, Page};
 use error::chain;
 use link::{Base, page_number, with_page};
 use retry::Policy;
 use secrets::register_secret;
+
+/// The most pages one list may have (100 items each): a `last` page beyond it is refused
+/// rather than fetched, so a wrong Link header cannot spend the rate limit.
+pub const MAX_PAGES: u64 = 1_000;
+
+/// The media type every request asks for (part of the cache key).
+const ACCEPT: &str = "application/vnd.github+json";
+/// The REST API version octocrab sends in `X-GitHub-Api-Version` (part of the cache key).
+const API_VERSION: &str = "2022-11-28";
+
+fn too_many_pages(path: &str, pages: u64) -> ApiError {
+    ApiError::Request(format!(
+        "GET {path}: GitHub's Link header says the list has {pages} pages, more than the \
+         {MAX_PAGES} this tool reads ({} items); not reading it",
+        MAX_PAGES * 100
+    ))
+}
+
+fn next_link(page: &Page) -> Option<String> {
+    page.link
+        .as_deref()
+        .map(parse_link)
+        .and_then(|l| l.get("next").cloned())
+}
 
 /// Percent-encode one URL path segment (a team slug, a login, a file path component).
 pub fn encode(segment: &str) -> String {
@@ -193,6 +218,7 @@ impl RestClient {
                         slug: String::new(),
                         base: base.uri.clone(),
                         current: tokio::sync::Mutex::new(None),
+                        minted: AtomicU64::new(0),
                     })),
                     String::new(),
                 )
@@ -221,10 +247,10 @@ impl RestClient {
             }
             _ => identity,
         };
-        inner.cache = args.cache_dir.as_ref().map(|dir| DiskCache {
-            dir: dir.clone(),
-            identity,
-        });
+        inner.cache = args
+            .cache_dir
+            .as_ref()
+            .and_then(|dir| DiskCache::open(dir, identity, &format!("{ACCEPT}; {API_VERSION}")));
         let client = RestClient {
             inner: Arc::new(inner),
         };
@@ -242,58 +268,66 @@ impl RestClient {
     /// GET `path` (relative to --api-url, segments encoded with [`encode`]) and parse the JSON.
     /// Retried; uses the ETag cache when --cache-dir is set.
     pub async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
-        let page = self.inner.get_page(path).await?;
-        self.inner.parse(Method::GET, path, page.body.as_bytes())
+        Ok(self.inner.get_parsed(path).await?.0)
     }
 
     /// GET every page of a list, following the `Link` header. Once page 1 names the last page,
     /// the remaining pages are fetched in parallel (bounded by --concurrency). Items come back
-    /// in page order.
+    /// in page order. Fails closed: any page that cannot be read fails the whole list, a list
+    /// of more than [`MAX_PAGES`] pages (or a `last` page beyond it) is refused, and a `next`
+    /// link back to a page already read is an error, never an endless loop.
+    ///
+    /// The pages are not one transaction: when the list changes while it is read, an item can
+    /// move across a page boundary. An added item can then be read twice (callers deduplicate)
+    /// and, when an item before it is removed, one item can be missed for this run. The window
+    /// is one round trip (pages 2+ are read together) and the next run reads the list again.
     pub async fn get_all_pages<T: DeserializeOwned>(&self, path: &str) -> Result<Vec<T>, ApiError> {
-        let first = self.inner.get_page(path).await?;
-        let mut items: Vec<T> = self.inner.parse(Method::GET, path, first.body.as_bytes())?;
+        let (mut items, first): (Vec<T>, Page) = self.inner.get_parsed(path).await?;
+        let mut seen: HashSet<String> = HashSet::from([path.to_owned()]);
+        let mut pages_read: u64 = 1;
         let links = first.link.as_deref().map(parse_link).unwrap_or_default();
         let mut next = links.get("next").cloned();
         if let (Some(next_url), Some(last_url)) = (links.get("next"), links.get("last")) {
+            let current = page_number(path).unwrap_or(1);
             if let (Some(from), Some(to)) = (page_number(next_url), page_number(last_url)) {
-                if from <= to && to - from < 10_000 {
+                if to > MAX_PAGES {
+                    return Err(too_many_pages(path, to));
+                }
+                // Only when the links are consistent (next is the page after this one);
+                // otherwise follow `next` one page at a time, as GitHub gave it.
+                if from == current + 1 && from <= to {
                     let urls: Vec<String> =
-                        (from..=to).filter_map(|n| with_page(last_url, n)).collect();
-                    let pages =
-                        futures::future::join_all(urls.iter().map(|u| self.inner.get_page(u)))
-                            .await;
+                        (from..=to).filter_map(|n| with_page(next_url, n)).collect();
+                    let pages = futures::future::join_all(
+                        urls.iter().map(|u| self.inner.get_parsed::<Vec<T>>(u)),
+                    )
+                    .await;
                     next = None;
                     for (url, page) in urls.iter().zip(pages) {
-                        let page = page?;
-                        let more: Vec<T> =
-                            self.inner.parse(Method::GET, url, page.body.as_bytes())?;
+                        let (more, page) = page?;
                         items.extend(more);
+                        pages_read += 1;
+                        seen.insert(url.clone());
                         // The list may have grown while we read it: follow on from the last page.
-                        next = page
-                            .link
-                            .as_deref()
-                            .map(parse_link)
-                            .and_then(|l| l.get("next").cloned());
+                        next = next_link(&page);
                     }
                 }
             }
         }
-        let mut guard = 0;
         while let Some(url) = next {
-            guard += 1;
-            if guard > 10_000 {
+            if pages_read >= MAX_PAGES {
+                return Err(too_many_pages(path, pages_read + 1));
+            }
+            if !seen.insert(url.clone()) {
                 return Err(ApiError::Request(format!(
-                    "GET {path}: more than 10,000 pages; giving up"
+                    "GET {path}: GitHub's Link header points back at a page already read \
+                     ({url}); the list cannot be read whole"
                 )));
             }
-            let page = self.inner.get_page(&url).await?;
-            let more: Vec<T> = self.inner.parse(Method::GET, &url, page.body.as_bytes())?;
+            let (more, page) = self.inner.get_parsed::<Vec<T>>(&url).await?;
             items.extend(more);
-            next = page
-                .link
-                .as_deref()
-                .map(parse_link)
-                .and_then(|l| l.get("next").cloned());
+            pages_read += 1;
+            next = next_link(&page);
         }
         Ok(items)
     }
@@ -360,6 +394,25 @@ impl RestClient {
 }
 
 impl Inner {
+    /// GET one page and parse it. A cached page (after a 304) that does not parse as `T` is
+    /// forgotten and fetched again unconditionally, never read as empty.
+    async fn get_parsed<T: DeserializeOwned>(&self, path: &str) -> Result<(T, Page), ApiError> {
+        let page = self.get_page(path, true).await?;
+        match self.parse(Method::GET, path, page.body.as_bytes()) {
+            Ok(value) => Ok((value, page)),
+            Err(e) if page.from_cache => {
+                tracing::warn!("GET {path}: the cached copy is unusable ({e}); fetching it again");
+                if let Some(cache) = &self.cache {
+                    cache.forget(&self.base.full_url(&self.base.request_path(path)?));
+                }
+                let page = self.get_page(path, false).await?;
+                let value = self.parse(Method::GET, path, page.body.as_bytes())?;
+                Ok((value, page))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     pub(super) fn parse<T: DeserializeOwned>(
         &self,
         method: Method,
@@ -399,7 +452,7 @@ impl Inner {
         let mut builder = http::Request::builder()
             .method(method.clone())
             .uri(uri)
-            .header(http::header::ACCEPT, "application/vnd.github+json");
+            .header(http::header::ACCEPT, ACCEPT);
         // octocrab's build_request adds `X-GitHub-Api-Version: 2022-11-28` itself; sending it
         // twice would make the value a list GitHub may refuse.
         if let Some(etag) = etag.and_then(|e| HeaderValue::from_str(e).ok()) {

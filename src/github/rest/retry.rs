@@ -39,15 +39,20 @@ pub(super) fn backoff(base_ms: u64, n: u32) -> Duration {
 }
 
 impl Inner {
-    /// GET one page with retries, waits and the cache.
-    pub(super) async fn get_page(&self, path: &str) -> Result<Page, ApiError> {
+    /// GET one page with retries, waits and (when `conditional`) the cache.
+    pub(super) async fn get_page(&self, path: &str, conditional: bool) -> Result<Page, ApiError> {
         let url = self.base.full_url(&self.base.request_path(path)?);
-        let cached = self.cache.as_ref().and_then(|c| c.load(&url));
+        let mut cached = if conditional {
+            self.cache.as_ref().and_then(|c| c.load(&url))
+        } else {
+            None
+        };
         let mut tries = 0u32;
         let mut rate_waits = 0u32;
         let mut secondary = 0u32;
+        let mut reminted = false;
         loop {
-            let client = self.client().await?;
+            let (client, generation) = self.client_gen().await?;
             let etag = cached.as_ref().and_then(|p| p.etag.as_deref());
             let outcome = self.send_with(&client, Method::GET, path, None, etag).await;
             let wait = match outcome {
@@ -69,21 +74,32 @@ impl Inner {
                 }
                 Err(other) => return Err(other),
                 Ok(raw) if raw.status == StatusCode::NOT_MODIFIED => {
-                    if let Some(page) = cached.clone() {
+                    if let Some(mut page) = cached.clone() {
                         self.stats.not_modified.fetch_add(1, Ordering::Relaxed);
                         tracing::debug!("GET {path}: 304, reusing the cached page");
+                        page.from_cache = true;
                         return Ok(page);
                     }
-                    return Err(ApiError::Status {
-                        status: raw.status,
-                        method: Method::GET,
-                        path: path.to_owned(),
-                        message: "304 Not Modified for a page that is not cached".into(),
-                    });
+                    // A 304 to a request that was not conditional (a proxy's doing?): ask again;
+                    // never read it as an empty page.
+                    tries += 1;
+                    if tries >= self.policy.tries {
+                        return Err(ApiError::Status {
+                            status: raw.status,
+                            method: Method::GET,
+                            path: path.to_owned(),
+                            message: format!(
+                                "304 Not Modified to a request without If-None-Match (after \
+                                 {tries} tries)"
+                            ),
+                        });
+                    }
+                    tracing::info!("GET {path}: 304 to an unconditional request; retrying");
+                    backoff(self.policy.backoff_ms, tries)
                 }
                 Ok(raw) if raw.status.is_success() => {
-                    // A truncated or unparsable body is an error, never an empty page; retried,
-                    // and never cached.
+                    // A truncated, empty or unparsable body is an error, never an empty page;
+                    // retried, and never cached.
                     if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&raw.body) {
                         tries += 1;
                         if tries >= self.policy.tries {
@@ -94,18 +110,31 @@ impl Inner {
                             });
                         }
                         tracing::info!("GET {path}: the body is not valid JSON ({e}); retrying");
+                        // The cached copy may be what the server's ETag matched; ask afresh.
+                        cached = None;
                         backoff(self.policy.backoff_ms, tries)
                     } else {
                         let page = Page {
                             body: String::from_utf8_lossy(&raw.body).into_owned(),
                             link: header_str(&raw.headers, "link").map(str::to_owned),
                             etag: header_str(&raw.headers, "etag").map(str::to_owned),
+                            from_cache: false,
                         };
-                        if let (Some(cache), Some(_)) = (&self.cache, &page.etag) {
+                        if let Some(cache) = &self.cache {
                             cache.store(&url, &page);
                         }
                         return Ok(page);
                     }
+                }
+                Ok(raw) if raw.status == StatusCode::UNAUTHORIZED && self.is_app() && !reminted => {
+                    // The installation token expired or was revoked before we expected (a
+                    // skewed clock): mint a new one once and ask again.
+                    reminted = true;
+                    tracing::info!(
+                        "GET {path}: 401 with the installation token; minting a new one and retrying"
+                    );
+                    self.invalidate_app_token(generation).await;
+                    Duration::ZERO
                 }
                 Ok(raw) => {
                     let status = raw.status;
@@ -113,27 +142,29 @@ impl Inner {
                         || (status == StatusCode::FORBIDDEN
                             && is_rate_limited(&raw.headers, &github_message(&raw.body)));
                     if limited {
-                        let retry_after = header_str(&raw.headers, "retry-after")
-                            .and_then(|v| v.trim().parse::<u64>().ok());
                         let exhausted = header_str(&raw.headers, "x-ratelimit-remaining")
                             .map(str::trim)
                             == Some("0");
                         let reset = reset_time(&raw.headers);
-                        let (secs, what) = if let Some(secs) = retry_after {
+                        let (wait, what) = if let Some(wait) = retry_after(&raw.headers) {
                             rate_waits += 1;
-                            (secs, format!("GitHub asked to retry after {secs} s"))
+                            (
+                                wait,
+                                format!("GitHub asked to retry after {} s", wait.as_secs()),
+                            )
                         } else if exhausted {
                             rate_waits += 1;
-                            let secs = reset
-                                .map(|r| {
+                            let wait = match reset {
+                                Some(r) => {
                                     let d = (r - Utc::now()).num_seconds();
-                                    if d > 0 { d as u64 + 1 } else { 0 }
-                                })
-                                .unwrap_or(60);
+                                    Duration::from_secs(if d > 0 { d as u64 + 1 } else { 0 })
+                                }
+                                None => Duration::from_secs(60),
+                            };
                             let at = reset
                                 .map(|r| r.format("%Y-%m-%d %H:%M:%S UTC").to_string())
                                 .unwrap_or_else(|| "an unknown time".into());
-                            (secs, format!("the rate limit is used up until {at}"))
+                            (wait, format!("the rate limit is used up until {at}"))
                         } else {
                             // A secondary rate limit without headers: wait at least
                             // --secondary-wait, doubling each time.
@@ -154,23 +185,44 @@ impl Inner {
                                 .policy
                                 .secondary_wait
                                 .saturating_mul(1 << (secondary - 1).min(10));
-                            (secs, "GitHub's secondary rate limit was hit".to_owned())
+                            (
+                                Duration::from_secs(secs),
+                                "GitHub's secondary rate limit was hit".to_owned(),
+                            )
                         };
-                        if secs > self.policy.max_wait || rate_waits > MAX_RATE_LIMIT_WAITS {
+                        // A wait already over (a reset or retry-after date in the past, e.g. a
+                        // skewed clock) still backs off, so a stale header cannot make the
+                        // client hammer the API; MAX_RATE_LIMIT_WAITS bounds the repeats.
+                        let wait = if wait.is_zero() {
+                            backoff(self.policy.backoff_ms, rate_waits.max(1))
+                        } else {
+                            wait
+                        };
+                        if wait.as_secs() > self.policy.max_wait
+                            || rate_waits > MAX_RATE_LIMIT_WAITS
+                        {
+                            let why = if rate_waits > MAX_RATE_LIMIT_WAITS {
+                                format!("still limited after {MAX_RATE_LIMIT_WAITS} waits")
+                            } else {
+                                format!(
+                                    "waiting {} s would exceed --max-wait {} s",
+                                    wait.as_secs(),
+                                    self.policy.max_wait
+                                )
+                            };
                             return Err(ApiError::RateLimited {
                                 status,
                                 method: Method::GET,
                                 path: path.to_owned(),
                                 reset,
                                 detail: format!(
-                                    "{what}; waiting {secs} s would exceed --max-wait {} s, so giving up \
-                                     (run again after the reset, or raise --max-wait)",
-                                    self.policy.max_wait
+                                    "{what}; {why}, so giving up (run again after the reset, or \
+                                     raise --max-wait)"
                                 ),
                             });
                         }
-                        tracing::warn!("GET {path}: {what}; waiting {secs} s");
-                        Duration::from_secs(secs)
+                        tracing::warn!("GET {path}: {what}; waiting {} s", wait.as_secs());
+                        wait
                     } else if status.is_server_error() {
                         tries += 1;
                         if tries >= self.policy.tries {
@@ -202,6 +254,18 @@ impl Inner {
     }
 }
 
+/// `retry-after` as seconds or as an HTTP date (RFC 9110 allows both); a date in the past is
+/// a zero wait.
+pub(super) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = header_str(headers, "retry-after")?.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = DateTime::parse_from_rfc2822(value).ok()?;
+    let secs = (at.with_timezone(&Utc) - Utc::now()).num_seconds();
+    Some(Duration::from_secs(secs.max(0) as u64))
+}
+
 /// Whether a 403/429 answer is a rate limit (primary or secondary) rather than a permission.
 pub(super) fn is_rate_limited(headers: &HeaderMap, message: &str) -> bool {
     let m = message.to_ascii_lowercase();
@@ -221,6 +285,26 @@ pub(super) fn reset_time(headers: &HeaderMap) -> Option<DateTime<Utc>> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_after_is_seconds_or_an_http_date() {
+        let mut h = HeaderMap::new();
+        h.insert("retry-after", " 30 ".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(30)));
+        let later = (Utc::now() + chrono::Duration::seconds(120))
+            .format("%a, %d %b %Y %H:%M:%S GMT")
+            .to_string();
+        h.insert("retry-after", later.parse().unwrap());
+        let d = retry_after(&h).unwrap().as_secs();
+        assert!((115..=120).contains(&d), "{d}");
+        h.insert(
+            "retry-after",
+            "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
+        );
+        assert_eq!(retry_after(&h), Some(Duration::ZERO));
+        h.insert("retry-after", "soon".parse().unwrap());
+        assert_eq!(retry_after(&h), None);
+    }
 
     #[test]
     fn backoff_grows_and_zero_stays_zero() {
