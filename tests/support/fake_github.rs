@@ -8,7 +8,7 @@
 #![allow(dead_code)]
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -97,6 +97,12 @@ struct State {
     max_in_flight: AtomicU64,
     log: Mutex<Vec<String>>,
     unauthenticated: AtomicU64,
+    /// Leave `rel="last"` out of Link headers (GitHub does on some endpoints).
+    omit_last: AtomicBool,
+    /// Claim this page number in `rel="last"` (a wrong or hostile Link header).
+    last_override: Mutex<Option<usize>>,
+    /// The minted installation token's `expires_at`, relative to now (default one hour).
+    token_expires_in: Mutex<Option<chrono::Duration>>,
 }
 
 /// A running fake GitHub. Stops when the test process ends.
@@ -215,6 +221,25 @@ impl FakeGithub {
     /// Make Link URLs point at `base` (e.g. a validating proxy), with documented paths.
     pub fn link_base(&self, base: &str) -> &Self {
         *self.state.link_base.lock().expect("lock") = Some((base.to_owned(), true));
+        self
+    }
+
+    /// Leave `rel="last"` out of Link headers.
+    pub fn omit_last(&self) -> &Self {
+        self.state.omit_last.store(true, Ordering::SeqCst);
+        self
+    }
+
+    /// Claim `page` as the last page in every Link header.
+    pub fn last_page_claim(&self, page: usize) -> &Self {
+        *self.state.last_override.lock().expect("lock") = Some(page);
+        self
+    }
+
+    /// Minted installation tokens say they expire this long from now (negative: in the past,
+    /// as a client whose clock runs ahead sees it).
+    pub fn token_expires_in(&self, d: chrono::Duration) -> &Self {
+        *self.state.token_expires_in.lock().expect("lock") = Some(d);
         self
     }
 
@@ -480,7 +505,15 @@ fn not_found() -> Response {
 /// GitHub App endpoints, authenticated by the App's JWT (checked for shape only).
 fn app_route(state: &State, req: &Request, path: &str) -> Option<Response> {
     let org_installation = format!("/orgs/{}/installation", state.org);
-    if path != "/app" && path != org_installation && !path.starts_with("/app/installations/") {
+    let other_installation = path.starts_with("/orgs/")
+        && path.ends_with("/installation")
+        && path.matches('/').count() == 3
+        && path != org_installation;
+    if path != "/app"
+        && path != org_installation
+        && !other_installation
+        && !path.starts_with("/app/installations/")
+    {
         return None;
     }
     let jwt = req
@@ -494,7 +527,10 @@ fn app_route(state: &State, req: &Request, path: &str) -> Option<Response> {
             r#"{"message":"A JSON web token could not be decoded"}"#.into(),
         ));
     }
-    Some(if path == "/app" {
+    Some(if other_installation {
+        // The App is installed on state.org only.
+        not_found()
+    } else if path == "/app" {
         Response::json(
             200,
             format!(
@@ -512,7 +548,12 @@ fn app_route(state: &State, req: &Request, path: &str) -> Option<Response> {
             ),
         )
     } else if path == "/app/installations/42/access_tokens" && req.method == "POST" {
-        let expires = chrono::Utc::now() + chrono::Duration::hours(1);
+        let expires = chrono::Utc::now()
+            + state
+                .token_expires_in
+                .lock()
+                .expect("lock")
+                .unwrap_or_else(|| chrono::Duration::hours(1));
         Response::json(
             201,
             format!(
@@ -633,7 +674,10 @@ fn route(state: &State, req: &Request) -> Response {
             }
             if page < last {
                 links.push(format!("<{}>; rel=\"next\"", url(page + 1)));
-                links.push(format!("<{}>; rel=\"last\"", url(last)));
+                if !state.omit_last.load(Ordering::SeqCst) {
+                    let claimed = state.last_override.lock().expect("lock").unwrap_or(last);
+                    links.push(format!("<{}>; rel=\"last\"", url(claimed)));
+                }
             }
             if page > 1 {
                 links.push(format!("<{}>; rel=\"first\"", url(1)));

@@ -283,7 +283,14 @@ impl RestClient {
     /// is one round trip (pages 2+ are read together) and the next run reads the list again.
     pub async fn get_all_pages<T: DeserializeOwned>(&self, path: &str) -> Result<Vec<T>, ApiError> {
         let (mut items, first): (Vec<T>, Page) = self.inner.get_parsed(path).await?;
-        let mut seen: HashSet<String> = HashSet::from([path.to_owned()]);
+        // Pages read, by full URL (a relative path and GitHub's absolute Link URL compare equal).
+        let key = |url: &str| {
+            self.inner
+                .base
+                .request_path(url)
+                .map(|p| self.inner.base.full_url(&p))
+        };
+        let mut seen: HashSet<String> = HashSet::from([key(path)?]);
         let mut pages_read: u64 = 1;
         let links = first.link.as_deref().map(parse_link).unwrap_or_default();
         let mut next = links.get("next").cloned();
@@ -307,7 +314,7 @@ impl RestClient {
                         let (more, page) = page?;
                         items.extend(more);
                         pages_read += 1;
-                        seen.insert(url.clone());
+                        seen.insert(key(url)?);
                         // The list may have grown while we read it: follow on from the last page.
                         next = next_link(&page);
                     }
@@ -318,7 +325,7 @@ impl RestClient {
             if pages_read >= MAX_PAGES {
                 return Err(too_many_pages(path, pages_read + 1));
             }
-            if !seen.insert(url.clone()) {
+            if !seen.insert(key(&url)?) {
                 return Err(ApiError::Request(format!(
                     "GET {path}: GitHub's Link header points back at a page already read \
                      ({url}); the list cannot be read whole"
