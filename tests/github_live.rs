@@ -1495,3 +1495,19 @@ fn a_github_app_not_installed_on_the_org_exits_3_saying_so() {
     assert!(stderr.contains("Members: read"), "{stderr}");
     assert!(!out.exists());
 }
+
+#[tokio::test]
+async fn a_body_echoing_the_token_where_a_list_belongs_is_redacted() {
+    let gh = fake();
+    let body = format!(r#"{{"token":"{TOKEN}"}}"#);
+    gh.fault(
+        "/teams/t/teams",
+        Fault::status(200, &format!("[\"{TOKEN}\"]")),
+        1,
+    );
+    gh.fault("/teams/t/invitations", Fault::status(200, &body), 1);
+    let read = read(&args(&gh.url), &["t"]).await.unwrap();
+    assert!(read.teams.is_empty());
+    let text = format!("{read:?}");
+    assert!(!text.contains(TOKEN), "{text}");
+}

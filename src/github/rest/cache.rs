@@ -48,8 +48,8 @@ struct Entry {
     body: String,
 }
 
-/// The on-disk ETag cache.
-#[derive(Debug, Clone)]
+/// The on-disk ETag cache. (`Debug` shows the directory only, not the identity hash.)
+#[derive(Clone)]
 pub(super) struct DiskCache {
     dir: PathBuf,
     /// A hash naming the credentials, never the token itself.
@@ -58,6 +58,14 @@ pub(super) struct DiskCache {
     accept: String,
     /// Set after the first failed write, so the run warns once and stops trying.
     broken: Arc<AtomicBool>,
+}
+
+impl std::fmt::Debug for DiskCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DiskCache")
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
+    }
 }
 
 impl DiskCache {

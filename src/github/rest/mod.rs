@@ -117,7 +117,9 @@ pub struct Stats {
 impl Stats {
     /// Requests that cost a primary rate-limit point (everything but 304s).
     pub fn points(&self) -> u64 {
-        self.requests.load(Ordering::Relaxed) - self.not_modified.load(Ordering::Relaxed)
+        self.requests
+            .load(Ordering::Relaxed)
+            .saturating_sub(self.not_modified.load(Ordering::Relaxed))
     }
 }
 
@@ -429,7 +431,8 @@ impl Inner {
         serde_json::from_slice(body).map_err(|e| ApiError::Body {
             method,
             path: path.to_owned(),
-            detail: e.to_string(),
+            // serde quotes the values it rejects: never let an echoed secret through.
+            detail: redact(&e.to_string()),
         })
     }
 

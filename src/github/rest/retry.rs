@@ -10,6 +10,7 @@ use http::{HeaderMap, Method, StatusCode};
 
 use super::cache::Page;
 use super::error::{ApiError, github_message};
+use super::secrets::redact;
 use super::{Inner, header_str};
 
 /// How many primary rate-limit / retry-after waits one request may sit through.
@@ -106,7 +107,7 @@ impl Inner {
                             return Err(ApiError::Body {
                                 method: Method::GET,
                                 path: path.to_owned(),
-                                detail: format!("{e} (after {tries} tries)"),
+                                detail: redact(&format!("{e} (after {tries} tries)")),
                             });
                         }
                         tracing::info!("GET {path}: the body is not valid JSON ({e}); retrying");
