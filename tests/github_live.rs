@@ -1511,3 +1511,37 @@ async fn a_body_echoing_the_token_where_a_list_belongs_is_redacted() {
     let text = format!("{read:?}");
     assert!(!text.contains(TOKEN), "{text}");
 }
+
+#[test]
+fn a_token_that_cannot_see_org_memberships_fails_rather_than_reporting_leavers() {
+    let gh = fake_org();
+    // dave (deploy role) is in gov-uk but missing from the deploy team: he is looked up.
+    gh.team(
+        "gov-uk",
+        FakeTeam {
+            members: vec!["alice".into(), "Bob".into(), "dave".into()],
+            ..FakeTeam::default()
+        },
+    );
+    // GitHub answers 404 for every membership when the token cannot see them.
+    gh.fault(
+        "/memberships/",
+        Fault::status(404, r#"{"message":"Not Found"}"#),
+        100,
+    );
+    let run = snapshot_run(&gh, Some(TOKEN), &[]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("the token cannot see org memberships"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.snapshot.is_none(), "no snapshot claiming dave left");
+    // No extra request: dave's own lookup contradicts the team read.
+    let lookups: Vec<String> = gh
+        .log()
+        .into_iter()
+        .filter(|l| l.contains("/memberships/"))
+        .collect();
+    assert_eq!(lookups, ["GET /orgs/alphagov/memberships/dave"]);
+}

@@ -1,6 +1,7 @@
 //! A small fake GitHub REST API on 127.0.0.1 for the live-client tests and the benchmark
 //! (`examples/bench_github.rs` includes this file). It serves team members (with
-//! `role=maintainer`), invitations, child teams, org memberships and `/user`, pages lists with
+//! `role=maintainer`), invitations, child teams, org memberships (registered ones, else active
+//! for anyone in a team) and `/user`, pages lists with
 //! GitHub-style absolute `Link` headers (pointing at `/organizations/1/team/{slug}/...` as GitHub
 //! does), answers `If-None-Match` with 304, adds a configurable latency to every request, counts
 //! requests and the most in flight at once, and injects faults (a status with headers, a dropped
@@ -812,12 +813,21 @@ fn route(state: &State, req: &Request) -> Response {
         if *org != state.org {
             return not_found();
         }
-        return match state
+        // Registered states first; anyone in a team is an active member.
+        let registered = state
             .org_members
             .lock()
             .expect("lock")
             .get(&login.to_lowercase())
-        {
+            .cloned();
+        let in_a_team = state
+            .teams
+            .lock()
+            .expect("lock")
+            .values()
+            .any(|t| t.members.iter().any(|m| m.eq_ignore_ascii_case(login)));
+        let known = registered.or_else(|| in_a_team.then(|| "active".to_owned()));
+        return match known {
             Some(s) => Response::json(
                 200,
                 format!(
