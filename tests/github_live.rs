@@ -1545,3 +1545,24 @@ fn a_token_that_cannot_see_org_memberships_fails_rather_than_reporting_leavers()
         .collect();
     assert_eq!(lookups, ["GET /orgs/alphagov/memberships/dave"]);
 }
+
+#[tokio::test]
+async fn an_unreadable_link_header_is_an_error_not_the_last_page() {
+    let gh = fake();
+    let odd = format!(
+        "<{}/orgs/alphagov/teams/t/members?per_page=100&page=2>; rel='next'",
+        gh.url
+    );
+    gh.fault(
+        "/teams/t/members?per_page=100",
+        Fault::with_headers(200, &[("link", odd.as_str())], r#"[{"login":"alice"}]"#),
+        3,
+    );
+    let read = read(&args(&gh.url), &["t"]).await.unwrap();
+    assert!(read.teams.is_empty(), "not read as a one-page list");
+    assert!(
+        read.errors[0].reason.contains("names no page"),
+        "{:?}",
+        read.errors
+    );
+}

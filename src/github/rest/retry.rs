@@ -10,6 +10,7 @@ use http::{HeaderMap, Method, StatusCode};
 
 use super::cache::Page;
 use super::error::{ApiError, github_message};
+use super::link::parse_link;
 use super::secrets::redact;
 use super::{Inner, header_str};
 
@@ -117,7 +118,11 @@ impl Inner {
                     } else {
                         let page = Page {
                             body: String::from_utf8_lossy(&raw.body).into_owned(),
-                            link: header_str(&raw.headers, "link").map(str::to_owned),
+                            link: link_header(&raw.headers).map_err(|detail| ApiError::Body {
+                                method: Method::GET,
+                                path: path.to_owned(),
+                                detail,
+                            })?,
                             etag: header_str(&raw.headers, "etag").map(str::to_owned),
                             from_cache: false,
                         };
@@ -255,6 +260,36 @@ impl Inner {
     }
 }
 
+/// The `Link` header, all of its values joined (a proxy may split it). A Link header that is
+/// there but cannot be read or names no known relation is an error: reading it as "no more
+/// pages" would turn a long list into a short one.
+pub(super) fn link_header(headers: &HeaderMap) -> Result<Option<String>, String> {
+    let mut parts = vec![];
+    for value in headers.get_all("link") {
+        let text = value
+            .to_str()
+            .map_err(|_| "its Link header is not readable text".to_owned())?;
+        if !text.trim().is_empty() {
+            parts.push(text.trim().to_owned());
+        }
+    }
+    if parts.is_empty() {
+        return Ok(None);
+    }
+    let joined = parts.join(", ");
+    let rels = parse_link(&joined);
+    if !["next", "prev", "first", "last"]
+        .iter()
+        .any(|r| rels.contains_key(*r))
+    {
+        return Err(format!(
+            "its Link header names no page (next, prev, first or last): {}",
+            redact(&joined.chars().take(200).collect::<String>())
+        ));
+    }
+    Ok(Some(joined))
+}
+
 /// `retry-after` as seconds or as an HTTP date (RFC 9110 allows both); a date in the past is
 /// a zero wait.
 pub(super) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
@@ -286,6 +321,32 @@ pub(super) fn reset_time(headers: &HeaderMap) -> Option<DateTime<Utc>> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn link_headers_are_joined_and_must_be_readable() {
+        let mut h = HeaderMap::new();
+        assert_eq!(link_header(&h), Ok(None));
+        h.append(
+            "link",
+            "<https://x/a?page=2>; rel=\"next\"".parse().unwrap(),
+        );
+        h.append(
+            "link",
+            "<https://x/a?page=5>; rel=\"last\"".parse().unwrap(),
+        );
+        let joined = link_header(&h).unwrap().unwrap();
+        let rels = parse_link(&joined);
+        assert!(rels.contains_key("next") && rels.contains_key("last"));
+        let mut odd = HeaderMap::new();
+        odd.insert("link", "<https://x/a?page=2>; rel='next'".parse().unwrap());
+        assert!(link_header(&odd).unwrap_err().contains("names no page"));
+        let mut binary = HeaderMap::new();
+        binary.insert(
+            "link",
+            http::HeaderValue::from_bytes(b"<https://x/\xff>; rel=\"next\"").unwrap(),
+        );
+        assert!(link_header(&binary).is_err());
+    }
 
     #[test]
     fn retry_after_is_seconds_or_an_http_date() {
