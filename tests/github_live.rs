@@ -1566,3 +1566,29 @@ async fn an_unreadable_link_header_is_an_error_not_the_last_page() {
         read.errors
     );
 }
+
+#[tokio::test]
+async fn app_lookups_and_minting_are_retried_on_server_errors() {
+    let Some(pem) = app_key() else {
+        eprintln!("skipped: openssl is not installed, cannot make a test App key");
+        return;
+    };
+    let gh = fake();
+    gh.fault("/orgs/alphagov/installation", Fault::status(502, "{}"), 1);
+    gh.fault("/access_tokens", Fault::status(503, "{}"), 1);
+    let src = LiveSource::connect_with(
+        &args(&gh.url),
+        ORG,
+        false,
+        Credentials::App { app_id: 1, pem },
+    )
+    .await
+    .unwrap();
+    assert!(
+        src.read_teams(ORG, &["t".to_owned()])
+            .await
+            .unwrap()
+            .complete()
+    );
+    assert_eq!(post_mints(&gh), 2, "{:#?}", gh.log());
+}

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::error::{ApiError, MEMBERS_PERMISSION};
 use super::retry::{backoff, pause};
 use super::secrets::{redact, register_secret};
-use super::{Inner, encode, header_str};
+use super::{Inner, Raw, encode, header_str};
 use crate::cli::GithubArgs;
 use crate::github::SourceError;
 
@@ -188,7 +188,7 @@ impl Inner {
     ) -> Result<(u64, String), SourceError> {
         let path = format!("/orgs/{}/installation", encode(owner));
         let raw = self
-            .send_once(&app.app_client, Method::GET, &path, None)
+            .send_app(app, Method::GET, &path)
             .await
             .map_err(SourceError::from)?;
         let installation: Installation = self
@@ -209,7 +209,7 @@ impl Inner {
                 other => SourceError::from(other),
             })?;
         let raw = self
-            .send_once(&app.app_client, Method::GET, "/app", None)
+            .send_app(app, Method::GET, "/app")
             .await
             .map_err(SourceError::from)?;
         let me: AppBody = self
@@ -217,6 +217,32 @@ impl Inner {
             .and_then(|raw| self.parse(Method::GET, "/app", &raw.body))
             .map_err(SourceError::from)?;
         Ok((installation.id, me.slug))
+    }
+
+    /// A request with the App's JWT client. These calls are safe to repeat (reads, and minting a
+    /// token), so a 5xx or a dropped connection is retried like a GET.
+    async fn send_app(&self, app: &AppAuth, method: Method, path: &str) -> Result<Raw, ApiError> {
+        let body = (method == Method::POST).then(|| serde_json::json!({}));
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let sent = self
+                .send_once(&app.app_client, method.clone(), path, body.as_ref())
+                .await;
+            let transient = match &sent {
+                Err(ApiError::Network { .. }) => true,
+                Ok(raw) => raw.status.is_server_error(),
+                Err(_) => false,
+            };
+            if !transient || tries >= self.policy.tries {
+                return sent;
+            }
+            tracing::info!(
+                "{method} {path}: failed; retrying ({tries}/{})",
+                self.policy.tries
+            );
+            pause(backoff(self.policy.backoff_ms, tries)).await;
+        }
     }
 
     /// The token client to use now (re-minting an installation token near expiry).
@@ -264,33 +290,8 @@ impl Inner {
             }
         }
         let path = format!("/app/installations/{}/access_tokens", app.installation_id);
-        // Minting is safe to repeat (each POST makes a new token), so a 5xx or a dropped
-        // connection is retried like a GET.
-        let mut tries = 0;
-        let raw = loop {
-            tries += 1;
-            let sent = self
-                .send_once(
-                    &app.app_client,
-                    Method::POST,
-                    &path,
-                    Some(&serde_json::json!({})),
-                )
-                .await;
-            let transient = match &sent {
-                Err(ApiError::Network { .. }) => true,
-                Ok(raw) => raw.status.is_server_error(),
-                Err(_) => false,
-            };
-            if !transient || tries >= self.policy.tries {
-                break sent?;
-            }
-            tracing::info!(
-                "POST {path}: minting failed; retrying ({tries}/{})",
-                self.policy.tries
-            );
-            pause(backoff(self.policy.backoff_ms, tries)).await;
-        };
+        // Minting is safe to repeat (each POST makes a new token).
+        let raw = self.send_app(app, Method::POST, &path).await?;
         let server_now = header_str(&raw.headers, "date")
             .and_then(|d| DateTime::parse_from_rfc2822(d).ok())
             .map(|d| d.with_timezone(&Utc));
