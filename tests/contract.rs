@@ -1,7 +1,8 @@
-//! Contract test: every request the live client makes, and every answer of the fake GitHub the
-//! other tests rely on, is validated against GitHub's own OpenAPI description (reduced to the
-//! operations we use: contract/github-reduced.json) by a prism proxy in `--errors` mode, which
-//! turns any violation into an error status the client then reports (exit 3).
+//! Contract test: every request the client makes (snapshot, drift, review --post-comment, fix
+//! --open-pr), and every answer of the fake GitHub the other tests rely on, is validated against
+//! GitHub's own OpenAPI description (reduced to the operations we use:
+//! contract/github-reduced.json) by a prism proxy in `--errors` mode, which turns any violation
+//! into an error status the client then reports (exit 3).
 //!
 //! Runs when ACCESS_RECONCILER_PRISM names the prism binary (`.ci/contract` installs the pinned
 //! version with `npm ci` and sets it); otherwise it says it is skipped and passes.
@@ -20,6 +21,7 @@ use fake_github::FakeGithub;
 
 const ORG: &str = "alphagov";
 const TOKEN: &str = "ghp_CONTRACTtoken0123456789";
+const REPO: &str = "govuk-user-reviewer";
 
 /// The prism proxy, killed when dropped.
 struct Prism {
@@ -201,6 +203,73 @@ fn the_live_client_keeps_to_githubs_openapi_description() {
         );
     } else {
         eprintln!("GitHub App auth not checked: openssl is not installed");
+    }
+
+    // review --post-comment: list the PR's comments and create the sticky one; then, with the
+    // PR no longer changing access, update it in place.
+    let config =
+        std::fs::read_to_string(common::root().join("fixtures/fix/govuk_tech.yml")).unwrap();
+    gh.repo(ORG, REPO, "config/govuk_tech.yml", &config);
+    let repo = format!("{ORG}/{REPO}");
+    for (head, want) in [
+        ("fixtures/review/head.yml", 1),
+        ("fixtures/review/base.yml", 0),
+    ] {
+        let mut args = vec![
+            "review",
+            "--base",
+            "fixtures/review/base.yml",
+            "--head",
+            head,
+            "--post-comment",
+            "--repo",
+            repo.as_str(),
+            "--pr",
+            "7",
+        ];
+        args.extend(common_args);
+        check(
+            &format!("review --post-comment (head {head})"),
+            run(&args, &[("GITHUB_TOKEN", TOKEN)]),
+            want,
+        );
+    }
+
+    // fix --open-pr: read the repository, the default branch and the config on it; make the
+    // branch, commit, open the PR. Then again: the branch is current, the PR is updated.
+    for round in ["opens", "updates"] {
+        let mut args = vec![
+            "fix",
+            "--snapshot",
+            "fixtures/fix/github_snapshot.json",
+            "--today",
+            "2026-11-28",
+            "--open-pr",
+            "--repo",
+            repo.as_str(),
+            "--mutation-delay",
+            "0",
+        ];
+        args.extend(common_args);
+        check(
+            &format!("fix --open-pr ({round} the PR)"),
+            run(&args, &[("GITHUB_TOKEN", TOKEN)]),
+            1,
+        );
+    }
+    let mutations = gh.repo_mutations();
+    let expected = [
+        "POST /issues/7/comments",
+        "PATCH /issues/comments/1000",
+        "POST /git/refs",
+        "PUT /contents/config/govuk_tech.yml",
+        "POST /pulls",
+        "PATCH /pulls/1",
+    ];
+    if mutations != expected {
+        failures.push(format!(
+            "the writes through the proxy were {mutations:#?}, expected {expected:#?}"
+        ));
     }
 
     let rt = tokio::runtime::Runtime::new().unwrap();

@@ -1001,3 +1001,594 @@ async fn progress_off_a_terminal_draws_nothing_and_reads_the_same() {
     assert!(read.complete());
     assert_eq!(read.teams["t"].members.len(), 2);
 }
+
+// ---------------------------------------------------------------- fail closed: the audit
+// A partial or failed read must never produce a clean report or a false missing/unexpected
+// finding: each case below either reads the team whole or reports it unread.
+
+fn post_mints(gh: &FakeGithub) -> usize {
+    gh.log()
+        .iter()
+        .filter(|l| l.starts_with("POST /app/installations/42/access_tokens"))
+        .count()
+}
+
+fn cache_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    files
+}
+
+#[tokio::test]
+async fn next_without_last_is_followed_page_by_page() {
+    let gh = FakeGithub::start(ORG, TOKEN);
+    gh.team("big", FakeTeam::sized("user", 250)).omit_last();
+    let read = read(&args(&gh.url), &["big"]).await.unwrap();
+    assert!(read.complete(), "{:?}", read.errors);
+    assert_eq!(read.teams["big"].members.len(), 250);
+    assert_eq!(gh.requests(), 6, "{:#?}", gh.log());
+}
+
+#[tokio::test]
+async fn an_absurd_last_page_is_refused_not_fetched() {
+    let gh = FakeGithub::start(ORG, TOKEN);
+    gh.team("big", FakeTeam::sized("user", 250))
+        .last_page_claim(100_000);
+    gh.team("t", small_team());
+    let read = read(&args(&gh.url), &["big", "t"]).await.unwrap();
+    assert!(!read.complete());
+    assert!(read.teams.contains_key("t"));
+    assert!(!read.teams.contains_key("big"), "no partial team");
+    assert!(
+        read.errors[0].reason.contains("100000 pages"),
+        "{:?}",
+        read.errors
+    );
+    assert!(
+        gh.requests() <= 8,
+        "pages 2.. were not fetched: {}",
+        gh.requests()
+    );
+}
+
+#[tokio::test]
+async fn a_link_loop_is_an_error_not_an_endless_read() {
+    let gh = fake();
+    let again = format!(
+        "<{}/orgs/alphagov/teams/t/invitations?per_page=100>; rel=\"next\"",
+        gh.url
+    );
+    gh.fault(
+        "/teams/t/invitations",
+        Fault::with_headers(200, &[("link", again.as_str())], "[]"),
+        100,
+    );
+    let read = read(&args(&gh.url), &["t"]).await.unwrap();
+    assert!(!read.complete());
+    assert!(read.teams.is_empty());
+    assert!(
+        read.errors[0]
+            .reason
+            .contains("points back at a page already read"),
+        "{:?}",
+        read.errors
+    );
+    assert!(gh.requests() <= 6, "{:#?}", gh.log());
+}
+
+#[tokio::test]
+async fn link_urls_to_another_host_are_not_followed_with_the_token() {
+    let gh = FakeGithub::start(ORG, TOKEN);
+    let elsewhere = FakeGithub::start(ORG, TOKEN);
+    gh.team("big", FakeTeam::sized("user", 250))
+        .link_base(&elsewhere.url);
+    let read = read(&args(&gh.url), &["big"]).await.unwrap();
+    assert!(!read.complete());
+    assert!(read.teams.is_empty());
+    assert!(
+        read.errors[0].reason.contains("not under --api-url"),
+        "{:?}",
+        read.errors
+    );
+    assert_eq!(
+        elsewhere.requests(),
+        0,
+        "nothing was sent to the other host"
+    );
+}
+
+#[tokio::test]
+async fn a_corrupt_or_missing_cache_entry_is_refetched_unconditionally() {
+    let gh = FakeGithub::start(ORG, TOKEN);
+    gh.team("big", FakeTeam::sized("user", 250));
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let mut a = args(&gh.url);
+    a.cache_dir = Some(cache.clone());
+    let first = read(&a, &["big"]).await.unwrap();
+    let files = cache_files(&cache);
+    assert_eq!(files.len(), 6, "one entry per request");
+    // A truncated file, an entry whose body is not the list the caller expects, a lost file.
+    std::fs::write(&files[0], "{\"url\":").unwrap();
+    let mut entry: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&files[1]).unwrap()).unwrap();
+    entry["body"] = r#"{"message":"not a list"}"#.into();
+    std::fs::write(&files[1], entry.to_string()).unwrap();
+    std::fs::remove_file(&files[2]).unwrap();
+    gh.reset_counters();
+    let second = read(&a, &["big"]).await.unwrap();
+    assert!(second.complete(), "{:?}", second.errors);
+    assert_eq!(first.teams, second.teams);
+    // 4 conditional requests answered 304 (one of them unusable, so fetched again), and 2
+    // unconditional ones for the truncated and the lost entries.
+    assert_eq!(gh.not_modified(), 4, "{:#?}", gh.log());
+    assert_eq!(gh.requests(), 7, "{:#?}", gh.log());
+    // The cache is whole again.
+    gh.reset_counters();
+    let third = read(&a, &["big"]).await.unwrap();
+    assert_eq!(first.teams, third.teams);
+    assert_eq!(gh.points(), 0);
+}
+
+#[tokio::test]
+async fn a_304_to_an_unconditional_request_is_asked_again_never_read_as_empty() {
+    let gh = fake();
+    gh.fault("/teams/t/invitations", Fault::status(304, ""), 1);
+    let ok = read(&args(&gh.url), &["t"]).await.unwrap();
+    assert_eq!(ok.teams["t"].invitations.len(), 1);
+    gh.fault("/teams/t/invitations", Fault::status(304, ""), 3);
+    let failed = read(&args(&gh.url), &["t"]).await.unwrap();
+    assert!(failed.teams.is_empty());
+    assert!(
+        failed.errors[0].reason.contains("304"),
+        "{:?}",
+        failed.errors
+    );
+}
+
+#[tokio::test]
+async fn concurrent_runs_share_a_cache_dir_safely() {
+    let gh = FakeGithub::start(ORG, TOKEN);
+    gh.team("big", FakeTeam::sized("user", 250));
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = args(&gh.url);
+    a.cache_dir = Some(dir.path().join("cache"));
+    let (r1, r2, r3) = tokio::join!(read(&a, &["big"]), read(&a, &["big"]), read(&a, &["big"]));
+    let (r1, r2, r3) = (r1.unwrap(), r2.unwrap(), r3.unwrap());
+    assert!(r1.complete() && r2.complete() && r3.complete());
+    assert_eq!(r1.teams, r2.teams);
+    assert_eq!(r1.teams, r3.teams);
+    assert_eq!(
+        cache_files(&dir.path().join("cache")).len(),
+        6,
+        "no stray files"
+    );
+    gh.reset_counters();
+    let r4 = read(&a, &["big"]).await.unwrap();
+    assert_eq!(r1.teams, r4.teams);
+    assert_eq!(gh.points(), 0);
+}
+
+#[tokio::test]
+async fn a_json_object_where_a_list_belongs_fails_the_team() {
+    let gh = fake();
+    gh.fault(
+        "/teams/t/invitations",
+        Fault::status(200, r#"{"message":"not a list"}"#),
+        1,
+    );
+    let read = read(&args(&gh.url), &["t"]).await.unwrap();
+    assert!(read.teams.is_empty(), "no partial team");
+    let reason = &read.errors[0].reason;
+    assert!(reason.contains("not the JSON expected"), "{reason}");
+    assert!(reason.contains("expected a sequence"), "{reason}");
+}
+
+#[tokio::test]
+async fn an_empty_200_body_is_retried_then_fails_the_team() {
+    let gh = fake();
+    gh.fault("/teams/t/teams", Fault::status(200, ""), 1);
+    assert!(read(&args(&gh.url), &["t"]).await.unwrap().complete());
+    gh.fault("/teams/t/teams", Fault::status(200, ""), 3);
+    let failed = read(&args(&gh.url), &["t"]).await.unwrap();
+    assert!(failed.teams.is_empty());
+    assert!(
+        failed.errors[0].reason.contains("not the JSON expected"),
+        "{:?}",
+        failed.errors
+    );
+}
+
+#[tokio::test]
+async fn a_reset_in_the_past_is_retried_a_bounded_number_of_times() {
+    let gh = fake();
+    let past = (chrono::Utc::now().timestamp() - 600).to_string();
+    gh.fault(
+        "/teams/t/teams",
+        Fault::with_headers(
+            403,
+            &[
+                ("x-ratelimit-remaining", "0"),
+                ("x-ratelimit-reset", past.as_str()),
+            ],
+            r#"{"message":"API rate limit exceeded"}"#,
+        ),
+        100,
+    );
+    let failed = read(&args(&gh.url), &["t"]).await.unwrap();
+    assert!(failed.teams.is_empty());
+    assert!(
+        failed.errors[0]
+            .reason
+            .contains("still limited after 5 waits"),
+        "{:?}",
+        failed.errors
+    );
+    let tries = gh
+        .log()
+        .iter()
+        .filter(|l| l.contains("/teams/t/teams"))
+        .count();
+    assert_eq!(tries, 6);
+}
+
+#[tokio::test]
+async fn retry_after_as_an_http_date_is_honoured() {
+    let gh = fake();
+    gh.fault(
+        "/teams/t/teams",
+        Fault::with_headers(
+            429,
+            &[("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT")],
+            r#"{"message":"slow down"}"#,
+        ),
+        1,
+    );
+    assert!(read(&args(&gh.url), &["t"]).await.unwrap().complete());
+    let later = (chrono::Utc::now() + chrono::Duration::hours(1))
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string();
+    gh.fault(
+        "/teams/t/teams",
+        Fault::with_headers(
+            429,
+            &[("retry-after", later.as_str())],
+            r#"{"message":"slow down"}"#,
+        ),
+        1,
+    );
+    let mut a = args(&gh.url);
+    a.max_wait = 5;
+    let failed = read(&a, &["t"]).await.unwrap();
+    assert!(failed.teams.is_empty());
+    assert!(
+        failed.errors[0].reason.contains("--max-wait 5 s"),
+        "{:?}",
+        failed.errors
+    );
+}
+
+#[tokio::test]
+async fn a_403_that_is_neither_rate_limit_nor_permission_fails_closed_unretried() {
+    let gh = fake();
+    gh.fault(
+        "/teams/t/invitations",
+        Fault::status(403, r#"{"message":"Forbidden"}"#),
+        10,
+    );
+    let e = read(&args(&gh.url), &["t"]).await.unwrap_err();
+    let msg = e.to_string();
+    assert!(msg.contains("403 Forbidden"), "{msg}");
+    assert!(msg.contains("GitHub did not say why"), "{msg}");
+    assert!(
+        msg.contains("SAML") && msg.contains("IP allow list"),
+        "{msg}"
+    );
+    let tries = gh
+        .log()
+        .iter()
+        .filter(|l| l.contains("/invitations"))
+        .count();
+    assert_eq!(tries, 1, "a 403 is not retried");
+}
+
+#[tokio::test]
+async fn an_error_body_echoing_the_token_is_redacted() {
+    let gh = fake();
+    let body = format!(r#"{{"message":"Bad token {TOKEN}"}}"#);
+    gh.fault("/teams/t/members", Fault::status(401, &body), 10);
+    let e = read(&args(&gh.url), &["t"]).await.unwrap_err();
+    assert!(!e.to_string().contains(TOKEN), "{e}");
+    assert!(!format!("{e:?}").contains(TOKEN), "{e:?}");
+    assert!(e.to_string().contains("[REDACTED]"), "{e}");
+}
+
+#[test]
+fn credentials_debug_never_shows_the_secret() {
+    let token = format!("{:?}", Credentials::Token(TOKEN.into()));
+    assert!(!token.contains(TOKEN), "{token}");
+    let app = format!(
+        "{:?}",
+        Credentials::App {
+            app_id: 7,
+            pem: "-----BEGIN PRIVATE KEY-----\nMIIsecret\n".into()
+        }
+    );
+    assert!(app.contains("app_id: 7"), "{app}");
+    assert!(
+        !app.contains("PRIVATE") && !app.contains("MIIsecret"),
+        "{app}"
+    );
+    let a = args("http://127.0.0.1:9");
+    assert!(!format!("{a:?}").contains(TOKEN));
+}
+
+#[tokio::test]
+async fn an_installation_token_rejected_mid_run_is_minted_again_once() {
+    let Some(pem) = app_key() else {
+        eprintln!("skipped: openssl is not installed, cannot make a test App key");
+        return;
+    };
+    let gh = FakeGithub::start(ORG, TOKEN);
+    gh.team("big", FakeTeam::sized("u", 230));
+    let client = RestClient::connect_with(&args(&gh.url), ORG, Credentials::App { app_id: 1, pem })
+        .await
+        .unwrap();
+    gh.fault(
+        "page=2",
+        Fault::status(401, r#"{"message":"Bad credentials"}"#),
+        1,
+    );
+    let items: Vec<serde_json::Value> = client
+        .get_all_pages("/orgs/alphagov/teams/big/members?per_page=100")
+        .await
+        .unwrap();
+    assert_eq!(items.len(), 230);
+    assert_eq!(post_mints(&gh), 2, "{:#?}", gh.log());
+    // A token that keeps being refused is an error, not a loop.
+    gh.fault(
+        "page=3",
+        Fault::status(401, r#"{"message":"Bad credentials"}"#),
+        10,
+    );
+    let e = client
+        .get_all_pages::<serde_json::Value>("/orgs/alphagov/teams/big/members?per_page=100")
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("401 Bad credentials"), "{e}");
+    assert_eq!(post_mints(&gh), 3);
+}
+
+#[tokio::test]
+async fn a_skewed_clock_does_not_mint_a_token_per_request() {
+    let Some(pem) = app_key() else {
+        eprintln!("skipped: openssl is not installed, cannot make a test App key");
+        return;
+    };
+    let gh = FakeGithub::start(ORG, TOKEN);
+    // Our clock runs two hours ahead: every token looks expired when it arrives.
+    gh.token_expires_in(chrono::Duration::hours(-2));
+    gh.team("big", FakeTeam::sized("u", 230));
+    gh.team("t", small_team());
+    let mut a = args(&gh.url);
+    a.cache_dir = Some(tempfile::tempdir().unwrap().path().join("cache"));
+    let src = LiveSource::connect_with(&a, ORG, false, Credentials::App { app_id: 1, pem })
+        .await
+        .unwrap();
+    let read = src
+        .read_teams(ORG, &["big".to_owned(), "t".to_owned()])
+        .await
+        .unwrap();
+    assert!(read.complete(), "{:?}", read.errors);
+    assert_eq!(post_mints(&gh), 1, "{:#?}", gh.log());
+}
+
+#[tokio::test]
+async fn app_auth_cache_files_hold_neither_the_token_nor_the_key() {
+    let Some(pem) = app_key() else {
+        eprintln!("skipped: openssl is not installed, cannot make a test App key");
+        return;
+    };
+    let gh = FakeGithub::start(ORG, TOKEN);
+    gh.team("big", FakeTeam::sized("u", 230));
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = args(&gh.url);
+    a.cache_dir = Some(dir.path().join("cache"));
+    let key_line = pem.lines().nth(1).unwrap().to_owned();
+    let src = LiveSource::connect_with(&a, ORG, false, Credentials::App { app_id: 1, pem })
+        .await
+        .unwrap();
+    assert!(
+        src.read_teams(ORG, &["big".to_owned()])
+            .await
+            .unwrap()
+            .complete()
+    );
+    let files = cache_files(&dir.path().join("cache"));
+    assert!(!files.is_empty());
+    for f in files {
+        let name = f.file_name().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(&f).unwrap();
+        for secret in [TOKEN, "TESTTOKEN", "PRIVATE KEY", key_line.as_str()] {
+            assert!(
+                !name.contains(secret) && !text.contains(secret),
+                "{secret} in {name}"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_unusable_cache_dir_warns_and_the_run_goes_on() {
+    let gh = fake_org();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("not-a-dir");
+    std::fs::write(&file, "").unwrap();
+    let cache = file.join("cache");
+    let run = snapshot_run(&gh, Some(TOKEN), &["--cache-dir", cache.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("is not usable"), "{}", run.stderr);
+    assert!(run.stderr.contains("without the cache"), "{}", run.stderr);
+    assert_eq!(run.stderr.matches("--cache-dir").count(), 1, "warned once");
+    assert!(run.snapshot.is_some());
+}
+
+#[test]
+fn a_403_for_saml_sso_exits_3_saying_to_authorize_the_token() {
+    let gh = fake_org();
+    gh.fault(
+        "/members",
+        Fault::with_headers(
+            403,
+            &[(
+                "x-github-sso",
+                "required; url=https://github.com/orgs/alphagov/sso?authorization_request=XYZ",
+            )],
+            r#"{"message":"Resource protected by organization SAML enforcement. You must grant your Personal Access token access to this organization."}"#,
+        ),
+        1000,
+    );
+    let run = snapshot_run(&gh, Some(TOKEN), &[]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(run.stderr.contains("SAML single sign-on"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("https://github.com/orgs/alphagov/sso?authorization_request=XYZ"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("rate limit"), "{}", run.stderr);
+    assert!(run.snapshot.is_none());
+}
+
+#[test]
+fn a_github_app_not_installed_on_the_org_exits_3_saying_so() {
+    let Some(pem) = app_key() else {
+        eprintln!("skipped: openssl is not installed, cannot make a test App key");
+        return;
+    };
+    // The App is installed on another org only.
+    let gh = FakeGithub::start("someone-else", TOKEN);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("govuk_tech.yml");
+    std::fs::write(&config, CONFIG).unwrap();
+    let out = dir.path().join("snapshot.json");
+    let output = common::bin()
+        .args(["snapshot", "--config"])
+        .arg(&config)
+        .arg("--out")
+        .arg(&out)
+        .args(["--api-url", &gh.url])
+        .env("GITHUB_APP_ID", "1")
+        .env("GITHUB_APP_PRIVATE_KEY", &pem)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("GitHub App 1 is not installed on alphagov"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Members: read"), "{stderr}");
+    assert!(!out.exists());
+}
+
+#[tokio::test]
+async fn a_body_echoing_the_token_where_a_list_belongs_is_redacted() {
+    let gh = fake();
+    let body = format!(r#"{{"token":"{TOKEN}"}}"#);
+    gh.fault(
+        "/teams/t/teams",
+        Fault::status(200, &format!("[\"{TOKEN}\"]")),
+        1,
+    );
+    gh.fault("/teams/t/invitations", Fault::status(200, &body), 1);
+    let read = read(&args(&gh.url), &["t"]).await.unwrap();
+    assert!(read.teams.is_empty());
+    let text = format!("{read:?}");
+    assert!(!text.contains(TOKEN), "{text}");
+}
+
+#[test]
+fn a_token_that_cannot_see_org_memberships_fails_rather_than_reporting_leavers() {
+    let gh = fake_org();
+    // dave (deploy role) is in gov-uk but missing from the deploy team: he is looked up.
+    gh.team(
+        "gov-uk",
+        FakeTeam {
+            members: vec!["alice".into(), "Bob".into(), "dave".into()],
+            ..FakeTeam::default()
+        },
+    );
+    // GitHub answers 404 for every membership when the token cannot see them.
+    gh.fault(
+        "/memberships/",
+        Fault::status(404, r#"{"message":"Not Found"}"#),
+        100,
+    );
+    let run = snapshot_run(&gh, Some(TOKEN), &[]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("the token cannot see org memberships"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.snapshot.is_none(), "no snapshot claiming dave left");
+    // No extra request: dave's own lookup contradicts the team read.
+    let lookups: Vec<String> = gh
+        .log()
+        .into_iter()
+        .filter(|l| l.contains("/memberships/"))
+        .collect();
+    assert_eq!(lookups, ["GET /orgs/alphagov/memberships/dave"]);
+}
+
+#[tokio::test]
+async fn an_unreadable_link_header_is_an_error_not_the_last_page() {
+    let gh = fake();
+    let odd = format!(
+        "<{}/orgs/alphagov/teams/t/members?per_page=100&page=2>; rel='next'",
+        gh.url
+    );
+    gh.fault(
+        "/teams/t/members?per_page=100",
+        Fault::with_headers(200, &[("link", odd.as_str())], r#"[{"login":"alice"}]"#),
+        3,
+    );
+    let read = read(&args(&gh.url), &["t"]).await.unwrap();
+    assert!(read.teams.is_empty(), "not read as a one-page list");
+    assert!(
+        read.errors[0].reason.contains("names no page"),
+        "{:?}",
+        read.errors
+    );
+}
+
+#[tokio::test]
+async fn app_lookups_and_minting_are_retried_on_server_errors() {
+    let Some(pem) = app_key() else {
+        eprintln!("skipped: openssl is not installed, cannot make a test App key");
+        return;
+    };
+    let gh = fake();
+    gh.fault("/orgs/alphagov/installation", Fault::status(502, "{}"), 1);
+    gh.fault("/access_tokens", Fault::status(503, "{}"), 1);
+    let src = LiveSource::connect_with(
+        &args(&gh.url),
+        ORG,
+        false,
+        Credentials::App { app_id: 1, pem },
+    )
+    .await
+    .unwrap();
+    assert!(
+        src.read_teams(ORG, &["t".to_owned()])
+            .await
+            .unwrap()
+            .complete()
+    );
+    assert_eq!(post_mints(&gh), 2, "{:#?}", gh.log());
+}

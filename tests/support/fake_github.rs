@@ -1,14 +1,20 @@
 //! A small fake GitHub REST API on 127.0.0.1 for the live-client tests and the benchmark
 //! (`examples/bench_github.rs` includes this file). It serves team members (with
-//! `role=maintainer`), invitations, child teams, org memberships and `/user`, pages lists with
+//! `role=maintainer`), invitations, child teams, org memberships (registered ones, else active
+//! for anyone in a team) and `/user`, pages lists with
 //! GitHub-style absolute `Link` headers (pointing at `/organizations/1/team/{slug}/...` as GitHub
 //! does), answers `If-None-Match` with 304, adds a configurable latency to every request, counts
 //! requests and the most in flight at once, and injects faults (a status with headers, a dropped
 //! connection, a truncated body) for requests whose path contains a given string.
+//!
+//! With [`FakeGithub::repo`] it also serves one repository for `review --post-comment` and
+//! `fix --open-pr` (issue comments, contents, refs, commits, blobs, pull requests), statefully,
+//! answering with GitHub's own examples (`contract/github-examples.json`) patched with the
+//! repository's state, so every answer has the fields GitHub's schemas require.
 #![allow(dead_code)]
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -97,6 +103,44 @@ struct State {
     max_in_flight: AtomicU64,
     log: Mutex<Vec<String>>,
     unauthenticated: AtomicU64,
+    /// Leave `rel="last"` out of Link headers (GitHub does on some endpoints).
+    omit_last: AtomicBool,
+    /// Claim this page number in `rel="last"` (a wrong or hostile Link header).
+    last_override: Mutex<Option<usize>>,
+    /// The minted installation token's `expires_at`, relative to now (default one hour).
+    token_expires_in: Mutex<Option<chrono::Duration>>,
+    /// The repository for `review --post-comment` and `fix --open-pr`, when served.
+    repo: Mutex<Option<RepoState>>,
+}
+
+/// One repository: commits of the one config file, branches, pull requests, issue comments.
+struct RepoState {
+    owner: String,
+    name: String,
+    /// The config file's path in the repository.
+    path: String,
+    default_branch: String,
+    refs: BTreeMap<String, String>,
+    /// sha -> (parent, the file's text)
+    commits: HashMap<String, (Option<String>, String)>,
+    pulls: Vec<FakePull>,
+    /// (id, author, body), on any issue or pull request.
+    comments: Vec<(u64, String, String)>,
+    /// "METHOD path" of every mutation, the path after `/repos/{owner}/{name}`.
+    mutations: Vec<String>,
+    /// GitHub's success examples, by "method /path/template" and status.
+    examples: serde_json::Value,
+}
+
+/// A pull request of the fake repository.
+#[derive(Debug, Clone)]
+pub struct FakePull {
+    pub number: u64,
+    pub head: String,
+    pub base: String,
+    pub title: String,
+    pub body: String,
+    pub state: String,
 }
 
 /// A running fake GitHub. Stops when the test process ends.
@@ -218,6 +262,86 @@ impl FakeGithub {
         self
     }
 
+    /// Serve the repository `owner/name` whose default branch `main` holds `text` at `path`.
+    pub fn repo(&self, owner: &str, name: &str, path: &str, text: &str) -> &Self {
+        let examples_path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("contract/github-examples.json");
+        let examples: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(&examples_path).expect("contract/github-examples.json"),
+        )
+        .expect("github-examples.json is JSON");
+        let mut repo = RepoState {
+            owner: owner.to_owned(),
+            name: name.to_owned(),
+            path: path.to_owned(),
+            default_branch: "main".into(),
+            refs: BTreeMap::new(),
+            commits: HashMap::new(),
+            pulls: vec![],
+            comments: vec![],
+            mutations: vec![],
+            examples: examples["examples"].clone(),
+        };
+        let head = repo.commit(None, text);
+        repo.refs.insert("main".into(), head);
+        *self.state.repo.lock().expect("lock") = Some(repo);
+        self
+    }
+
+    /// The mutations the repository received ("METHOD /path" after `/repos/{owner}/{name}`).
+    pub fn repo_mutations(&self) -> Vec<String> {
+        self.with_repo(|r| r.mutations.clone())
+    }
+
+    /// The config file on `branch`, if the branch exists.
+    pub fn repo_file_at(&self, branch: &str) -> Option<String> {
+        self.with_repo(|r| {
+            r.refs
+                .get(branch)
+                .and_then(|sha| r.commits.get(sha))
+                .map(|(_, text)| text.clone())
+        })
+    }
+
+    /// The repository's pull requests.
+    pub fn repo_pulls(&self) -> Vec<FakePull> {
+        self.with_repo(|r| r.pulls.clone())
+    }
+
+    /// The bodies of the issue comments, in order.
+    pub fn repo_comments(&self) -> Vec<String> {
+        self.with_repo(|r| r.comments.iter().map(|c| c.2.clone()).collect())
+    }
+
+    fn with_repo<T>(&self, f: impl FnOnce(&RepoState) -> T) -> T {
+        f(self
+            .state
+            .repo
+            .lock()
+            .expect("lock")
+            .as_ref()
+            .expect("FakeGithub::repo was called"))
+    }
+
+    /// Leave `rel="last"` out of Link headers.
+    pub fn omit_last(&self) -> &Self {
+        self.state.omit_last.store(true, Ordering::SeqCst);
+        self
+    }
+
+    /// Claim `page` as the last page in every Link header.
+    pub fn last_page_claim(&self, page: usize) -> &Self {
+        *self.state.last_override.lock().expect("lock") = Some(page);
+        self
+    }
+
+    /// Minted installation tokens say they expire this long from now (negative: in the past,
+    /// as a client whose clock runs ahead sees it).
+    pub fn token_expires_in(&self, d: chrono::Duration) -> &Self {
+        *self.state.token_expires_in.lock().expect("lock") = Some(d);
+        self
+    }
+
     pub fn latency(&self, d: Duration) -> &Self {
         *self.state.latency.lock().expect("lock") = d;
         self
@@ -276,6 +400,7 @@ struct Request {
     method: String,
     target: String,
     headers: HashMap<String, String>,
+    body: Vec<u8>,
 }
 
 async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Request> {
@@ -310,11 +435,13 @@ async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Reque
                 }
                 buf.extend_from_slice(&chunk[..n]);
             }
+            let body = buf[end + 4..total].to_vec();
             buf.drain(..total);
             return Some(Request {
                 method,
                 target,
                 headers,
+                body,
             });
         }
         let mut chunk = [0u8; 4096];
@@ -388,6 +515,9 @@ async fn serve(mut stream: TcpStream, state: Arc<State>) -> std::io::Result<()> 
         let reason = match response.status {
             200 => "OK",
             201 => "Created",
+            204 => "No Content",
+            409 => "Conflict",
+            422 => "Unprocessable Entity",
             304 => "Not Modified",
             401 => "Unauthorized",
             403 => "Forbidden",
@@ -480,7 +610,15 @@ fn not_found() -> Response {
 /// GitHub App endpoints, authenticated by the App's JWT (checked for shape only).
 fn app_route(state: &State, req: &Request, path: &str) -> Option<Response> {
     let org_installation = format!("/orgs/{}/installation", state.org);
-    if path != "/app" && path != org_installation && !path.starts_with("/app/installations/") {
+    let other_installation = path.starts_with("/orgs/")
+        && path.ends_with("/installation")
+        && path.matches('/').count() == 3
+        && path != org_installation;
+    if path != "/app"
+        && path != org_installation
+        && !other_installation
+        && !path.starts_with("/app/installations/")
+    {
         return None;
     }
     let jwt = req
@@ -494,7 +632,10 @@ fn app_route(state: &State, req: &Request, path: &str) -> Option<Response> {
             r#"{"message":"A JSON web token could not be decoded"}"#.into(),
         ));
     }
-    Some(if path == "/app" {
+    Some(if other_installation {
+        // The App is installed on state.org only.
+        not_found()
+    } else if path == "/app" {
         Response::json(
             200,
             format!(
@@ -512,7 +653,12 @@ fn app_route(state: &State, req: &Request, path: &str) -> Option<Response> {
             ),
         )
     } else if path == "/app/installations/42/access_tokens" && req.method == "POST" {
-        let expires = chrono::Utc::now() + chrono::Duration::hours(1);
+        let expires = chrono::Utc::now()
+            + state
+                .token_expires_in
+                .lock()
+                .expect("lock")
+                .unwrap_or_else(|| chrono::Duration::hours(1));
         Response::json(
             201,
             format!(
@@ -561,6 +707,20 @@ fn route(state: &State, req: &Request) -> Response {
     let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     if segs == ["user"] {
         return Response::json(200, public_user_json(&state.user));
+    }
+    if let ["repos", owner, name, rest @ ..] = segs.as_slice() {
+        let mut repo = state.repo.lock().expect("lock");
+        if let Some(repo) = repo
+            .as_mut()
+            .filter(|r| r.owner == *owner && r.name == *name)
+        {
+            let rest: Vec<String> = rest.iter().map(|s| decode(s)).collect();
+            let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
+            let params: HashMap<String, String> =
+                params.iter().map(|(k, v)| (k.clone(), decode(v))).collect();
+            return repo.route(&state.user, req, &rest, &params);
+        }
+        return not_found();
     }
     // /orgs/{org}/teams/{slug}/{kind} or /organizations/1/team/{slug}/{kind}
     let team_route = match segs.as_slice() {
@@ -633,7 +793,10 @@ fn route(state: &State, req: &Request) -> Response {
             }
             if page < last {
                 links.push(format!("<{}>; rel=\"next\"", url(page + 1)));
-                links.push(format!("<{}>; rel=\"last\"", url(last)));
+                if !state.omit_last.load(Ordering::SeqCst) {
+                    let claimed = state.last_override.lock().expect("lock").unwrap_or(last);
+                    links.push(format!("<{}>; rel=\"last\"", url(claimed)));
+                }
             }
             if page > 1 {
                 links.push(format!("<{}>; rel=\"first\"", url(1)));
@@ -650,12 +813,21 @@ fn route(state: &State, req: &Request) -> Response {
         if *org != state.org {
             return not_found();
         }
-        return match state
+        // Registered states first; anyone in a team is an active member.
+        let registered = state
             .org_members
             .lock()
             .expect("lock")
             .get(&login.to_lowercase())
-        {
+            .cloned();
+        let in_a_team = state
+            .teams
+            .lock()
+            .expect("lock")
+            .values()
+            .any(|t| t.members.iter().any(|m| m.eq_ignore_ascii_case(login)));
+        let known = registered.or_else(|| in_a_team.then(|| "active".to_owned()));
+        return match known {
             Some(s) => Response::json(
                 200,
                 format!(
@@ -668,4 +840,394 @@ fn route(state: &State, req: &Request) -> Response {
         };
     }
     not_found()
+}
+
+fn decode(s: &str) -> String {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// A git-like sha (40 hex digits) of some text.
+fn sha_of(kind: &str, text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(kind.as_bytes());
+    h.update(text.as_bytes());
+    h.finalize()
+        .iter()
+        .take(20)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn base64(text: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(text.as_bytes())
+}
+
+fn unbase64(text: &str) -> Option<String> {
+    use base64::Engine;
+    let clean: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(clean)
+        .ok()?;
+    String::from_utf8(bytes).ok()
+}
+
+fn json_response(status: u16, v: serde_json::Value) -> Response {
+    Response::json(status, v.to_string())
+}
+
+fn message(status: u16, text: &str) -> Response {
+    json_response(
+        status,
+        serde_json::json!({"message": text, "documentation_url": "https://docs.github.com/rest"}),
+    )
+}
+
+impl RepoState {
+    fn commit(&mut self, parent: Option<String>, text: &str) -> String {
+        let sha = sha_of(
+            "commit",
+            &format!(
+                "{}{text}{}",
+                parent.as_deref().unwrap_or(""),
+                self.commits.len()
+            ),
+        );
+        self.commits.insert(sha.clone(), (parent, text.to_owned()));
+        sha
+    }
+
+    /// GitHub's example answer for `op` ("get /repos/{owner}/{repo}") with `status`.
+    fn example(&self, op: &str, status: &str) -> serde_json::Value {
+        self.examples[op][status].clone()
+    }
+
+    fn api_url(&self) -> String {
+        format!("https://api.github.com/repos/{}/{}", self.owner, self.name)
+    }
+
+    /// A commit sha, or a branch name, to the commit sha.
+    fn resolve(&self, reference: &str) -> Option<String> {
+        if self.commits.contains_key(reference) {
+            return Some(reference.to_owned());
+        }
+        self.refs.get(reference).cloned()
+    }
+
+    fn git_ref(&self, op: &str, status: &str, branch: &str, sha: &str) -> serde_json::Value {
+        let mut v = self.example(op, status);
+        v["ref"] = format!("refs/heads/{branch}").into();
+        v["url"] = format!("{}/git/refs/heads/{branch}", self.api_url()).into();
+        v["object"]["sha"] = sha.into();
+        v["object"]["type"] = "commit".into();
+        v["object"]["url"] = format!("{}/git/commits/{sha}", self.api_url()).into();
+        v
+    }
+
+    fn pull(&self, mut v: serde_json::Value, p: &FakePull) -> serde_json::Value {
+        v["number"] = p.number.into();
+        v["state"] = p.state.clone().into();
+        v["title"] = p.title.clone().into();
+        v["body"] = p.body.clone().into();
+        v["html_url"] = format!(
+            "https://github.com/{}/{}/pull/{}",
+            self.owner, self.name, p.number
+        )
+        .into();
+        v["head"]["ref"] = p.head.clone().into();
+        v["head"]["label"] = format!("{}:{}", self.owner, p.head).into();
+        v["base"]["ref"] = p.base.clone().into();
+        // GitHub's example team lacks `type`, which its schema requires.
+        v["requested_teams"] = serde_json::json!([]);
+        v
+    }
+
+    fn comment(&self, mut v: serde_json::Value, c: &(u64, String, String)) -> serde_json::Value {
+        v["id"] = c.0.into();
+        v["body"] = c.2.clone().into();
+        v["user"]["login"] = c.1.clone().into();
+        v
+    }
+
+    fn content_file(&self, text: &str) -> serde_json::Value {
+        let mut v = self.example("get /repos/{owner}/{repo}/contents/{path}", "200");
+        let name = self
+            .path
+            .rsplit('/')
+            .next()
+            .unwrap_or(&self.path)
+            .to_owned();
+        v["type"] = "file".into();
+        v["encoding"] = "base64".into();
+        v["size"] = text.len().into();
+        v["name"] = name.into();
+        v["path"] = self.path.clone().into();
+        v["content"] = base64(text).into();
+        v["sha"] = sha_of("blob", text).into();
+        v
+    }
+
+    fn route(
+        &mut self,
+        me: &str,
+        req: &Request,
+        rest: &[&str],
+        params: &HashMap<String, String>,
+    ) -> Response {
+        let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
+        let joined = format!("/{}", rest.join("/"));
+        if req.method != "GET" {
+            self.mutations.push(format!("{} {joined}", req.method));
+        }
+        let s = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+        match (req.method.as_str(), rest) {
+            ("GET", []) => {
+                let mut v = self.example("get /repos/{owner}/{repo}", "200");
+                v["name"] = self.name.clone().into();
+                v["full_name"] = format!("{}/{}", self.owner, self.name).into();
+                v["owner"]["login"] = self.owner.clone().into();
+                v["default_branch"] = self.default_branch.clone().into();
+                // GitHub's example omits `language`, which its schema requires.
+                v["language"] = "Ruby".into();
+                if v["source"].is_object() {
+                    v["source"]["language"] = "Ruby".into();
+                }
+                json_response(200, v)
+            }
+            ("GET", ["git", "ref", "heads", branch @ ..]) => {
+                let branch = branch.join("/");
+                match self.refs.get(&branch) {
+                    Some(sha) => json_response(
+                        200,
+                        self.git_ref(
+                            "get /repos/{owner}/{repo}/git/ref/{ref}",
+                            "200",
+                            &branch,
+                            sha,
+                        ),
+                    ),
+                    None => not_found(),
+                }
+            }
+            ("POST", ["git", "refs"]) => {
+                let (name, sha) = (s(&body["ref"]), s(&body["sha"]));
+                let Some(branch) = name.strip_prefix("refs/heads/") else {
+                    return message(422, "Reference name is invalid");
+                };
+                if self.refs.contains_key(branch) {
+                    return message(422, "Reference already exists");
+                }
+                self.refs.insert(branch.to_owned(), sha.clone());
+                json_response(
+                    201,
+                    self.git_ref("post /repos/{owner}/{repo}/git/refs", "201", branch, &sha),
+                )
+            }
+            ("PATCH", ["git", "refs", "heads", branch @ ..]) => {
+                let branch = branch.join("/");
+                let sha = s(&body["sha"]);
+                if !self.refs.contains_key(&branch) || !self.commits.contains_key(&sha) {
+                    return message(422, "Reference does not exist");
+                }
+                self.refs.insert(branch.clone(), sha.clone());
+                json_response(
+                    200,
+                    self.git_ref(
+                        "patch /repos/{owner}/{repo}/git/refs/{ref}",
+                        "200",
+                        &branch,
+                        &sha,
+                    ),
+                )
+            }
+            ("DELETE", ["git", "refs", "heads", branch @ ..]) => {
+                match self.refs.remove(&branch.join("/")) {
+                    Some(_) => Response::json(204, String::new()),
+                    None => message(422, "Reference does not exist"),
+                }
+            }
+            ("GET", ["git", "commits", sha]) => match self.commits.get(*sha) {
+                Some((parent, _)) => {
+                    let mut v =
+                        self.example("get /repos/{owner}/{repo}/git/commits/{commit_sha}", "200");
+                    let template = v["parents"][0].clone();
+                    let parents: Vec<serde_json::Value> = parent
+                        .iter()
+                        .map(|p| {
+                            let mut t = template.clone();
+                            t["sha"] = p.clone().into();
+                            t
+                        })
+                        .collect();
+                    v["sha"] = (*sha).into();
+                    v["parents"] = parents.into();
+                    json_response(200, v)
+                }
+                None => not_found(),
+            },
+            ("GET", ["git", "blobs", sha]) => {
+                let text = self
+                    .commits
+                    .values()
+                    .map(|(_, t)| t)
+                    .find(|t| sha_of("blob", t) == *sha)
+                    .cloned();
+                match text {
+                    Some(text) => {
+                        let mut v =
+                            self.example("get /repos/{owner}/{repo}/git/blobs/{file_sha}", "200");
+                        v["sha"] = (*sha).into();
+                        v["content"] = base64(&text).into();
+                        v["encoding"] = "base64".into();
+                        v["size"] = text.len().into();
+                        json_response(200, v)
+                    }
+                    None => not_found(),
+                }
+            }
+            ("GET", ["contents", ..]) => {
+                let path = rest[1..].join("/");
+                let reference = params
+                    .get("ref")
+                    .cloned()
+                    .unwrap_or_else(|| self.default_branch.clone());
+                match self.resolve(&reference) {
+                    Some(sha) if path == self.path => {
+                        let text = self.commits[&sha].1.clone();
+                        json_response(200, self.content_file(&text))
+                    }
+                    _ => not_found(),
+                }
+            }
+            ("PUT", ["contents", ..]) => {
+                let branch = s(&body["branch"]);
+                let Some(head) = self.refs.get(&branch).cloned() else {
+                    return message(422, "Branch not found");
+                };
+                let current = sha_of("blob", &self.commits[&head].1);
+                if s(&body["sha"]) != current {
+                    return message(409, &format!("{} does not match {current}", self.path));
+                }
+                let Some(text) = unbase64(&s(&body["content"])) else {
+                    return message(422, "content is not valid Base64");
+                };
+                let sha = self.commit(Some(head), &text);
+                self.refs.insert(branch, sha.clone());
+                let mut v = self.example("put /repos/{owner}/{repo}/contents/{path}", "200");
+                let file = self.content_file(&text);
+                for key in ["name", "path", "sha", "size"] {
+                    v["content"][key] = file[key].clone();
+                }
+                v["commit"]["sha"] = sha.into();
+                json_response(200, v)
+            }
+            ("GET", ["pulls"]) => {
+                let state = params.get("state").cloned().unwrap_or("open".into());
+                let head = params.get("head").cloned();
+                let template = self.example("get /repos/{owner}/{repo}/pulls", "200")[0].clone();
+                let list: Vec<serde_json::Value> = self
+                    .pulls
+                    .iter()
+                    .filter(|p| p.state == state || state == "all")
+                    .filter(|p| {
+                        head.as_ref()
+                            .is_none_or(|h| *h == format!("{}:{}", self.owner, p.head))
+                    })
+                    .map(|p| self.pull(template.clone(), p))
+                    .collect();
+                json_response(200, list.into())
+            }
+            ("POST", ["pulls"]) => {
+                let pull = FakePull {
+                    number: self.pulls.len() as u64 + 1,
+                    head: s(&body["head"]),
+                    base: s(&body["base"]),
+                    title: s(&body["title"]),
+                    body: s(&body["body"]),
+                    state: "open".into(),
+                };
+                let v = self.pull(
+                    self.example("post /repos/{owner}/{repo}/pulls", "201"),
+                    &pull,
+                );
+                self.pulls.push(pull);
+                json_response(201, v)
+            }
+            ("PATCH", ["pulls", n]) => {
+                let n: u64 = n.parse().unwrap_or(0);
+                let Some(i) = self.pulls.iter().position(|p| p.number == n) else {
+                    return not_found();
+                };
+                let p = &mut self.pulls[i];
+                for (key, field) in [
+                    ("title", &mut p.title),
+                    ("body", &mut p.body),
+                    ("state", &mut p.state),
+                ] {
+                    if let Some(v) = body[key].as_str() {
+                        *field = v.to_owned();
+                    }
+                }
+                let p = self.pulls[i].clone();
+                json_response(
+                    200,
+                    self.pull(
+                        self.example("patch /repos/{owner}/{repo}/pulls/{pull_number}", "200"),
+                        &p,
+                    ),
+                )
+            }
+            ("GET", ["issues", _, "comments"]) => {
+                let template = self.example(
+                    "get /repos/{owner}/{repo}/issues/{issue_number}/comments",
+                    "200",
+                )[0]
+                .clone();
+                let list: Vec<serde_json::Value> = self
+                    .comments
+                    .iter()
+                    .map(|c| self.comment(template.clone(), c))
+                    .collect();
+                json_response(200, list.into())
+            }
+            ("POST", ["issues", _, "comments"]) => {
+                let c = (
+                    1000 + self.comments.len() as u64,
+                    me.to_owned(),
+                    s(&body["body"]),
+                );
+                let v = self.comment(
+                    self.example(
+                        "post /repos/{owner}/{repo}/issues/{issue_number}/comments",
+                        "201",
+                    ),
+                    &c,
+                );
+                self.comments.push(c);
+                json_response(201, v)
+            }
+            ("PATCH", ["issues", "comments", id]) => {
+                let id: u64 = id.parse().unwrap_or(0);
+                let Some(c) = self.comments.iter_mut().find(|c| c.0 == id) else {
+                    return not_found();
+                };
+                c.2 = s(&body["body"]);
+                let c = c.clone();
+                json_response(
+                    200,
+                    self.comment(
+                        self.example(
+                            "patch /repos/{owner}/{repo}/issues/comments/{comment_id}",
+                            "200",
+                        ),
+                        &c,
+                    ),
+                )
+            }
+            _ => not_found(),
+        }
+    }
 }

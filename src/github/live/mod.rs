@@ -21,7 +21,7 @@ use futures::future::{BoxFuture, FutureExt, join_all};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Deserialize;
 
-use super::rest::{ApiError, Credentials, RestClient, encode};
+use super::rest::{ApiError, Credentials, MEMBERS_PERMISSION, RestClient, encode};
 use super::{
     Invitation, Member, MemberRole, MembershipRead, MembershipSource, OrgMembership, SourceError,
     TeamError, TeamMembership,
@@ -58,6 +58,10 @@ struct OrgMembershipItem {
 pub struct LiveSource {
     client: RestClient,
     progress: bool,
+    /// Logins read as team members (lower-cased) and a team holding each. A 404 from the org
+    /// membership lookup for one of them means the token cannot see org memberships (GitHub
+    /// answers 404 for everyone then): the lookup fails instead of reporting leavers.
+    team_members: std::sync::Mutex<HashMap<String, String>>,
 }
 
 impl LiveSource {
@@ -68,11 +72,12 @@ impl LiveSource {
         org: &str,
         progress: bool,
     ) -> Result<Self, SourceError> {
-        if let Some(dir) = &args.cache_dir {
-            super::rest::check_cache_dir(dir)?;
-        }
         let client = RestClient::connect(args, org).await?;
-        Ok(LiveSource { client, progress })
+        Ok(LiveSource {
+            client,
+            progress,
+            team_members: std::sync::Mutex::new(HashMap::new()),
+        })
     }
 
     /// [`LiveSource::connect`] with credentials given (tests, the benchmark).
@@ -82,11 +87,12 @@ impl LiveSource {
         progress: bool,
         creds: Credentials,
     ) -> Result<Self, SourceError> {
-        if let Some(dir) = &args.cache_dir {
-            super::rest::check_cache_dir(dir)?;
-        }
         let client = RestClient::connect_with(args, org, creds).await?;
-        Ok(LiveSource { client, progress })
+        Ok(LiveSource {
+            client,
+            progress,
+            team_members: std::sync::Mutex::new(HashMap::new()),
+        })
     }
 
     /// The REST client (for request counters).
@@ -321,6 +327,15 @@ impl MembershipSource for LiveSource {
                 }
             }
         }
+        if let Ok(mut known) = self.team_members.lock() {
+            for (slug, team) in &read.teams {
+                for m in &team.members {
+                    known
+                        .entry(m.login.to_lowercase())
+                        .or_insert_with(|| slug.clone());
+                }
+            }
+        }
         tracing::info!(
             "read {} team(s): {} requests, {} answered 304 from the cache",
             read.teams.len(),
@@ -360,6 +375,22 @@ impl MembershipSource for LiveSource {
         let mut out = BTreeMap::new();
         for (login, state) in results {
             out.insert(login, state?);
+        }
+        // Someone just read as a team member cannot have left the org.
+        let known = self
+            .team_members
+            .lock()
+            .map(|k| k.clone())
+            .unwrap_or_default();
+        for (login, state) in &out {
+            if let (OrgMembership::None, Some(team)) = (state, known.get(login)) {
+                return Err(SourceError::Api(format!(
+                    "GitHub says {login} is not a member of {org} (404 from GET \
+                     /orgs/{org}/memberships/{login}), yet they were just read as a member of team \
+                     {team}: the token cannot see org memberships, so leavers cannot be told \
+                     apart. It needs {MEMBERS_PERMISSION}"
+                )));
+            }
         }
         Ok(Some(out))
     }
