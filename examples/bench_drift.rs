@@ -42,7 +42,7 @@ fn role(n: usize) -> String {
 
 /// Person i has role (i % 9) + 1, except every 10th has no role.
 fn role_of(i: usize) -> Option<usize> {
-    (i % 10 != 0).then_some(i % (TEAMS - 1) + 1)
+    (!i.is_multiple_of(10)).then_some(i % (TEAMS - 1) + 1)
 }
 
 fn config(mapping: &Mapping) -> Config {

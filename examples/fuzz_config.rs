@@ -107,10 +107,10 @@ fn seeds(dir: &Path, out: &mut Vec<Vec<u8>>) {
         let path = entry.path();
         if path.is_dir() {
             seeds(&path, out);
-        } else if path.extension().is_some_and(|e| e == "yml" || e == "yaml") {
-            if let Ok(bytes) = std::fs::read(&path) {
-                out.push(bytes);
-            }
+        } else if path.extension().is_some_and(|e| e == "yml" || e == "yaml")
+            && let Ok(bytes) = std::fs::read(&path)
+        {
+            out.push(bytes);
         }
     }
 }

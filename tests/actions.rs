@@ -140,14 +140,13 @@ fn readme_actions_section() -> String {
 fn long_flags(text: &str) -> Vec<String> {
     let mut flags = Vec::new();
     for token in text.split(|c: char| c.is_whitespace() || "()\"'".contains(c)) {
-        if let Some(name) = token.strip_prefix("--") {
-            if name.starts_with(|c: char| c.is_ascii_lowercase())
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-            {
-                flags.push(token.to_string());
-            }
+        if let Some(name) = token.strip_prefix("--")
+            && name.starts_with(|c: char| c.is_ascii_lowercase())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            flags.push(token.to_string());
         }
     }
     flags

@@ -56,10 +56,10 @@ pub fn run(global: &GlobalArgs, args: FixArgs) -> u8 {
         }
         _ => None,
     };
-    if args.open_pr {
-        if let Err(msg) = check_branch_name(&args.branch) {
-            return usage(&msg);
-        }
+    if args.open_pr
+        && let Err(msg) = check_branch_name(&args.branch)
+    {
+        return usage(&msg);
     }
     let mapping = match common::load_mapping(global) {
         Ok(m) => m,

@@ -256,9 +256,10 @@ fn person(
             "email" => set(&mut f.email, string(k, value, text, errors), value_pos),
             "github_username" => {
                 let login = string(k, value, text, errors);
-                if let Some(login) = &login {
-                    if !check::is_valid_login(login) {
-                        errors.at(
+                if let Some(login) = &login
+                    && !check::is_valid_login(login)
+                {
+                    errors.at(
                             value.start,
                             format!(
                                 "`{}` is not a valid GitHub login: {}",
@@ -267,38 +268,37 @@ fn person(
                             ),
                             "use the login shown on the person's GitHub profile (1-39 characters: letters, digits and single hyphens, not at the start or end)",
                         );
-                    }
                 }
                 set(&mut f.github_username, login, value_pos);
             }
             "role" => {
                 let role = string(k, value, text, errors);
-                if let Some(role) = &role {
-                    if !mapping.roles.contains_key(role) {
-                        let valid = mapping.role_names();
-                        let hint = check::did_you_mean(role, &valid)
-                            .map(|r| format!("did you mean `{r}`? "))
-                            .unwrap_or_default();
-                        // A role the config uses but a custom mapping lacks: the mapping may
-                        // be the file to change, so name it.
-                        let help = if mapping.path == super::mapping::BUILTIN_PATH {
-                            format!(
-                                "{hint}the valid roles are: {}; or remove `role` for no production access",
-                                valid.join(", ")
-                            )
-                        } else {
-                            format!(
-                                "{hint}the roles in the mapping {} are: {}; use one of them, add `{role}` to that mapping's `roles`, or remove `role` for no production access",
-                                mapping.path,
-                                valid.join(", ")
-                            )
-                        };
-                        errors.at(
-                            value.start,
-                            format!("unknown role `{}`", check::show(value, text)),
-                            help,
-                        );
-                    }
+                if let Some(role) = &role
+                    && !mapping.roles.contains_key(role)
+                {
+                    let valid = mapping.role_names();
+                    let hint = check::did_you_mean(role, &valid)
+                        .map(|r| format!("did you mean `{r}`? "))
+                        .unwrap_or_default();
+                    // A role the config uses but a custom mapping lacks: the mapping may
+                    // be the file to change, so name it.
+                    let help = if mapping.path == super::mapping::BUILTIN_PATH {
+                        format!(
+                            "{hint}the valid roles are: {}; or remove `role` for no production access",
+                            valid.join(", ")
+                        )
+                    } else {
+                        format!(
+                            "{hint}the roles in the mapping {} are: {}; use one of them, add `{role}` to that mapping's `roles`, or remove `role` for no production access",
+                            mapping.path,
+                            valid.join(", ")
+                        )
+                    };
+                    errors.at(
+                        value.start,
+                        format!("unknown role `{}`", check::show(value, text)),
+                        help,
+                    );
                 }
                 set(&mut f.role, role, value_pos);
             }

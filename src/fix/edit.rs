@@ -82,10 +82,10 @@ pub fn apply(text: &str, edits: &[Edit]) -> Result<String, EditError> {
     // One role edit per person: two would fight over the same line.
     let mut role_edited = std::collections::BTreeSet::new();
     for e in edits.iter().filter(|e| e.touches_role()) {
-        if let Some(p) = e.person() {
-            if !role_edited.insert(p) {
-                return Err(EditError::Overlap);
-            }
+        if let Some(p) = e.person()
+            && !role_edited.insert(p)
+        {
+            return Err(EditError::Overlap);
         }
     }
 

@@ -353,11 +353,11 @@ impl<'c> PrWriter<'c> {
         change: &Change<'_>,
     ) -> Result<Outcome, PrError> {
         let before = self.ref_sha(&self.branch).await?;
-        if let Some(sha) = &before {
-            if self.branch_is_current(sha, base, change.text).await? {
-                tracing::info!("branch {} already holds these edits", self.branch);
-                return self.upsert_pr(base, change).await;
-            }
+        if let Some(sha) = &before
+            && self.branch_is_current(sha, base, change.text).await?
+        {
+            tracing::info!("branch {} already holds these edits", self.branch);
+            return self.upsert_pr(base, change).await;
         }
         let done = self.commit(base, change, before.as_deref()).await;
         let result = match done {

@@ -151,10 +151,9 @@ pub fn leaver_candidates(config: &Config, findings: &[Finding]) -> Vec<String> {
             .github_username
             .as_deref()
             .and_then(|l| config.by_login(l))
+            && let (Some(_), Some(login)) = (p.role(), p.login())
         {
-            if let (Some(_), Some(login)) = (p.role(), p.login()) {
-                out.insert(login.to_ascii_lowercase());
-            }
+            out.insert(login.to_ascii_lowercase());
         }
     }
     out.into_iter().collect()
@@ -220,19 +219,19 @@ pub fn propose(
     let spelling = github_spellings(read);
     for p in &config.people {
         let Some(login) = p.login() else { continue };
-        if let Some(gh) = spelling.get(&login.to_ascii_lowercase()) {
-            if gh != login {
-                logins.insert(
-                    p.index,
-                    (
-                        gh.clone(),
-                        Reason::LoginCase {
-                            from: login.to_owned(),
-                            to: gh.clone(),
-                        },
-                    ),
-                );
-            }
+        if let Some(gh) = spelling.get(&login.to_ascii_lowercase())
+            && gh != login
+        {
+            logins.insert(
+                p.index,
+                (
+                    gh.clone(),
+                    Reason::LoginCase {
+                        from: login.to_owned(),
+                        to: gh.clone(),
+                    },
+                ),
+            );
         }
     }
 

@@ -21,7 +21,7 @@ pub const COLLAPSE_AFTER: usize = 10;
 /// inside them (GitHub shows any other escape literally there); a text with an odd number of
 /// backticks has them all replaced, so no span can open by accident.
 pub fn cell(s: &str) -> String {
-    let balanced = s.matches('`').count() % 2 == 0;
+    let balanced = s.matches('`').count().is_multiple_of(2);
     let mut out = String::with_capacity(s.len());
     let mut in_code = false;
     for c in s.chars() {

@@ -17,7 +17,7 @@ const TITLE: &str = "### Production access review";
 /// inside them (GitHub would show any other escape literally there); a text with an odd number
 /// of backticks has them replaced, so no span can open by accident.
 pub fn escape(s: &str) -> String {
-    let balanced = s.matches('`').count() % 2 == 0;
+    let balanced = s.matches('`').count().is_multiple_of(2);
     let mut out = String::with_capacity(s.len());
     let mut in_code = false;
     for ch in s.chars() {

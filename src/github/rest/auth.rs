@@ -284,10 +284,10 @@ impl Inner {
 
     async fn app_token_gen(&self, app: &AppAuth) -> Result<(Octocrab, u64), ApiError> {
         let mut current = app.current.lock().await;
-        if let Some(m) = current.as_ref() {
-            if Utc::now() < m.refresh_at {
-                return Ok((m.client.clone(), m.generation));
-            }
+        if let Some(m) = current.as_ref()
+            && Utc::now() < m.refresh_at
+        {
+            return Ok((m.client.clone(), m.generation));
         }
         let path = format!("/app/installations/{}/access_tokens", app.installation_id);
         // Minting is safe to repeat (each POST makes a new token).

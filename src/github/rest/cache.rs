@@ -154,13 +154,13 @@ impl DiskCache {
             tmp.persist(self.file(url)).map_err(|e| e.error)?;
             Ok(())
         })();
-        if let Err(e) = result {
-            if !self.broken.swap(true, Ordering::Relaxed) {
-                tracing::warn!(
-                    "could not write the cache in {} ({e}); going on without storing pages",
-                    self.dir.display()
-                );
-            }
+        if let Err(e) = result
+            && !self.broken.swap(true, Ordering::Relaxed)
+        {
+            tracing::warn!(
+                "could not write the cache in {} ({e}); going on without storing pages",
+                self.dir.display()
+            );
         }
     }
 

@@ -11,10 +11,10 @@ fn secrets() -> &'static Mutex<Vec<String>> {
 }
 
 pub(super) fn register_secret(secret: &str) {
-    if secret.len() >= 4 {
-        if let Ok(mut list) = secrets().lock() {
-            list.push(secret.to_owned());
-        }
+    if secret.len() >= 4
+        && let Ok(mut list) = secrets().lock()
+    {
+        list.push(secret.to_owned());
     }
 }
 
