@@ -306,8 +306,44 @@ fn live_mode_asks_the_org_about_the_missing_people_only() {
         .into_iter()
         .filter(|l| l.contains("/memberships/"))
         .collect();
-    assert_eq!(lookups.len(), 1, "{lookups:?}");
-    assert!(lookups[0].contains("/orgs/alphagov/memberships/lee-leaver"));
+    // lee-leaver, and once someone read in a team (the first in order), to be sure a 404 means
+    // "not a member" and not "cannot see memberships".
+    assert_eq!(lookups.len(), 2, "{lookups:?}");
+    assert!(
+        lookups
+            .iter()
+            .any(|l| l.contains("/orgs/alphagov/memberships/lee-leaver"))
+    );
+    assert!(
+        lookups
+            .iter()
+            .any(|l| l.contains("/orgs/alphagov/memberships/abe-absent"))
+    );
+
+    // A token that cannot see memberships gets 404 for everyone: no leaver is proposed, exit 3.
+    gh.fault(
+        "/memberships/",
+        fake_github::Fault::status(404, r#"{"message":"Not Found"}"#),
+        100,
+    );
+    let out = common::bin()
+        .env("GITHUB_TOKEN", TOKEN)
+        .args([
+            "fix",
+            "--config",
+            CONFIG,
+            "--today",
+            TODAY,
+            "--api-url",
+            &gh.url,
+        ])
+        .args(["--backoff-ms", "0", "--secondary-wait", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stdout(&out));
+    let e = stderr(&out);
+    assert!(e.contains("the token cannot see org memberships"), "{e}");
+    assert!(!stdout(&out).contains("left the org"));
 }
 
 // ------------------------------------------------------------------ the fake GitHub

@@ -418,11 +418,17 @@ async fn org_membership_active_pending_and_none() {
     gh.org_member("alice", "active")
         .org_member("bob", "pending");
     let src = source(&args(&gh.url), TOKEN).await.unwrap();
-    let m = src
-        .org_membership(ORG, &["Alice".into(), "bob".into(), "gone".into()])
-        .await
-        .unwrap()
-        .unwrap();
+    let logins = ["Alice".to_owned(), "bob".to_owned(), "gone".to_owned()];
+    // Before any team is read, a 404 cannot be told from a token that sees no memberships:
+    // nobody is called a leaver.
+    let blind = src.org_membership(ORG, &logins).await.unwrap_err();
+    assert!(
+        blind.to_string().contains("leavers are not reported"),
+        "{blind}"
+    );
+    // Once a team is read, one of its members confirms that a 404 means "not a member".
+    src.read_teams(ORG, &["t".into()]).await.unwrap();
+    let m = src.org_membership(ORG, &logins).await.unwrap().unwrap();
     assert_eq!(m["alice"], OrgMembership::Active);
     assert_eq!(m["bob"], OrgMembership::Pending);
     assert_eq!(m["gone"], OrgMembership::None);

@@ -382,14 +382,39 @@ impl MembershipSource for LiveSource {
             .lock()
             .map(|k| k.clone())
             .unwrap_or_default();
+        let blind = |login: &str, team: &str| {
+            SourceError::Api(format!(
+                "GitHub says {login} is not a member of {org} (404 from GET \
+                 /orgs/{org}/memberships/{login}), yet they were just read as a member of team \
+                 {team}: the token cannot see org memberships, so leavers cannot be told \
+                 apart. It needs {MEMBERS_PERMISSION}"
+            ))
+        };
         for (login, state) in &out {
             if let (OrgMembership::None, Some(team)) = (state, known.get(login)) {
+                return Err(blind(login, team));
+            }
+        }
+        // Before anyone is called a leaver on a 404, make sure a 404 means something: when no
+        // looked-up login was also read in a team, ask once about someone who was (the first in
+        // order, so runs are repeatable). One extra request, only when there is a leaver to
+        // report; GitHub answers 404 for everyone to a token that cannot see memberships.
+        let any_none = out.values().any(|s| *s == OrgMembership::None);
+        let checked = out.keys().any(|l| known.contains_key(l));
+        if any_none && !checked {
+            let canary = known.iter().min_by(|a, b| a.0.cmp(b.0));
+            let Some((login, team)) = canary else {
                 return Err(SourceError::Api(format!(
-                    "GitHub says {login} is not a member of {org} (404 from GET \
-                     /orgs/{org}/memberships/{login}), yet they were just read as a member of team \
-                     {team}: the token cannot see org memberships, so leavers cannot be told \
-                     apart. It needs {MEMBERS_PERMISSION}"
+                    "GitHub says some declared people are not members of {org}, but no team \
+                     member was read to confirm the token can see org memberships; leavers are \
+                     not reported. The token needs {MEMBERS_PERMISSION}"
                 )));
+            };
+            let path = format!("/orgs/{}/memberships/{}", encode(org), encode(login));
+            match self.client.get_json::<OrgMembershipItem>(&path).await {
+                Ok(_) => {}
+                Err(ApiError::NotFound { .. }) => return Err(blind(login, team)),
+                Err(e) => return Err(SourceError::from(e)),
             }
         }
         Ok(Some(out))
