@@ -16,8 +16,8 @@ pub const RULES_DOC_URL: &str = "https://github.com/alphagov/access-reconciler/b
 /// Tables longer than this are collapsed in `<details>`.
 pub const COLLAPSE_AFTER: usize = 10;
 
-/// Escape text for a table cell: no HTML, no table breaks, no line breaks, no emphasis, no
-/// mentions. Code spans written by the tool (`like this`) are kept, with only pipes escaped
+/// Escape text for a table cell or a line of Markdown: no HTML, no table breaks, no line breaks,
+/// no emphasis, no headings, no mentions. Code spans written by the tool (`like this`) are kept, with only pipes escaped
 /// inside them (GitHub shows any other escape literally there); a text with an odd number of
 /// backticks has them all replaced, so no span can open by accident.
 pub fn cell(s: &str) -> String {
@@ -38,7 +38,7 @@ pub fn cell(s: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
-            '*' | '_' | '~' | '[' | ']' | '\\' => {
+            '*' | '_' | '~' | '[' | ']' | '\\' | '#' => {
                 out.push('\\');
                 out.push(c);
             }

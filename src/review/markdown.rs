@@ -12,38 +12,9 @@ use crate::report::text::label;
 
 const TITLE: &str = "### Production access review";
 
-/// Escape text for a table cell or a line of Markdown: pipes, emphasis, HTML, mentions and
-/// newlines. Code spans written by the tool (`like this`) are kept, with only pipes escaped
-/// inside them (GitHub would show any other escape literally there); a text with an odd number
-/// of backticks has them replaced, so no span can open by accident.
+/// Escape text for a table cell or a line of Markdown: the same rules as the other reports.
 pub fn escape(s: &str) -> String {
-    let balanced = s.matches('`').count().is_multiple_of(2);
-    let mut out = String::with_capacity(s.len());
-    let mut in_code = false;
-    for ch in s.chars() {
-        match ch {
-            '`' if balanced => {
-                in_code = !in_code;
-                out.push('`');
-            }
-            '`' => out.push('\''),
-            '|' => out.push_str("\\|"),
-            '\n' | '\r' => out.push(' '),
-            _ if in_code => out.push(ch),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '\\' | '*' | '_' | '[' | ']' | '#' | '~' => {
-                out.push('\\');
-                out.push(ch);
-            }
-            // GitHub finds mentions in the rendered text, where `\@bob` is `@bob` again: a
-            // zero-width space after the @ is what stops the notification.
-            '@' => out.push_str("@\u{200b}"),
-            _ => out.push(ch),
-        }
-    }
-    out
+    crate::report::markdown::cell(s)
 }
 
 /// A code span that cannot be broken by the text inside it (logins, roles, teams, paths).
