@@ -1598,3 +1598,97 @@ async fn app_lookups_and_minting_are_retried_on_server_errors() {
     );
     assert_eq!(post_mints(&gh), 2, "{:#?}", gh.log());
 }
+
+// ---------------------------------------------------------------- GitHub Enterprise Server
+
+#[tokio::test]
+async fn an_enterprise_api_url_keeps_its_path_for_every_page_and_the_cache() {
+    let gh = FakeGithub::start(ORG, TOKEN);
+    let mut team = FakeTeam::sized("user", 250);
+    team.maintainers = vec!["user7".into()];
+    team.children = vec!["kids".into()];
+    gh.team("big", team);
+    gh.team("kids", FakeTeam::sized("user", 3));
+    let url = gh.enterprise();
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = args(&url);
+    a.cache_dir = Some(dir.path().join("cache"));
+    let first = read(&a, &["big"]).await.unwrap();
+    assert!(first.complete(), "{:?}", first.errors);
+    let big = &first.teams["big"];
+    assert_eq!(big.members.len(), 250);
+    assert_eq!(
+        big.members.iter().filter(|m| m.via_team.is_some()).count(),
+        3
+    );
+    let log = gh.log();
+    assert!(
+        log.iter().all(|l| l.contains(" /api/v3/")),
+        "every request under /api/v3: {log:#?}"
+    );
+    assert!(
+        log.iter()
+            .any(|l| l.contains("/api/v3/organizations/1/team/big/members?per_page=100&page=3")),
+        "pages 2+ by the Link URLs: {log:#?}"
+    );
+    assert_eq!(gh.unauthenticated(), 0);
+    // The rerun is answered from the cache, so the cache keys agree for pages 1 and 2+.
+    let cold = gh.requests();
+    gh.reset_counters();
+    let second = read(&a, &["big"]).await.unwrap();
+    assert_eq!(first.teams, second.teams);
+    assert_eq!(gh.requests(), cold);
+    assert_eq!(gh.points(), 0, "{:#?}", gh.log());
+}
+
+#[tokio::test]
+async fn github_app_auth_against_an_enterprise_api_url() {
+    let Some(pem) = app_key() else {
+        eprintln!("skipped: openssl is not installed, cannot make a test App key");
+        return;
+    };
+    let gh = FakeGithub::start(ORG, TOKEN);
+    gh.team("big", FakeTeam::sized("u", 230));
+    let url = gh.enterprise();
+    let creds = Credentials::App { app_id: 1, pem };
+    let client = RestClient::connect_with(&args(&url), ORG, creds)
+        .await
+        .unwrap();
+    let items: Vec<serde_json::Value> = client
+        .get_all_pages("/orgs/alphagov/teams/big/members?per_page=100")
+        .await
+        .unwrap();
+    assert_eq!(items.len(), 230);
+    assert_eq!(
+        gh.unauthenticated(),
+        0,
+        "page 2+ carried the installation token"
+    );
+    let log = gh.log();
+    assert!(
+        log.contains(&"POST /api/v3/app/installations/42/access_tokens".to_owned()),
+        "{log:#?}"
+    );
+    assert!(log.iter().all(|l| l.contains(" /api/v3/")), "{log:#?}");
+}
+
+#[test]
+fn live_drift_against_an_enterprise_api_url_reports_what_the_snapshot_run_reports() {
+    let gh = fake_from_fixture();
+    let url = gh.enterprise();
+    let (code_snap, snap, _) = drift_run(
+        &[
+            "--snapshot",
+            "fixtures/github_snapshot.json",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    let (code_live, live, stderr) = drift_run(
+        &["--api-url", &url, "--backoff-ms", "0", "--format", "json"],
+        Some(TOKEN),
+    );
+    assert_eq!((code_live, code_snap), (1, 1), "{stderr}");
+    assert_eq!(live, snap);
+}
