@@ -683,6 +683,53 @@ fn snapshot_with_github_app_credentials_from_the_environment() {
 }
 
 #[test]
+fn github_app_private_key_from_the_environment_may_name_the_pem_file() {
+    let Some(pem) = app_key() else {
+        eprintln!("skipped: openssl is not installed, cannot make a test App key");
+        return;
+    };
+    let gh = fake_org();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("govuk_tech.yml");
+    std::fs::write(&config, CONFIG).unwrap();
+    let key = dir.path().join("app.pem");
+    std::fs::write(&key, &pem).unwrap();
+    let out = dir.path().join("snapshot.json");
+    let run = |key_env: &std::ffi::OsStr| {
+        common::bin()
+            .args(["snapshot", "--config"])
+            .arg(&config)
+            .arg("--out")
+            .arg(&out)
+            .args(["--api-url", &gh.url])
+            .env("GITHUB_APP_ID", "1")
+            .env("GITHUB_APP_PRIVATE_KEY", key_env)
+            .output()
+            .unwrap()
+    };
+    // `--app-private-key PATH (or env GITHUB_APP_PRIVATE_KEY)`: the path of the .pem file...
+    let output = run(key.as_os_str());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(out.exists());
+    // ...and a path that does not exist says so, naming the variable.
+    let output = run(dir.path().join("missing.pem").as_os_str());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("GITHUB_APP_PRIVATE_KEY") && stderr.contains("missing.pem"),
+        "{stderr}"
+    );
+    // A long value that is neither (a key with its armour lost) is never echoed.
+    let mangled: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let output = run(std::ffi::OsStr::new(&mangled));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("is not PEM text"), "{stderr}");
+    assert!(!stderr.contains(&mangled[..40]), "the key leaked: {stderr}");
+}
+
+#[test]
 fn an_unreachable_api_exits_3_and_writes_nothing() {
     let gh = fake_org();
     let _ = &gh;
