@@ -122,6 +122,33 @@ async fn fetches_the_remaining_pages_in_parallel() {
 }
 
 #[tokio::test]
+async fn teams_are_read_concurrently_within_the_in_flight_bound() {
+    let gh = FakeGithub::start(ORG, TOKEN);
+    let teams: Vec<String> = (0..12).map(|i| format!("team-{i}")).collect();
+    for t in &teams {
+        gh.team(t, FakeTeam::sized("u", 250));
+    }
+    gh.latency(Duration::from_millis(30));
+    let refs: Vec<&str> = teams.iter().map(String::as_str).collect();
+    // The default bound (8), then a lower one.
+    for (concurrency, expected) in [(8, 8), (3, 3)] {
+        gh.reset_counters();
+        let mut a = args(&gh.url);
+        a.concurrency = concurrency;
+        let read = read(&a, &refs).await.unwrap();
+        assert!(read.complete(), "{:?}", read.errors);
+        assert_eq!(read.teams.len(), 12);
+        let most = gh.max_in_flight();
+        assert!(
+            most <= expected && most >= expected.min(3),
+            "--concurrency {concurrency}: teams read together, never more than the bound; most in flight {most}"
+        );
+        // 12 teams x (3 member pages + maintainers + invitations + child teams).
+        assert_eq!(gh.requests(), 12 * 6);
+    }
+}
+
+#[tokio::test]
 async fn attributes_child_team_members_with_via_team() {
     let gh = FakeGithub::start(ORG, TOKEN);
     gh.team(
