@@ -64,7 +64,8 @@ pub struct GithubArgs {
     #[arg(long, env = "GITHUB_APP_ID", value_name = "ID")]
     pub app_id: Option<u64>,
 
-    /// The GitHub App's private key (PEM file). Also env GITHUB_APP_PRIVATE_KEY (the PEM itself).
+    /// The GitHub App's private key (PEM file). Also env GITHUB_APP_PRIVATE_KEY (the PEM text, or
+    /// the file's path).
     #[arg(long, value_name = "PATH")]
     pub app_private_key: Option<PathBuf>,
 

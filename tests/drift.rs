@@ -256,7 +256,12 @@ fn a_team_missing_from_the_snapshot_is_an_error_and_exit_3() {
         "{text}"
     );
     let (_, md, _) = drift(&snap, "markdown");
-    assert!(md.contains("**Incomplete:**"), "{md}");
+    assert!(
+        md.contains(
+            "**Incomplete:** 1 team could not be read. It yields no findings here and is not known to be clean."
+        ),
+        "{md}"
+    );
     let (_, gh, _) = drift(&snap, "github");
     assert!(
         gh.contains("::error title=team gov-uk-production-deploy not read::"),

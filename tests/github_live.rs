@@ -122,6 +122,33 @@ async fn fetches_the_remaining_pages_in_parallel() {
 }
 
 #[tokio::test]
+async fn teams_are_read_concurrently_within_the_in_flight_bound() {
+    let gh = FakeGithub::start(ORG, TOKEN);
+    let teams: Vec<String> = (0..12).map(|i| format!("team-{i}")).collect();
+    for t in &teams {
+        gh.team(t, FakeTeam::sized("u", 250));
+    }
+    gh.latency(Duration::from_millis(30));
+    let refs: Vec<&str> = teams.iter().map(String::as_str).collect();
+    // The default bound (8), then a lower one.
+    for (concurrency, expected) in [(8, 8), (3, 3)] {
+        gh.reset_counters();
+        let mut a = args(&gh.url);
+        a.concurrency = concurrency;
+        let read = read(&a, &refs).await.unwrap();
+        assert!(read.complete(), "{:?}", read.errors);
+        assert_eq!(read.teams.len(), 12);
+        let most = gh.max_in_flight();
+        assert!(
+            most <= expected && most >= expected.min(3),
+            "--concurrency {concurrency}: teams read together, never more than the bound; most in flight {most}"
+        );
+        // 12 teams x (3 member pages + maintainers + invitations + child teams).
+        assert_eq!(gh.requests(), 12 * 6);
+    }
+}
+
+#[tokio::test]
 async fn attributes_child_team_members_with_via_team() {
     let gh = FakeGithub::start(ORG, TOKEN);
     gh.team(
@@ -680,6 +707,53 @@ fn snapshot_with_github_app_credentials_from_the_environment() {
         "the installation token leaked:\n{stderr}"
     );
     assert!(!stderr.contains("PRIVATE KEY"), "the key leaked");
+}
+
+#[test]
+fn github_app_private_key_from_the_environment_may_name_the_pem_file() {
+    let Some(pem) = app_key() else {
+        eprintln!("skipped: openssl is not installed, cannot make a test App key");
+        return;
+    };
+    let gh = fake_org();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("govuk_tech.yml");
+    std::fs::write(&config, CONFIG).unwrap();
+    let key = dir.path().join("app.pem");
+    std::fs::write(&key, &pem).unwrap();
+    let out = dir.path().join("snapshot.json");
+    let run = |key_env: &std::ffi::OsStr| {
+        common::bin()
+            .args(["snapshot", "--config"])
+            .arg(&config)
+            .arg("--out")
+            .arg(&out)
+            .args(["--api-url", &gh.url])
+            .env("GITHUB_APP_ID", "1")
+            .env("GITHUB_APP_PRIVATE_KEY", key_env)
+            .output()
+            .unwrap()
+    };
+    // `--app-private-key PATH (or env GITHUB_APP_PRIVATE_KEY)`: the path of the .pem file...
+    let output = run(key.as_os_str());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(out.exists());
+    // ...and a path that does not exist says so, naming the variable.
+    let output = run(dir.path().join("missing.pem").as_os_str());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("GITHUB_APP_PRIVATE_KEY") && stderr.contains("missing.pem"),
+        "{stderr}"
+    );
+    // A long value that is neither (a key with its armour lost) is never echoed.
+    let mangled: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let output = run(std::ffi::OsStr::new(&mangled));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("is not PEM text"), "{stderr}");
+    assert!(!stderr.contains(&mangled[..40]), "the key leaked: {stderr}");
 }
 
 #[test]
@@ -1597,4 +1671,299 @@ async fn app_lookups_and_minting_are_retried_on_server_errors() {
             .complete()
     );
     assert_eq!(post_mints(&gh), 2, "{:#?}", gh.log());
+}
+
+// ---------------------------------------------------------------- GitHub Enterprise Server
+
+#[tokio::test]
+async fn an_enterprise_api_url_keeps_its_path_for_every_page_and_the_cache() {
+    let gh = FakeGithub::start(ORG, TOKEN);
+    let mut team = FakeTeam::sized("user", 250);
+    team.maintainers = vec!["user7".into()];
+    team.children = vec!["kids".into()];
+    gh.team("big", team);
+    gh.team("kids", FakeTeam::sized("user", 3));
+    let url = gh.enterprise();
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = args(&url);
+    a.cache_dir = Some(dir.path().join("cache"));
+    let first = read(&a, &["big"]).await.unwrap();
+    assert!(first.complete(), "{:?}", first.errors);
+    let big = &first.teams["big"];
+    assert_eq!(big.members.len(), 250);
+    assert_eq!(
+        big.members.iter().filter(|m| m.via_team.is_some()).count(),
+        3
+    );
+    let log = gh.log();
+    assert!(
+        log.iter().all(|l| l.contains(" /api/v3/")),
+        "every request under /api/v3: {log:#?}"
+    );
+    assert!(
+        log.iter()
+            .any(|l| l.contains("/api/v3/organizations/1/team/big/members?per_page=100&page=3")),
+        "pages 2+ by the Link URLs: {log:#?}"
+    );
+    assert_eq!(gh.unauthenticated(), 0);
+    // The rerun is answered from the cache, so the cache keys agree for pages 1 and 2+.
+    let cold = gh.requests();
+    gh.reset_counters();
+    let second = read(&a, &["big"]).await.unwrap();
+    assert_eq!(first.teams, second.teams);
+    assert_eq!(gh.requests(), cold);
+    assert_eq!(gh.points(), 0, "{:#?}", gh.log());
+}
+
+#[tokio::test]
+async fn github_app_auth_against_an_enterprise_api_url() {
+    let Some(pem) = app_key() else {
+        eprintln!("skipped: openssl is not installed, cannot make a test App key");
+        return;
+    };
+    let gh = FakeGithub::start(ORG, TOKEN);
+    gh.team("big", FakeTeam::sized("u", 230));
+    let url = gh.enterprise();
+    let creds = Credentials::App { app_id: 1, pem };
+    let client = RestClient::connect_with(&args(&url), ORG, creds)
+        .await
+        .unwrap();
+    let items: Vec<serde_json::Value> = client
+        .get_all_pages("/orgs/alphagov/teams/big/members?per_page=100")
+        .await
+        .unwrap();
+    assert_eq!(items.len(), 230);
+    assert_eq!(
+        gh.unauthenticated(),
+        0,
+        "page 2+ carried the installation token"
+    );
+    let log = gh.log();
+    assert!(
+        log.contains(&"POST /api/v3/app/installations/42/access_tokens".to_owned()),
+        "{log:#?}"
+    );
+    assert!(log.iter().all(|l| l.contains(" /api/v3/")), "{log:#?}");
+}
+
+#[test]
+fn live_drift_against_an_enterprise_api_url_reports_what_the_snapshot_run_reports() {
+    let gh = fake_from_fixture();
+    let url = gh.enterprise();
+    let (code_snap, snap, _) = drift_run(
+        &[
+            "--snapshot",
+            "fixtures/github_snapshot.json",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    let (code_live, live, stderr) = drift_run(
+        &["--api-url", &url, "--backoff-ms", "0", "--format", "json"],
+        Some(TOKEN),
+    );
+    assert_eq!((code_live, code_snap), (1, 1), "{stderr}");
+    assert_eq!(live, snap);
+}
+
+// ---------------------------------------------------------------- issue 4's faults, through the binary
+
+/// `drift --format json -vvv` against `gh`, checking the token is in neither stream.
+fn live_json(gh_url: &str, extra: &[&str]) -> (i32, Option<serde_json::Value>, String) {
+    let mut args = vec![
+        "--api-url",
+        gh_url,
+        "--backoff-ms",
+        "0",
+        "--secondary-wait",
+        "0",
+        "--format",
+        "json",
+        "-vvv",
+    ];
+    args.extend_from_slice(extra);
+    let (code, stdout, stderr) = drift_run(&args, Some(TOKEN));
+    assert!(
+        !stdout.contains("TESTTOKEN") && !stderr.contains("TESTTOKEN"),
+        "the token leaked:\n{stderr}"
+    );
+    (code, serde_json::from_str(&stdout).ok(), stderr)
+}
+
+#[test]
+fn every_fault_the_live_issue_names_through_the_binary() {
+    let (_, snap, _) = drift_run(
+        &[
+            "--snapshot",
+            "fixtures/github_snapshot.json",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    let snap: serde_json::Value = serde_json::from_str(&snap).unwrap();
+    let admin = "/teams/gov-uk-production-admin/members?per_page=100";
+    let past = (chrono::Utc::now().timestamp() - 10).to_string();
+    let secondary = r#"{"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again."}"#;
+    // Faults that retries get past: the report is the snapshot run's, exit 1.
+    let recovered: Vec<(&str, Fault, usize)> = vec![
+        ("502 twice", Fault::status(502, "bad gateway"), 2),
+        (
+            "429 with retry-after",
+            Fault::with_headers(429, &[("retry-after", "0")], r#"{"message":"slow down"}"#),
+            1,
+        ),
+        (
+            "403 with remaining 0 and a reset",
+            Fault::with_headers(
+                403,
+                &[
+                    ("x-ratelimit-remaining", "0"),
+                    ("x-ratelimit-reset", past.as_str()),
+                ],
+                r#"{"message":"API rate limit exceeded"}"#,
+            ),
+            1,
+        ),
+        (
+            "a secondary rate limit without headers",
+            Fault::status(403, secondary),
+            2,
+        ),
+        ("a dropped connection", Fault::Drop, 2),
+        ("truncated JSON", Fault::Truncate, 1),
+    ];
+    for (what, fault, times) in recovered {
+        let gh = fake_from_fixture();
+        gh.fault(admin, fault, times);
+        let (code, report, stderr) = live_json(&gh.url, &[]);
+        assert_eq!(code, 1, "{what}: {stderr}");
+        assert_eq!(report.as_ref(), Some(&snap), "{what}: {stderr}");
+        assert_eq!(
+            gh.requests(),
+            14 + times as u64,
+            "{what}: retried once each"
+        );
+    }
+
+    // 404 for one team: that team is unread, the others are reported, exit 3.
+    let gh = fake_from_fixture();
+    gh.fault(admin, Fault::status(404, r#"{"message":"Not Found"}"#), 1);
+    let (code, report, stderr) = live_json(&gh.url, &[]);
+    assert_eq!(code, 3, "{stderr}");
+    let report = report.expect("a JSON report");
+    assert_eq!(report["complete"], false);
+    assert_eq!(
+        report["errors"],
+        serde_json::json!([{"team": "gov-uk-production-admin",
+            "message": "team gov-uk-production-admin not found in org alphagov, or the token cannot see it (404)"}])
+    );
+    let findings = report["findings"].as_array().unwrap();
+    assert!(
+        findings
+            .iter()
+            .all(|f| f["team"] != "gov-uk-production-admin")
+    );
+    assert!(findings.iter().any(|f| f["kind"] == "missing"));
+
+    // 401 and 403 (missing permission): the whole read fails, naming the permission; exit 3.
+    for (status, body) in [
+        (401, r#"{"message":"Bad credentials"}"#),
+        (
+            403,
+            r#"{"message":"Resource not accessible by integration"}"#,
+        ),
+    ] {
+        let gh = fake_from_fixture();
+        gh.fault("/teams/", Fault::status(status, body), 1000);
+        let (code, report, stderr) = live_json(&gh.url, &[]);
+        assert_eq!(code, 3, "{status}: {stderr}");
+        assert!(report.is_none(), "{status}: no report on stdout");
+        assert!(
+            stderr.contains("read:org") && stderr.contains("\"Members: read\""),
+            "{status}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn pagination_and_the_cache_through_the_binary() {
+    let gh = fake_from_fixture();
+    // 250 bots in gov-uk: three pages of members, fetched by the Link header.
+    let bots: Vec<String> = (0..250).map(|i| format!("bot-{i}")).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let mapping = dir.path().join("mapping.yml");
+    std::fs::write(
+        &mapping,
+        format!(
+            "org: alphagov\neveryone: [gov-uk]\nroles:\n  production_deploy_access: [gov-uk-production-deploy]\n  production_admin_access: [gov-uk-production-admin]\n  platformengineer: [gov-uk-production-admin]\nignore: [govuk-ci, {}]\n",
+            bots.join(", ")
+        ),
+    )
+    .unwrap();
+    let mapping = mapping.to_str().unwrap();
+    let mut snap = tempfile::NamedTempFile::new().unwrap();
+    {
+        // The same membership, recorded, for the expected report.
+        let text =
+            std::fs::read_to_string(common::root().join("fixtures/github_snapshot.json")).unwrap();
+        let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let members = v["teams"]["gov-uk"]["members"].as_array_mut().unwrap();
+        members.extend(bots.iter().map(|b| serde_json::json!({"login": b})));
+        std::io::Write::write_all(&mut snap, v.to_string().as_bytes()).unwrap();
+    }
+    let snap_path = snap.path().to_str().unwrap();
+    let (code, expected, _) = drift_run(
+        &[
+            "--snapshot",
+            snap_path,
+            "--mapping",
+            mapping,
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(code, 1);
+    let expected: serde_json::Value = serde_json::from_str(&expected).unwrap();
+    assert_eq!(expected["summary"]["members_read"], 64 + 250);
+
+    {
+        let mut team = FakeTeam::default();
+        let text =
+            std::fs::read_to_string(common::root().join("fixtures/github_snapshot.json")).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        for m in v["teams"]["gov-uk"]["members"].as_array().unwrap() {
+            let login = m["login"].as_str().unwrap().to_owned();
+            if m["role"] == "maintainer" {
+                team.maintainers.push(login.clone());
+            }
+            team.members.push(login);
+        }
+        team.members.extend(bots.iter().cloned());
+        gh.team("gov-uk", team);
+    }
+    let cache = dir.path().join("cache");
+    let cache = cache.to_str().unwrap();
+    let (code, live, stderr) = live_json(&gh.url, &["--mapping", mapping, "--cache-dir", cache]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(live.as_ref(), Some(&expected), "{stderr}");
+    let log = gh.log();
+    for page in [2, 3] {
+        assert!(
+            log.iter().any(|l| l.contains(&format!(
+                "/organizations/1/team/gov-uk/members?per_page=100&page={page}"
+            ))),
+            "page {page} by its Link URL: {log:#?}"
+        );
+    }
+    // The rerun with --cache-dir: every request answered 304, no rate-limit point.
+    let cold = gh.requests();
+    gh.reset_counters();
+    let (code, again, stderr) = live_json(&gh.url, &["--mapping", mapping, "--cache-dir", cache]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(again, live);
+    assert_eq!(gh.requests(), cold);
+    assert_eq!(gh.points(), 0, "{:#?}", gh.log());
 }

@@ -258,16 +258,21 @@ pub fn render(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
     if !report.complete {
         writeln!(
             out,
-            "**Incomplete:** {} could not be read. {} yield no findings here and are not known to be clean.",
+            "**Incomplete:** {} could not be read. {} no findings here and {} not known to be clean.",
             if report.errors.len() == 1 {
                 "1 team".to_owned()
             } else {
                 format!("{} teams", report.errors.len())
             },
             if report.errors.len() == 1 {
-                "It"
+                "It yields"
             } else {
-                "They"
+                "They yield"
+            },
+            if report.errors.len() == 1 {
+                "is"
+            } else {
+                "are"
             },
         )?;
         writeln!(out)?;

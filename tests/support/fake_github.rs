@@ -86,6 +86,9 @@ struct FaultRule {
 #[derive(Default)]
 struct State {
     base: String,
+    /// A path every request must start with (GitHub Enterprise Server's `/api/v3`), stripped
+    /// before routing and put back into Link URLs; empty for api.github.com.
+    prefix: Mutex<String>,
     /// Where Link URLs point (a proxy in front of the fake), and whether they use the
     /// documented `/orgs/{org}/teams/{slug}/...` paths instead of GitHub's real
     /// `/organizations/{id}/team/{id}/...` ones (which the OpenAPI description does not list).
@@ -254,6 +257,13 @@ impl FakeGithub {
             .expect("lock")
             .insert(login.to_lowercase(), state.to_owned());
         self
+    }
+
+    /// Serve under `/api/v3` as GitHub Enterprise Server does: requests outside it are 404s and
+    /// Link URLs carry it. Returns the URL to pass as `--api-url`.
+    pub fn enterprise(&self) -> String {
+        *self.state.prefix.lock().expect("lock") = "/api/v3".to_owned();
+        format!("{}/api/v3", self.url)
     }
 
     /// Make Link URLs point at `base` (e.g. a validating proxy), with documented paths.
@@ -471,7 +481,7 @@ impl Response {
 
 async fn serve(mut stream: TcpStream, state: Arc<State>) -> std::io::Result<()> {
     let mut buf = Vec::new();
-    while let Some(req) = read_request(&mut stream, &mut buf).await {
+    while let Some(mut req) = read_request(&mut stream, &mut buf).await {
         state.requests.fetch_add(1, Ordering::SeqCst);
         let now = state.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         state.max_in_flight.fetch_max(now, Ordering::SeqCst);
@@ -494,7 +504,16 @@ async fn serve(mut stream: TcpStream, state: Arc<State>) -> std::io::Result<()> 
                     f.fault.clone()
                 })
         };
+        let prefix = state.prefix.lock().expect("lock").clone();
+        let outside_prefix = match req.target.strip_prefix(&prefix) {
+            Some(rest) if rest.starts_with('/') => {
+                req.target = rest.to_owned();
+                false
+            }
+            _ => true,
+        };
         let response = match fault {
+            _ if outside_prefix => not_found(),
             Some(Fault::Drop) => {
                 state.in_flight.fetch_sub(1, Ordering::SeqCst);
                 return Ok(());
@@ -783,8 +802,9 @@ fn route(state: &State, req: &Request) -> Response {
                     format!("{base}/organizations/1/team/{slug}/{kind}?{others}page={p}")
                 }
                 None => format!(
-                    "{}/organizations/1/team/{slug}/{kind}?{others}page={p}",
-                    state.base
+                    "{}{}/organizations/1/team/{slug}/{kind}?{others}page={p}",
+                    state.base,
+                    state.prefix.lock().expect("lock")
                 ),
             };
             let mut links = vec![];

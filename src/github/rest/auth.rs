@@ -134,12 +134,32 @@ pub(super) fn find_credentials(args: &GithubArgs) -> Result<Credentials, SourceE
                     path.display()
                 ))
             })?,
-            None => env_nonempty("GITHUB_APP_PRIVATE_KEY").ok_or_else(|| {
-                SourceError::Usage(format!(
-                    "GitHub App {app_id} has no private key: pass --app-private-key PATH (the .pem \
-                     file) or set GITHUB_APP_PRIVATE_KEY to the PEM text"
-                ))
-            })?,
+            None => {
+                let value = env_nonempty("GITHUB_APP_PRIVATE_KEY").ok_or_else(|| {
+                    SourceError::Usage(format!(
+                        "GitHub App {app_id} has no private key: pass --app-private-key PATH (the \
+                         .pem file) or set GITHUB_APP_PRIVATE_KEY to the PEM text or the .pem \
+                         file's path"
+                    ))
+                })?;
+                // The PEM text itself (a CI secret), or, like --app-private-key, its path.
+                if value.contains("-----BEGIN") {
+                    value
+                } else {
+                    std::fs::read_to_string(&value).map_err(|e| {
+                        // A path is short; anything longer may be a mangled key: never print it.
+                        let what = if value.len() <= 255 && !value.contains('\n') {
+                            format!("cannot read {value}: {e}")
+                        } else {
+                            format!("its value ({} characters) is not PEM text", value.len())
+                        };
+                        SourceError::Usage(format!(
+                            "GITHUB_APP_PRIVATE_KEY is neither the PEM text (-----BEGIN ... \
+                             PRIVATE KEY-----) nor the path of a readable .pem file: {what}"
+                        ))
+                    })?
+                }
+            }
         };
         return Ok(Credentials::App { app_id, pem });
     }

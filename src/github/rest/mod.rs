@@ -160,7 +160,7 @@ impl RestClient {
     /// Authenticate and build the client.
     ///
     /// Credentials, in order: `GITHUB_TOKEN`, `GH_TOKEN`, then a GitHub App (`--app-id` /
-    /// `GITHUB_APP_ID` with `--app-private-key PATH` or `GITHUB_APP_PRIVATE_KEY` PEM text), whose
+    /// `GITHUB_APP_ID` with `--app-private-key PATH` or `GITHUB_APP_PRIVATE_KEY`, PEM text or path), whose
     /// installation on `owner` is looked up and an installation token minted. No credentials:
     /// [`SourceError::Usage`] saying what to set. App lookups that fail: [`SourceError::Api`].
     pub async fn connect(args: &GithubArgs, owner: &str) -> Result<RestClient, SourceError> {

@@ -40,6 +40,25 @@ pub(super) fn backoff(base_ms: u64, n: u32) -> Duration {
     Duration::from_millis((exp as f64 * jitter) as u64)
 }
 
+/// The wait for an exhausted primary rate limit (`x-ratelimit-remaining: 0`): until
+/// `x-ratelimit-reset` (a second past it, as the reset is a whole second), zero when it is
+/// already past, and a minute when GitHub gave no reset time.
+pub(super) fn until_reset(reset: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Duration {
+    match reset {
+        Some(r) => {
+            let d = (r - now).num_seconds();
+            Duration::from_secs(if d > 0 { d as u64 + 1 } else { 0 })
+        }
+        None => Duration::from_secs(60),
+    }
+}
+
+/// The wait after the `n`-th (1-based) secondary rate limit without headers: at least
+/// `base_secs` (60 by default, as GitHub documents), doubling each time.
+pub(super) fn secondary_backoff(base_secs: u64, n: u32) -> Duration {
+    Duration::from_secs(base_secs.saturating_mul(1 << n.saturating_sub(1).min(10)))
+}
+
 impl Inner {
     /// GET one page with retries, waits and (when `conditional`) the cache.
     pub(super) async fn get_page(&self, path: &str, conditional: bool) -> Result<Page, ApiError> {
@@ -160,13 +179,7 @@ impl Inner {
                             )
                         } else if exhausted {
                             rate_waits += 1;
-                            let wait = match reset {
-                                Some(r) => {
-                                    let d = (r - Utc::now()).num_seconds();
-                                    Duration::from_secs(if d > 0 { d as u64 + 1 } else { 0 })
-                                }
-                                None => Duration::from_secs(60),
-                            };
+                            let wait = until_reset(reset, Utc::now());
                             let at = reset
                                 .map(|r| r.format("%Y-%m-%d %H:%M:%S UTC").to_string())
                                 .unwrap_or_else(|| "an unknown time".into());
@@ -187,12 +200,8 @@ impl Inner {
                                     ),
                                 });
                             }
-                            let secs = self
-                                .policy
-                                .secondary_wait
-                                .saturating_mul(1 << (secondary - 1).min(10));
                             (
-                                Duration::from_secs(secs),
+                                secondary_backoff(self.policy.secondary_wait, secondary),
                                 "GitHub's secondary rate limit was hit".to_owned(),
                             )
                         };
@@ -366,6 +375,25 @@ mod tests {
         assert_eq!(retry_after(&h), Some(Duration::ZERO));
         h.insert("retry-after", "soon".parse().unwrap());
         assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn an_exhausted_limit_waits_until_the_reset() {
+        let now = Utc::now();
+        let in_90s = now + chrono::Duration::seconds(90);
+        assert_eq!(until_reset(Some(in_90s), now), Duration::from_secs(91));
+        let past = now - chrono::Duration::seconds(5);
+        assert_eq!(until_reset(Some(past), now), Duration::ZERO);
+        assert_eq!(until_reset(None, now), Duration::from_secs(60));
+    }
+
+    #[test]
+    fn secondary_limits_wait_a_minute_then_back_off_exponentially() {
+        let waits: Vec<u64> = (1..=4)
+            .map(|n| secondary_backoff(60, n).as_secs())
+            .collect();
+        assert_eq!(waits, [60, 120, 240, 480]);
+        assert_eq!(secondary_backoff(0, 3), Duration::ZERO, "tests set it to 0");
     }
 
     #[test]
