@@ -346,7 +346,10 @@ pub fn propose(
 
     let roles = config.people.iter().filter(|p| p.role().is_some()).count();
     let revoked = plan.revoked();
-    if revoked > 0 && revoked as f64 > opts.max_revoke_ratio * roles as f64 {
+    // revoked / roles, not ratio * roles: the quotient of two integers rounds to the same
+    // double as the decimal ratio it equals (29 / 100 == 0.29), while 0.29 * 100 rounds below
+    // 29 and would refuse a plan exactly at the limit.
+    if revoked > 0 && revoked as f64 / roles.max(1) as f64 > opts.max_revoke_ratio {
         return Err(GuardError {
             revoked,
             roles,
@@ -712,6 +715,57 @@ mod tests {
             }
         );
         assert!(err.to_string().contains("revoke 3 of the 8 roles"));
+    }
+
+    /// A share exactly at the limit is allowed whatever the float rounding of ratio x roles:
+    /// 0.29 * 100 is 28.999999999999996, yet 29 of 100 is 29%, not more.
+    #[test]
+    fn revoke_guard_allows_exactly_the_ratio() {
+        let people: Vec<Person> = (0..100)
+            .map(|i| {
+                person(
+                    i,
+                    &format!("P{i}"),
+                    &format!("p{i}"),
+                    Some("production_deploy_access"),
+                )
+            })
+            .collect();
+        let c = config(people);
+        let absent = |n: usize| -> Vec<Finding> {
+            (0..n)
+                .map(|i| {
+                    finding(
+                        Kind::PolicyViolation(Rule::AbsenceRevocation),
+                        &format!("p{i}"),
+                        None,
+                    )
+                })
+                .collect()
+        };
+        let read = MembershipRead::default();
+        for (ratio, at_limit) in [(0.29, 29), (0.57, 57), (0.58, 58), (0.07, 7)] {
+            let o = Options {
+                max_revoke_ratio: ratio,
+                ..opts()
+            };
+            let plan = propose(&c, &Mapping::builtin(), &absent(at_limit), &read, None, o)
+                .unwrap_or_else(|e| panic!("{at_limit} of 100 at {ratio}: {e}"));
+            assert_eq!(plan.revoked(), at_limit);
+            assert!(
+                propose(
+                    &c,
+                    &Mapping::builtin(),
+                    &absent(at_limit + 1),
+                    &read,
+                    None,
+                    o
+                )
+                .is_err(),
+                "{} of 100 at {ratio}",
+                at_limit + 1
+            );
+        }
     }
 
     #[test]
