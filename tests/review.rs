@@ -258,6 +258,56 @@ fn head_config_errors_exit_2_with_locations_and_lead_the_markdown() {
     assert_eq!(at.split(':').count(), 3, "{at}");
 }
 
+/// A base that does not parse (the branch the PR merges into is broken) is not blamed on the
+/// PR's author: the Markdown says it is the base, and that the head is valid. Still exit 2:
+/// the access the PR changes cannot be worked out.
+#[test]
+fn a_base_that_does_not_parse_is_named_as_the_base_and_exits_2() {
+    let out = review(&[
+        "--base",
+        "fixtures/review/invalid_head.yml",
+        "--head",
+        "fixtures/review/head.yml",
+        "--format",
+        "markdown",
+    ])
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let md = stdout(&out);
+    assert!(md.starts_with(MARKER), "{md}");
+    assert!(
+        md.contains("The base version of the config (`fixtures/review/invalid_head.yml`)"),
+        "{md}"
+    );
+    assert!(md.contains("The head version is valid"), "{md}");
+    assert!(!md.contains("Fix it first"), "{md}");
+
+    // Both broken: the head's errors lead, then the base's, each under its own heading.
+    let out = review(&[
+        "--base",
+        "fixtures/review/invalid_head.yml",
+        "--head",
+        "fixtures/invalid/yaml_syntax.yml",
+        "--format",
+        "markdown",
+    ])
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let md = stdout(&out);
+    let head_at = md
+        .find("| `fixtures/invalid/yaml_syntax.yml:")
+        .expect("head row");
+    let base_heading = md
+        .find("The base version of the config")
+        .expect("base heading");
+    let base_at = md
+        .find("| `fixtures/review/invalid_head.yml:")
+        .expect("base row");
+    assert!(head_at < base_heading && base_heading < base_at, "{md}");
+}
+
 #[test]
 fn base_is_required_in_one_form() {
     let out = common::bin()
