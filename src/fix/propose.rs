@@ -117,6 +117,36 @@ impl Plan {
         self.proposals.is_empty()
     }
 
+    /// A short, stable fingerprint of what the plan changes (who, and to what), without the
+    /// reasons, dates or positions that vary from run to run. The drift PR carries it, so a PR a
+    /// human closed is recognised when the same edits are proposed again.
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let who = |p: &Proposal| {
+            p.login
+                .as_deref()
+                .map(str::to_ascii_lowercase)
+                .unwrap_or_else(|| p.name.clone())
+        };
+        let mut lines: Vec<String> = self
+            .proposals
+            .iter()
+            .map(|p| match &p.edit {
+                Edit::RemoveRole { .. } => format!("remove-role {}", who(p)),
+                Edit::SetLogin { new, .. } => format!("set-login {} {new}", who(p)),
+                Edit::RaiseRole { role, .. } => format!("set-role {} {role}", who(p)),
+                Edit::AddPerson { login, role, .. } => format!(
+                    "add {} {}",
+                    login.to_ascii_lowercase(),
+                    role.as_deref().unwrap_or("-")
+                ),
+            })
+            .collect();
+        lines.sort();
+        let digest = Sha256::digest(lines.join("\n").as_bytes());
+        digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+    }
+
     /// How many roles the plan removes.
     pub fn revoked(&self) -> usize {
         self.proposals
@@ -766,6 +796,29 @@ mod tests {
                 at_limit + 1
             );
         }
+    }
+
+    #[test]
+    fn the_fingerprint_names_the_edits_not_the_reasons_or_positions() {
+        let plan = |index: usize, message: &str| Plan {
+            proposals: vec![Proposal {
+                edit: Edit::RemoveRole { person: index },
+                name: "A".into(),
+                login: Some("Alice".into()),
+                reasons: vec![Reason::Absence(message.into())],
+            }],
+            notes: vec![],
+        };
+        let a = plan(0, "absent for 43 days");
+        assert_eq!(a.fingerprint(), plan(7, "absent for 44 days").fingerprint());
+        assert_eq!(a.fingerprint().len(), 16);
+        let mut b = plan(0, "x");
+        b.proposals[0].edit = Edit::RaiseRole {
+            person: 0,
+            role: "production_admin_access".into(),
+        };
+        assert_ne!(a.fingerprint(), b.fingerprint());
+        assert_ne!(a.fingerprint(), Plan::default().fingerprint());
     }
 
     #[test]
