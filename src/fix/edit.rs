@@ -944,6 +944,135 @@ mod tests {
         }
     }
 
+    /// Text that looks like a role but is not one (a comment, a line of a block scalar) is
+    /// never what an edit touches; `role: ~` and `role: null` are raised in place.
+    #[test]
+    fn role_lookalikes_in_comments_and_block_scalars_are_left_alone() {
+        let text = "\
+- name: A
+  # role: production_admin_access
+  github_username: a
+  why_do_they_need_access: |
+    role: production_admin_access
+  role: production_deploy_access # role: x
+- name: B
+  github_username: b
+  why_do_they_need_access: |
+    role: production_admin_access
+- name: C
+  github_username: c
+  role: ~
+- name: D
+  github_username: d
+  role: null # later
+";
+        let edits = [
+            Edit::RemoveRole { person: 0 },
+            Edit::RaiseRole {
+                person: 1,
+                role: "production_deploy_access".into(),
+            },
+            Edit::RaiseRole {
+                person: 2,
+                role: "production_deploy_access".into(),
+            },
+            Edit::RaiseRole {
+                person: 3,
+                role: "production_deploy_access".into(),
+            },
+        ];
+        assert_eq!(
+            diff(text, &edits),
+            "\
+--- a/c.yml
++++ b/c.yml
+@@ -3,14 +3,14 @@
+   github_username: a
+   why_do_they_need_access: |
+     role: production_admin_access
+-  role: production_deploy_access # role: x
+ - name: B
+   github_username: b
+   why_do_they_need_access: |
+     role: production_admin_access
++  role: production_deploy_access
+ - name: C
+   github_username: c
+-  role: ~
++  role: production_deploy_access
+ - name: D
+   github_username: d
+-  role: null # later
++  role: production_deploy_access # later
+"
+        );
+        let mapping = Mapping::builtin();
+        let before = config::people::parse("c.yml", text, &mapping).expect("valid");
+        let new = apply(text, &edits).expect("applies");
+        verify(&before, &new, &edits, &mapping).expect("exactly the intended change");
+    }
+
+    /// The role on the last line of a file without a final newline (LF or CRLF) goes with its
+    /// line and nothing else.
+    #[test]
+    fn a_role_on_the_last_line_without_a_final_newline() {
+        for nl in ["\n", "\r\n"] {
+            let text =
+                format!("- name: A{nl}  github_username: a{nl}  role: production_deploy_access");
+            let new = apply(&text, &[Edit::RemoveRole { person: 0 }]).expect("applies");
+            assert_eq!(new, format!("- name: A{nl}  github_username: a{nl}"));
+        }
+    }
+
+    /// Anchors and aliases: an edit that would change another entry through an alias is caught
+    /// by `verify` (the file is left untouched); editing the alias itself is fine.
+    #[test]
+    fn edits_through_anchors_fail_closed() {
+        let text = "\
+- name: A
+  github_username: &l a
+  role: &r production_deploy_access
+  sponsor: *l
+- name: B
+  github_username: b
+  role: *r
+";
+        let mapping = Mapping::builtin();
+        let before = config::people::parse("c.yml", text, &mapping).expect("valid");
+        let check = |edits: &[Edit]| {
+            let new = apply(text, edits).expect("applies");
+            verify(&before, &new, edits, &mapping)
+        };
+        // Removing the anchored role would leave B's alias dangling.
+        assert!(matches!(
+            check(&[Edit::RemoveRole { person: 0 }]),
+            Err(EditError::Invalid(_))
+        ));
+        // Raising the anchored role would raise B's too.
+        assert!(matches!(
+            check(&[Edit::RaiseRole {
+                person: 0,
+                role: "production_admin_access".into()
+            }]),
+            Err(EditError::Mismatch(_))
+        ));
+        // Rewriting the anchored login would rewrite A's sponsor too.
+        assert!(matches!(
+            check(&[Edit::SetLogin {
+                person: 0,
+                new: "A".into()
+            }]),
+            Err(EditError::Mismatch(_))
+        ));
+        // The alias's own entry is edited alone.
+        check(&[Edit::RemoveRole { person: 1 }]).expect("only B changes");
+        check(&[Edit::RaiseRole {
+            person: 1,
+            role: "production_admin_access".into(),
+        }])
+        .expect("only B changes");
+    }
+
     #[test]
     fn quoting_new_values() {
         assert_eq!(quote("alice"), "alice");
