@@ -919,6 +919,52 @@ async fn a_pr_closed_by_a_human_is_not_reopened_or_repeated_for_the_same_edits()
     );
 }
 
+/// The default branch moved since the last run: the branch is rebuilt as one commit on the new
+/// head (keeping what landed on main), and the open PR updated. A branch left without a PR
+/// (closed and deleted by hand, or a run that died) gets a PR without a second branch.
+#[tokio::test]
+async fn a_moved_default_branch_rebuilds_the_branch_and_a_branch_without_a_pr_gets_one() {
+    let gh = FakeRepo::start().await;
+    let out = gh.run(&[]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    gh.take_mutations();
+    {
+        let mut s = gh.state();
+        let text = format!("# a comment landed on main\n{}", s.file_at("main").unwrap());
+        let main = s.refs["main"].clone();
+        let c = s.commit(Some(main), &text);
+        s.refs.insert("main".into(), c);
+    }
+    let out = gh.run(&[]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        gh.take_mutations(),
+        strings(&[
+            &format!("PATCH /git/refs/heads/{BRANCH}"),
+            &format!("PUT /contents/{PATH}"),
+            "PATCH /pulls/1"
+        ])
+    );
+    gh.assert_one_commit_on_main();
+    assert!(
+        gh.branch_file()
+            .unwrap()
+            .starts_with("# a comment landed on main\n")
+    );
+
+    // The PR disappears (the branch stays): the next run opens one from the same branch.
+    gh.state().pulls.clear();
+    let out = gh.run(&[]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("opened pull request #1"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(gh.take_mutations(), strings(&["POST /pulls"]));
+    assert_eq!(gh.state().refs.len(), 2);
+}
+
 #[tokio::test]
 async fn a_stale_blob_sha_is_read_again_and_retried_once() {
     let gh = FakeRepo::start().await;
