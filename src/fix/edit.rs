@@ -58,15 +58,21 @@ pub enum EditError {
     Overlap,
     #[error(
         "the edited config does not validate, so nothing was changed:\n{0}\n  \
-         help: this is a bug in `fix`; please report it with the config"
+         help: {UNSAFE_EDIT_HELP}"
     )]
     Invalid(String),
     #[error(
         "the edited config does not produce the intended change, so nothing was changed: {0}\n  \
-         help: this is a bug in `fix`; please report it with the config"
+         help: {UNSAFE_EDIT_HELP}"
     )]
     Mismatch(String),
 }
+
+/// What to do when the edited text fails the re-validation.
+const UNSAFE_EDIT_HELP: &str = "if the config uses YAML anchors and aliases (`&name`, `*name`) \
+     near this entry, an edit to one value changes or breaks the others that refer to it: write \
+     the values out in full, or make the edit by hand. Otherwise this is a bug in `fix`; please \
+     report it with the config";
 
 struct Splice {
     start: usize,
@@ -428,6 +434,45 @@ impl Values {
         }
     }
 
+    /// One line per field that differs: `sponsor would be "A", expected "a"`.
+    fn differences(&self, expected: &Values) -> Vec<String> {
+        fn show<T: fmt::Debug>(v: &Option<T>) -> String {
+            v.as_ref()
+                .map_or_else(|| "absent".to_owned(), |v| format!("{v:?}"))
+        }
+        let mut out = Vec::new();
+        macro_rules! field {
+            ($f:ident) => {
+                if self.$f != expected.$f {
+                    out.push(format!(
+                        "{} would be {}, expected {}",
+                        stringify!($f),
+                        show(&self.$f),
+                        show(&expected.$f)
+                    ));
+                }
+            };
+        }
+        if self.name != expected.name {
+            out.push(format!(
+                "name would be {:?}, expected {:?}",
+                self.name, expected.name
+            ));
+        }
+        field!(email);
+        field!(github_username);
+        field!(role);
+        field!(why_do_they_need_access);
+        field!(sponsor);
+        field!(security_clearance);
+        field!(probation_passed);
+        field!(admin_checklist_reviewed_by);
+        field!(apprentice);
+        field!(secondary_on_call_approved_by);
+        field!(absent_since);
+        out
+    }
+
     fn new_person(name: &str, login: &str, role: Option<&str>, why: &str) -> Values {
         Values {
             name: name.to_owned(),
@@ -504,9 +549,10 @@ pub fn verify(
         .find(|(_, (g, x))| g != x)
     {
         return Err(EditError::Mismatch(format!(
-            "entry {} ({}) reads back as {g:?}, expected {x:?}",
+            "entry {} ({}) would change where no edit was meant: {}",
             i + 1,
-            x.name
+            x.name,
+            g.differences(x).join("; ")
         )));
     }
     Ok(after)
@@ -1056,14 +1102,22 @@ mod tests {
             }]),
             Err(EditError::Mismatch(_))
         ));
-        // Rewriting the anchored login would rewrite A's sponsor too.
-        assert!(matches!(
-            check(&[Edit::SetLogin {
-                person: 0,
-                new: "A".into()
-            }]),
-            Err(EditError::Mismatch(_))
-        ));
+        // Rewriting the anchored login would rewrite A's sponsor too; the message names the
+        // field that would change and points at the anchors.
+        let err = check(&[Edit::SetLogin {
+            person: 0,
+            new: "A".into(),
+        }])
+        .expect_err("the sponsor would change");
+        assert!(matches!(err, EditError::Mismatch(_)));
+        let msg = err.to_string();
+        assert!(
+            msg.contains(
+                "entry 1 (A) would change where no edit was meant: sponsor would be \"A\", expected \"a\""
+            ),
+            "{msg}"
+        );
+        assert!(msg.contains("anchors and aliases"), "{msg}");
         // The alias's own entry is edited alone.
         check(&[Edit::RemoveRole { person: 1 }]).expect("only B changes");
         check(&[Edit::RaiseRole {
