@@ -171,6 +171,41 @@ fn next_line(text: &str, pos: usize) -> usize {
     text[pos..].find('\n').map_or(text.len(), |i| pos + i + 1)
 }
 
+/// Whether the entry's last value is a block scalar with keep chomping (`|+`, `>+`): the blank
+/// lines after it are part of its value.
+fn ends_in_kept_block(text: &str, e: &EntryLoc) -> bool {
+    e.keys.last().is_some_and(|k| {
+        // The header (`|+`, `>2+`) is on the key's line, after the last colon before any
+        // comment; the value's span starts at its content.
+        let line = text[k.key_start..k.value_start]
+            .split('\n')
+            .next()
+            .unwrap_or_default();
+        let line = line.split(" #").next().unwrap_or_default();
+        k.style == Style::Block
+            && line
+                .rsplit(':')
+                .next()
+                .is_some_and(|header| header.contains('+'))
+    })
+}
+
+/// Where a line added after the entry goes: the start of the line after its last value, past
+/// the blank lines that belong to a keep-chomped block scalar.
+fn after_entry(text: &str, e: &EntryLoc) -> usize {
+    let mut at = next_line(text, e.end);
+    if ends_in_kept_block(text, e) {
+        while at < text.len() {
+            let next = next_line(text, at);
+            if !text[at..next].trim().is_empty() {
+                break;
+            }
+            at = next;
+        }
+    }
+    at
+}
+
 fn remove_role(
     text: &str,
     e: &EntryLoc,
@@ -268,7 +303,7 @@ fn set_role(
         return Ok(());
     }
     let pad = " ".repeat(last.key_start - line_start(text, last.key_start));
-    let at = next_line(text, e.end);
+    let at = after_entry(text, e);
     let lead = if at == text.len() && !text.ends_with('\n') {
         nl
     } else {
@@ -310,13 +345,15 @@ fn add_person(
         format!("{}- ", " ".repeat(col.saturating_sub(2)))
     };
     let pad = " ".repeat(prefix.len());
-    let at = next_line(text, last.end);
+    let at = after_entry(text, last);
     let mut s = String::new();
     if at == text.len() && !text.ends_with('\n') {
         s.push_str(nl);
     }
     // Entries separated by blank lines get one before the new entry too.
-    let separated = layout.entries.len() > 1
+    // A blank line after a keep-chomped block scalar would join its value.
+    let separated = !ends_in_kept_block(text, last)
+        && layout.entries.len() > 1
         && ls > 0
         && text[..ls - 1]
             .rsplit('\n')
@@ -1068,6 +1105,33 @@ mod tests {
             let new = apply(&text, &[Edit::RemoveRole { person: 0 }]).expect("applies");
             assert_eq!(new, format!("- name: A{nl}  github_username: a{nl}"));
         }
+    }
+
+    /// A keep-chomped block scalar (`|+`) owns the blank lines after it: a role or an entry
+    /// added after it goes after them, so its value is unchanged.
+    #[test]
+    fn additions_after_a_keep_chomped_block_scalar_keep_its_value() {
+        let mapping = Mapping::builtin();
+        let text = "- name: A\n  github_username: a\n  why_do_they_need_access: |+\n    on call\n\n- name: B\n  github_username: b\n  why_do_they_need_access: >+ # kept\n    x\n\n";
+        let before = config::people::parse("c.yml", text, &mapping).expect("valid");
+        let edits = [
+            Edit::RaiseRole {
+                person: 0,
+                role: "production_deploy_access".into(),
+            },
+            Edit::AddPerson {
+                name: "z".into(),
+                login: "z".into(),
+                role: None,
+                why: "w".into(),
+            },
+        ];
+        let new = apply(text, &edits).expect("applies");
+        verify(&before, &new, &edits, &mapping).expect("exactly the intended change");
+        assert_eq!(
+            new,
+            "- name: A\n  github_username: a\n  why_do_they_need_access: |+\n    on call\n\n  role: production_deploy_access\n- name: B\n  github_username: b\n  why_do_they_need_access: >+ # kept\n    x\n\n- name: z\n  github_username: z\n  why_do_they_need_access: w\n"
+        );
     }
 
     /// Anchors and aliases: an edit that would change another entry through an alias is caught
