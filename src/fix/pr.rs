@@ -433,14 +433,15 @@ impl<'c> PrWriter<'c> {
     /// edits with this fingerprint (a human declined them).
     async fn declined(&self, fingerprint: &str) -> Result<Option<PullBody>, PrError> {
         let head = format!("{}:{}", self.repo.owner, self.branch);
+        // Only the newest matters: one page of one, newest first.
         let path = format!(
-            "{}/pulls?state=closed&head={}&per_page=100",
+            "{}/pulls?state=closed&head={}&sort=created&direction=desc&per_page=1",
             self.repo.api(),
             encode(&head)
         );
         let pulls: Vec<PullBody> = self
             .client
-            .get_all_pages(&path)
+            .get_json(&path)
             .await
             .map_err(|e| PrError::api("cannot list the closed pull requests", &e))?;
         let marker = edits_marker(fingerprint);
