@@ -796,6 +796,38 @@ mod tests {
         );
     }
 
+    /// A flow mapping with a trailing comma (`{a: 1, }`) is still a flow mapping.
+    #[test]
+    fn flow_entries_with_a_trailing_comma() {
+        let text = "\
+- {name: A, github_username: a, role: production_deploy_access, }
+- {name: B, github_username: b,}
+";
+        let edits = [
+            Edit::RemoveRole { person: 0 },
+            Edit::RaiseRole {
+                person: 1,
+                role: "production_deploy_access".into(),
+            },
+        ];
+        assert_eq!(
+            diff(text, &edits),
+            "\
+--- a/c.yml
++++ b/c.yml
+@@ -1,2 +1,2 @@
+-- {name: A, github_username: a, role: production_deploy_access, }
+-- {name: B, github_username: b,}
++- {name: A, github_username: a, }
++- {name: B, github_username: b, role: production_deploy_access,}
+"
+        );
+        let mapping = Mapping::builtin();
+        let before = config::people::parse("c.yml", text, &mapping).expect("valid");
+        let new = apply(text, &edits).expect("applies");
+        verify(&before, &new, &edits, &mapping).expect("exactly the intended change");
+    }
+
     #[test]
     fn quoted_keys_and_values() {
         let text = "\
