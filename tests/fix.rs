@@ -361,6 +361,7 @@ struct Pull {
     title: String,
     body: String,
     state: String,
+    merged: bool,
 }
 
 /// Faults to inject.
@@ -580,6 +581,7 @@ impl State {
                     title: body["title"].as_str().unwrap_or_default().to_owned(),
                     body: body["body"].as_str().unwrap_or_default().to_owned(),
                     state: "open".into(),
+                    merged: false,
                 };
                 let v = pull_json(&pull);
                 self.pulls.push(pull);
@@ -624,6 +626,8 @@ fn pull_json(p: &Pull) -> Value {
         "html_url": format!("https://github.example/{OWNER}/{REPO}/pull/{}", p.number),
         "state": p.state,
         "title": p.title,
+        "body": p.body,
+        "merged_at": if p.merged { json!("2026-11-28T10:00:00Z") } else { Value::Null },
         "head": {"ref": p.head},
         "base": {"ref": p.base},
     })
@@ -821,6 +825,144 @@ async fn three_runs_make_one_branch_and_one_pr_updated_in_place_then_closed() {
     let out = gh.run(&[]).await;
     assert_eq!(out.status.code(), Some(0));
     assert!(gh.take_mutations().is_empty());
+}
+
+/// A PR a human closed without merging declined its edits: the next run with exactly the same
+/// edits opens no new PR (and changes nothing); a run whose edits differ opens a new one. A PR
+/// the tool itself closed (drift resolved) or one that was merged never blocks a new one.
+#[tokio::test]
+async fn a_pr_closed_by_a_human_is_not_reopened_or_repeated_for_the_same_edits() {
+    let gh = FakeRepo::start().await;
+    let out = gh.run(&[]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    gh.take_mutations();
+    assert!(
+        gh.state().pulls[0]
+            .body
+            .contains("<!-- access-reconciler:fix edits=")
+    );
+
+    // A human closes #1 without merging: "GitHub is wrong, I will fix GitHub instead".
+    gh.state().pulls[0].state = "closed".into();
+    let out = gh.run(&[]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains(
+            "pull request #1 proposed exactly these edits and was closed without being merged"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("--- a/config/govuk_tech.yml"),
+        "the diff is still shown: {text}"
+    );
+    assert!(gh.take_mutations().is_empty(), "nothing is changed");
+    assert_eq!(gh.state().pulls.len(), 1);
+
+    // The proposed edits change: a new PR.
+    let out = gh.run(&["--codify-unexpected"]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("opened pull request #2"),
+        "{}",
+        stdout(&out)
+    );
+    gh.take_mutations();
+
+    // #2 is merged (and closed). The newest PR was not declined, so the edits #1 proposed,
+    // proposed again, open a new PR.
+    {
+        let mut s = gh.state();
+        s.pulls[1].state = "closed".into();
+        s.pulls[1].merged = true;
+    }
+    let out = gh.run(&[]).await;
+    assert!(
+        stdout(&out).contains("opened pull request #3"),
+        "{}",
+        stdout(&out)
+    );
+
+    // The tool closes #3 when the drift is resolved; when the same drift comes back, a new PR.
+    let fixed = gh.branch_file().unwrap();
+    let original = {
+        let mut s = gh.state();
+        let original = s.file_at("main").unwrap();
+        let main = s.refs["main"].clone();
+        let c = s.commit(Some(main), &fixed);
+        s.refs.insert("main".into(), c);
+        original
+    };
+    let out = gh.run(&[]).await;
+    assert!(
+        stdout(&out).contains("closed pull request #3"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        gh.state().pulls[2]
+            .body
+            .contains("<!-- access-reconciler:fix resolved-edits=")
+    );
+    {
+        let mut s = gh.state();
+        let main = s.refs["main"].clone();
+        let c = s.commit(Some(main), &original);
+        s.refs.insert("main".into(), c);
+    }
+    let out = gh.run(&[]).await;
+    assert!(
+        stdout(&out).contains("opened pull request #4"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+/// The default branch moved since the last run: the branch is rebuilt as one commit on the new
+/// head (keeping what landed on main), and the open PR updated. A branch left without a PR
+/// (closed and deleted by hand, or a run that died) gets a PR without a second branch.
+#[tokio::test]
+async fn a_moved_default_branch_rebuilds_the_branch_and_a_branch_without_a_pr_gets_one() {
+    let gh = FakeRepo::start().await;
+    let out = gh.run(&[]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    gh.take_mutations();
+    {
+        let mut s = gh.state();
+        let text = format!("# a comment landed on main\n{}", s.file_at("main").unwrap());
+        let main = s.refs["main"].clone();
+        let c = s.commit(Some(main), &text);
+        s.refs.insert("main".into(), c);
+    }
+    let out = gh.run(&[]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        gh.take_mutations(),
+        strings(&[
+            &format!("PATCH /git/refs/heads/{BRANCH}"),
+            &format!("PUT /contents/{PATH}"),
+            "PATCH /pulls/1"
+        ])
+    );
+    gh.assert_one_commit_on_main();
+    assert!(
+        gh.branch_file()
+            .unwrap()
+            .starts_with("# a comment landed on main\n")
+    );
+
+    // The PR disappears (the branch stays): the next run opens one from the same branch.
+    gh.state().pulls.clear();
+    let out = gh.run(&[]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("opened pull request #1"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(gh.take_mutations(), strings(&["POST /pulls"]));
+    assert_eq!(gh.state().refs.len(), 2);
 }
 
 #[tokio::test]

@@ -258,6 +258,150 @@ fn head_config_errors_exit_2_with_locations_and_lead_the_markdown() {
     assert_eq!(at.split(':').count(), 3, "{at}");
 }
 
+/// A base that does not parse (the branch the PR merges into is broken) is not blamed on the
+/// PR's author: the Markdown says it is the base, and that the head is valid. Still exit 2:
+/// the access the PR changes cannot be worked out.
+#[test]
+fn a_base_that_does_not_parse_is_named_as_the_base_and_exits_2() {
+    let out = review(&[
+        "--base",
+        "fixtures/review/invalid_head.yml",
+        "--head",
+        "fixtures/review/head.yml",
+        "--format",
+        "markdown",
+    ])
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let md = stdout(&out);
+    assert!(md.starts_with(MARKER), "{md}");
+    assert!(
+        md.contains("The base version of the config (`fixtures/review/invalid_head.yml`)"),
+        "{md}"
+    );
+    assert!(md.contains("The head version is valid"), "{md}");
+    assert!(!md.contains("Fix it first"), "{md}");
+
+    // Both broken: the head's errors lead, then the base's, each under its own heading.
+    let out = review(&[
+        "--base",
+        "fixtures/review/invalid_head.yml",
+        "--head",
+        "fixtures/invalid/yaml_syntax.yml",
+        "--format",
+        "markdown",
+    ])
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let md = stdout(&out);
+    let head_at = md
+        .find("| `fixtures/invalid/yaml_syntax.yml:")
+        .expect("head row");
+    let base_heading = md
+        .find("The base version of the config")
+        .expect("base heading");
+    let base_at = md
+        .find("| `fixtures/review/invalid_head.yml:")
+        .expect("base row");
+    assert!(head_at < base_heading && base_heading < base_at, "{md}");
+}
+
+/// Adversarial pair: a login renamed (same email) with a raised role, a person removed and
+/// re-added under another login and another email, and names that @-mention a user and a team.
+/// The rename is one `escalated` change carrying the old login; the re-add is a revoke and a
+/// grant; nobody is mentioned by the comment.
+#[test]
+fn rename_with_role_change_readd_under_another_login_and_mentions_in_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let entry = |name: &str, email: &str, login: &str, role: &str| {
+        format!(
+            "- name: \"{name}\"\n  email: {email}\n  github_username: {login}\n  role: {role}\n  \
+             sponsor: \"@tess-lead\"\n  security_clearance: SC\n  probation_passed: true\n  \
+             admin_checklist_reviewed_by: Sam Senior\n"
+        )
+    };
+    let base = [
+        entry(
+            "@octocat Ada",
+            "ada@example.gov.uk",
+            "ada-one",
+            "production_deploy_access",
+        ),
+        entry(
+            "Bo @alphagov/gov-uk",
+            "bo@example.gov.uk",
+            "bo-old",
+            "production_deploy_access",
+        ),
+    ]
+    .concat();
+    let head = [
+        entry(
+            "@octocat Ada",
+            "ada@example.gov.uk",
+            "ada-two",
+            "production_admin_access",
+        ),
+        entry(
+            "Bo @alphagov/gov-uk",
+            "bo.new@example.gov.uk",
+            "bo-new",
+            "production_deploy_access",
+        ),
+    ]
+    .concat();
+    let (b, h) = (dir.path().join("base.yml"), dir.path().join("head.yml"));
+    std::fs::write(&b, base).unwrap();
+    std::fs::write(&h, head).unwrap();
+    let (b, h) = (b.display().to_string(), h.display().to_string());
+
+    let out = review(&["--base", &b, "--head", &h, "--format", "json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let changes: Vec<(String, String, String)> = v["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["change"].as_str().unwrap().to_owned(),
+                c["github_username"].as_str().unwrap().to_owned(),
+                c["previous_github_username"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_owned(),
+            )
+        })
+        .collect();
+    let s = |a: &str, b: &str, c: &str| (a.to_owned(), b.to_owned(), c.to_owned());
+    assert_eq!(
+        changes,
+        vec![
+            s("granted", "bo-new", ""),
+            s("escalated", "ada-two", "ada-one"),
+            s("revoked", "bo-old", ""),
+        ]
+    );
+
+    let out = review(&["--base", &b, "--head", &h, "--format", "markdown"])
+        .output()
+        .unwrap();
+    let md = stdout(&out);
+    assert!(md.contains("`ada-two` ← `ada-one`"), "{md}");
+    // Every @ outside a code span is followed by a zero-width space, so nobody is notified.
+    for (i, _) in md.match_indices('@') {
+        let before_in_code = md[..i].matches('`').count() % 2 == 1;
+        assert!(
+            before_in_code || md[i + 1..].starts_with('\u{200b}'),
+            "a live mention at {i}: {md}"
+        );
+    }
+    assert!(md.contains("@\u{200b}octocat Ada"), "{md}");
+}
+
 #[test]
 fn base_is_required_in_one_form() {
     let out = common::bin()

@@ -355,6 +355,7 @@ impl Run<'_> {
                 count(plan.proposals.len(), "config edit")
             );
             let body = pr_body(plan, diff, report);
+            let fingerprint = plan.fingerprint();
             let mut commit_message = format!("{title}\n\n");
             for p in &plan.proposals {
                 commit_message.push_str(&format!("- {}\n", p.summary()));
@@ -367,6 +368,7 @@ impl Run<'_> {
                         title: &title,
                         body: &body,
                         commit_message: &commit_message,
+                        fingerprint: &fingerprint,
                     },
                 )
                 .await

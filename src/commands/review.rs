@@ -72,17 +72,21 @@ pub fn run(global: &GlobalArgs, args: ReviewArgs) -> u8 {
     let (base, head) = match (base, head) {
         (Ok(b), Ok(h)) => (b, h),
         (b, h) => {
-            let mut errors = ConfigErrors::default();
-            if let Err(e) = h {
-                errors.0.extend(e.0);
-            }
-            if let Err(e) = b {
+            let head_errors = h.err().unwrap_or_default();
+            let base_errors = b.err().unwrap_or_default();
+            if !base_errors.0.is_empty() {
                 eprintln!(
                     "error: the base version of the config could not be read or is invalid, so it cannot be compared"
                 );
-                errors.0.extend(e.0);
             }
-            return config_errors(global, &errors, &base_display, &head_display, &target);
+            return config_errors(
+                global,
+                &head_errors,
+                &base_errors,
+                &base_display,
+                &head_display,
+                &target,
+            );
         }
     };
 
@@ -118,13 +122,16 @@ fn render_review(
 /// Report config errors: all of them on stderr; in Markdown (stdout and the comment) they lead.
 fn config_errors(
     global: &GlobalArgs,
-    errors: &ConfigErrors,
+    head_errors: &ConfigErrors,
+    base_errors: &ConfigErrors,
     base: &str,
     head: &str,
     target: &Option<Target>,
 ) -> u8 {
-    let code = common::report_config_errors(errors);
-    let md = markdown::render_errors(errors, base, head);
+    let mut all = head_errors.clone();
+    all.0.extend(base_errors.0.iter().cloned());
+    let code = common::report_config_errors(&all);
+    let md = markdown::render_errors(head_errors, base_errors, base, head);
     if global.format == Format::Markdown {
         common::write_stdout(md.as_bytes());
     }

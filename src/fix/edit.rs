@@ -58,15 +58,21 @@ pub enum EditError {
     Overlap,
     #[error(
         "the edited config does not validate, so nothing was changed:\n{0}\n  \
-         help: this is a bug in `fix`; please report it with the config"
+         help: {UNSAFE_EDIT_HELP}"
     )]
     Invalid(String),
     #[error(
         "the edited config does not produce the intended change, so nothing was changed: {0}\n  \
-         help: this is a bug in `fix`; please report it with the config"
+         help: {UNSAFE_EDIT_HELP}"
     )]
     Mismatch(String),
 }
+
+/// What to do when the edited text fails the re-validation.
+const UNSAFE_EDIT_HELP: &str = "if the config uses YAML anchors and aliases (`&name`, `*name`) \
+     near this entry, an edit to one value changes or breaks the others that refer to it: write \
+     the values out in full, or make the edit by hand. Otherwise this is a bug in `fix`; please \
+     report it with the config";
 
 struct Splice {
     start: usize,
@@ -163,6 +169,41 @@ fn line_start(text: &str, pos: usize) -> usize {
 /// Just after the line break ending the line holding `pos` (or the end of the text).
 fn next_line(text: &str, pos: usize) -> usize {
     text[pos..].find('\n').map_or(text.len(), |i| pos + i + 1)
+}
+
+/// Whether the entry's last value is a block scalar with keep chomping (`|+`, `>+`): the blank
+/// lines after it are part of its value.
+fn ends_in_kept_block(text: &str, e: &EntryLoc) -> bool {
+    e.keys.last().is_some_and(|k| {
+        // The header (`|+`, `>2+`) is on the key's line, after the last colon before any
+        // comment; the value's span starts at its content.
+        let line = text[k.key_start..k.value_start]
+            .split('\n')
+            .next()
+            .unwrap_or_default();
+        let line = line.split(" #").next().unwrap_or_default();
+        k.style == Style::Block
+            && line
+                .rsplit(':')
+                .next()
+                .is_some_and(|header| header.contains('+'))
+    })
+}
+
+/// Where a line added after the entry goes: the start of the line after its last value, past
+/// the blank lines that belong to a keep-chomped block scalar.
+fn after_entry(text: &str, e: &EntryLoc) -> usize {
+    let mut at = next_line(text, e.end);
+    if ends_in_kept_block(text, e) {
+        while at < text.len() {
+            let next = next_line(text, at);
+            if !text[at..next].trim().is_empty() {
+                break;
+            }
+            at = next;
+        }
+    }
+    at
 }
 
 fn remove_role(
@@ -262,7 +303,7 @@ fn set_role(
         return Ok(());
     }
     let pad = " ".repeat(last.key_start - line_start(text, last.key_start));
-    let at = next_line(text, e.end);
+    let at = after_entry(text, e);
     let lead = if at == text.len() && !text.ends_with('\n') {
         nl
     } else {
@@ -304,13 +345,15 @@ fn add_person(
         format!("{}- ", " ".repeat(col.saturating_sub(2)))
     };
     let pad = " ".repeat(prefix.len());
-    let at = next_line(text, last.end);
+    let at = after_entry(text, last);
     let mut s = String::new();
     if at == text.len() && !text.ends_with('\n') {
         s.push_str(nl);
     }
     // Entries separated by blank lines get one before the new entry too.
-    let separated = layout.entries.len() > 1
+    // A blank line after a keep-chomped block scalar would join its value.
+    let separated = !ends_in_kept_block(text, last)
+        && layout.entries.len() > 1
         && ls > 0
         && text[..ls - 1]
             .rsplit('\n')
@@ -428,6 +471,45 @@ impl Values {
         }
     }
 
+    /// One line per field that differs: `sponsor would be "A", expected "a"`.
+    fn differences(&self, expected: &Values) -> Vec<String> {
+        fn show<T: fmt::Debug>(v: &Option<T>) -> String {
+            v.as_ref()
+                .map_or_else(|| "absent".to_owned(), |v| format!("{v:?}"))
+        }
+        let mut out = Vec::new();
+        macro_rules! field {
+            ($f:ident) => {
+                if self.$f != expected.$f {
+                    out.push(format!(
+                        "{} would be {}, expected {}",
+                        stringify!($f),
+                        show(&self.$f),
+                        show(&expected.$f)
+                    ));
+                }
+            };
+        }
+        if self.name != expected.name {
+            out.push(format!(
+                "name would be {:?}, expected {:?}",
+                self.name, expected.name
+            ));
+        }
+        field!(email);
+        field!(github_username);
+        field!(role);
+        field!(why_do_they_need_access);
+        field!(sponsor);
+        field!(security_clearance);
+        field!(probation_passed);
+        field!(admin_checklist_reviewed_by);
+        field!(apprentice);
+        field!(secondary_on_call_approved_by);
+        field!(absent_since);
+        out
+    }
+
     fn new_person(name: &str, login: &str, role: Option<&str>, why: &str) -> Values {
         Values {
             name: name.to_owned(),
@@ -504,9 +586,10 @@ pub fn verify(
         .find(|(_, (g, x))| g != x)
     {
         return Err(EditError::Mismatch(format!(
-            "entry {} ({}) reads back as {g:?}, expected {x:?}",
+            "entry {} ({}) would change where no edit was meant: {}",
             i + 1,
-            x.name
+            x.name,
+            g.differences(x).join("; ")
         )));
     }
     Ok(after)
@@ -711,6 +794,38 @@ mod tests {
 +- {name: D, github_username: d-case, role: production_deploy_access}
 "
         );
+    }
+
+    /// A flow mapping with a trailing comma (`{a: 1, }`) is still a flow mapping.
+    #[test]
+    fn flow_entries_with_a_trailing_comma() {
+        let text = "\
+- {name: A, github_username: a, role: production_deploy_access, }
+- {name: B, github_username: b,}
+";
+        let edits = [
+            Edit::RemoveRole { person: 0 },
+            Edit::RaiseRole {
+                person: 1,
+                role: "production_deploy_access".into(),
+            },
+        ];
+        assert_eq!(
+            diff(text, &edits),
+            "\
+--- a/c.yml
++++ b/c.yml
+@@ -1,2 +1,2 @@
+-- {name: A, github_username: a, role: production_deploy_access, }
+-- {name: B, github_username: b,}
++- {name: A, github_username: a, }
++- {name: B, github_username: b, role: production_deploy_access,}
+"
+        );
+        let mapping = Mapping::builtin();
+        let before = config::people::parse("c.yml", text, &mapping).expect("valid");
+        let new = apply(text, &edits).expect("applies");
+        verify(&before, &new, &edits, &mapping).expect("exactly the intended change");
     }
 
     #[test]
@@ -942,6 +1057,170 @@ mod tests {
                 assert!(new.lines().count().abs_diff(lines) <= 1);
             }
         }
+    }
+
+    /// Text that looks like a role but is not one (a comment, a line of a block scalar) is
+    /// never what an edit touches; `role: ~` and `role: null` are raised in place.
+    #[test]
+    fn role_lookalikes_in_comments_and_block_scalars_are_left_alone() {
+        let text = "\
+- name: A
+  # role: production_admin_access
+  github_username: a
+  why_do_they_need_access: |
+    role: production_admin_access
+  role: production_deploy_access # role: x
+- name: B
+  github_username: b
+  why_do_they_need_access: |
+    role: production_admin_access
+- name: C
+  github_username: c
+  role: ~
+- name: D
+  github_username: d
+  role: null # later
+";
+        let edits = [
+            Edit::RemoveRole { person: 0 },
+            Edit::RaiseRole {
+                person: 1,
+                role: "production_deploy_access".into(),
+            },
+            Edit::RaiseRole {
+                person: 2,
+                role: "production_deploy_access".into(),
+            },
+            Edit::RaiseRole {
+                person: 3,
+                role: "production_deploy_access".into(),
+            },
+        ];
+        assert_eq!(
+            diff(text, &edits),
+            "\
+--- a/c.yml
++++ b/c.yml
+@@ -3,14 +3,14 @@
+   github_username: a
+   why_do_they_need_access: |
+     role: production_admin_access
+-  role: production_deploy_access # role: x
+ - name: B
+   github_username: b
+   why_do_they_need_access: |
+     role: production_admin_access
++  role: production_deploy_access
+ - name: C
+   github_username: c
+-  role: ~
++  role: production_deploy_access
+ - name: D
+   github_username: d
+-  role: null # later
++  role: production_deploy_access # later
+"
+        );
+        let mapping = Mapping::builtin();
+        let before = config::people::parse("c.yml", text, &mapping).expect("valid");
+        let new = apply(text, &edits).expect("applies");
+        verify(&before, &new, &edits, &mapping).expect("exactly the intended change");
+    }
+
+    /// The role on the last line of a file without a final newline (LF or CRLF) goes with its
+    /// line and nothing else.
+    #[test]
+    fn a_role_on_the_last_line_without_a_final_newline() {
+        for nl in ["\n", "\r\n"] {
+            let text =
+                format!("- name: A{nl}  github_username: a{nl}  role: production_deploy_access");
+            let new = apply(&text, &[Edit::RemoveRole { person: 0 }]).expect("applies");
+            assert_eq!(new, format!("- name: A{nl}  github_username: a{nl}"));
+        }
+    }
+
+    /// A keep-chomped block scalar (`|+`) owns the blank lines after it: a role or an entry
+    /// added after it goes after them, so its value is unchanged.
+    #[test]
+    fn additions_after_a_keep_chomped_block_scalar_keep_its_value() {
+        let mapping = Mapping::builtin();
+        let text = "- name: A\n  github_username: a\n  why_do_they_need_access: |+\n    on call\n\n- name: B\n  github_username: b\n  why_do_they_need_access: >+ # kept\n    x\n\n";
+        let before = config::people::parse("c.yml", text, &mapping).expect("valid");
+        let edits = [
+            Edit::RaiseRole {
+                person: 0,
+                role: "production_deploy_access".into(),
+            },
+            Edit::AddPerson {
+                name: "z".into(),
+                login: "z".into(),
+                role: None,
+                why: "w".into(),
+            },
+        ];
+        let new = apply(text, &edits).expect("applies");
+        verify(&before, &new, &edits, &mapping).expect("exactly the intended change");
+        assert_eq!(
+            new,
+            "- name: A\n  github_username: a\n  why_do_they_need_access: |+\n    on call\n\n  role: production_deploy_access\n- name: B\n  github_username: b\n  why_do_they_need_access: >+ # kept\n    x\n\n- name: z\n  github_username: z\n  why_do_they_need_access: w\n"
+        );
+    }
+
+    /// Anchors and aliases: an edit that would change another entry through an alias is caught
+    /// by `verify` (the file is left untouched); editing the alias itself is fine.
+    #[test]
+    fn edits_through_anchors_fail_closed() {
+        let text = "\
+- name: A
+  github_username: &l a
+  role: &r production_deploy_access
+  sponsor: *l
+- name: B
+  github_username: b
+  role: *r
+";
+        let mapping = Mapping::builtin();
+        let before = config::people::parse("c.yml", text, &mapping).expect("valid");
+        let check = |edits: &[Edit]| {
+            let new = apply(text, edits).expect("applies");
+            verify(&before, &new, edits, &mapping)
+        };
+        // Removing the anchored role would leave B's alias dangling.
+        assert!(matches!(
+            check(&[Edit::RemoveRole { person: 0 }]),
+            Err(EditError::Invalid(_))
+        ));
+        // Raising the anchored role would raise B's too.
+        assert!(matches!(
+            check(&[Edit::RaiseRole {
+                person: 0,
+                role: "production_admin_access".into()
+            }]),
+            Err(EditError::Mismatch(_))
+        ));
+        // Rewriting the anchored login would rewrite A's sponsor too; the message names the
+        // field that would change and points at the anchors.
+        let err = check(&[Edit::SetLogin {
+            person: 0,
+            new: "A".into(),
+        }])
+        .expect_err("the sponsor would change");
+        assert!(matches!(err, EditError::Mismatch(_)));
+        let msg = err.to_string();
+        assert!(
+            msg.contains(
+                "entry 1 (A) would change where no edit was meant: sponsor would be \"A\", expected \"a\""
+            ),
+            "{msg}"
+        );
+        assert!(msg.contains("anchors and aliases"), "{msg}");
+        // The alias's own entry is edited alone.
+        check(&[Edit::RemoveRole { person: 1 }]).expect("only B changes");
+        check(&[Edit::RaiseRole {
+            person: 1,
+            role: "production_admin_access".into(),
+        }])
+        .expect("only B changes");
     }
 
     #[test]

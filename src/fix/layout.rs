@@ -76,13 +76,16 @@ pub fn locate(text: &str) -> Result<Layout, String> {
         return Err("the top level is not a sequence of people".into());
     };
     let mut layout = Layout {
-        flow_sequence: *flow,
+        flow_sequence: *flow || opens_with(text, &root, '['),
         entries: Vec::with_capacity(items.len()),
     };
     for (i, item) in items.iter().enumerate() {
         let NodeKind::Map { entries, flow } = &item.kind else {
             return Err(format!("entry {} is not a mapping", i + 1));
         };
+        // The tree tells flow from block by the closing bracket, which a trailing comma
+        // (`{a: 1, }`) can hide; the opening bracket in the text is certain.
+        let flow = &(*flow || opens_with(text, item, '{'));
         let mut keys = Vec::with_capacity(entries.len());
         for (k, v) in entries {
             let key = k
@@ -144,6 +147,16 @@ fn key_loc(text: &str, key: &str, k: &Node, v: &Node) -> KeyLoc {
             _ => None,
         },
     }
+}
+
+/// Whether the node's text (after any anchor or tag) starts with `open`.
+fn opens_with(text: &str, node: &Node, open: char) -> bool {
+    let start = skip_properties(
+        text,
+        node.start.offset,
+        node.end.offset.max(node.start.offset),
+    );
+    text.get(start..).is_some_and(|rest| rest.starts_with(open))
 }
 
 /// `start` moved past any node properties (`&anchor`, `!tag`) and the spaces after them (never

@@ -112,6 +112,12 @@ pub enum Outcome {
     },
     /// No edits and no open PR.
     Nothing,
+    /// No open PR, and the newest PR from the branch proposed exactly these edits and was
+    /// closed without being merged: a human declined them, so no new PR is opened.
+    Declined {
+        number: u64,
+        url: String,
+    },
 }
 
 impl std::fmt::Display for Outcome {
@@ -126,6 +132,13 @@ impl std::fmt::Display for Outcome {
                 "closed pull request #{number} (the drift is resolved): {url}"
             ),
             Outcome::Nothing => write!(f, "no edits and no open pull request; nothing to do"),
+            Outcome::Declined { number, url } => write!(
+                f,
+                "pull request #{number} proposed exactly these edits and was closed without \
+                 being merged, so no new one is opened: correct GitHub so the drift goes away, \
+                 or reopen #{number} to have it updated. A new pull request is opened when the \
+                 proposed edits change: {url}"
+            ),
         }
     }
 }
@@ -137,7 +150,29 @@ pub struct Change<'a> {
     pub title: &'a str,
     pub body: &'a str,
     pub commit_message: &'a str,
+    /// [`crate::fix::propose::Plan::fingerprint`] of the edits.
+    pub fingerprint: &'a str,
 }
+
+/// The hidden line in the PR body that says which edits the PR proposes.
+pub fn edits_marker(fingerprint: &str) -> String {
+    format!("<!-- access-reconciler:fix edits={fingerprint} -->")
+}
+
+/// The PR body with the edits marker as its last line.
+fn with_marker(change: &Change<'_>) -> String {
+    let sep = if change.body.ends_with('\n') {
+        ""
+    } else {
+        "\n"
+    };
+    format!("{}{sep}{}\n", change.body, edits_marker(change.fingerprint))
+}
+
+/// What the marker becomes when the tool closes a PR because the drift is resolved, so that a
+/// PR closed by the tool is never mistaken for one a human declined.
+const RESOLVED_MARKER: &str = "<!-- access-reconciler:fix resolved-edits=";
+const MARKER_PREFIX: &str = "<!-- access-reconciler:fix edits=";
 
 #[derive(Deserialize)]
 struct RepoBody {
@@ -180,6 +215,10 @@ struct PullBody {
     number: u64,
     #[serde(default)]
     html_url: String,
+    #[serde(default)]
+    body: Option<String>,
+    #[serde(default)]
+    merged_at: Option<String>,
 }
 
 /// The PR writer: one repository, one branch, mutations spaced out.
@@ -336,7 +375,11 @@ impl<'c> PrWriter<'c> {
             .await
             .map_err(|e| PrError::api(&format!("cannot comment on #{}", pr.number), &e))?;
         let pull = format!("{}/pulls/{}", self.repo.api(), pr.number);
-        self.mutate(Method::PATCH, &pull, json!({ "state": "closed" }))
+        let mut close = json!({ "state": "closed" });
+        if let Some(body) = pr.body.as_deref().filter(|b| b.contains(MARKER_PREFIX)) {
+            close["body"] = json!(body.replace(MARKER_PREFIX, RESOLVED_MARKER));
+        }
+        self.mutate(Method::PATCH, &pull, close)
             .await
             .map_err(|e| PrError::api(&format!("cannot close #{}", pr.number), &e))?;
         Ok(Outcome::Closed {
@@ -352,6 +395,18 @@ impl<'c> PrWriter<'c> {
         base: &BaseFile,
         change: &Change<'_>,
     ) -> Result<Outcome, PrError> {
+        if self.open_pr().await?.is_none()
+            && let Some(pr) = self.declined(change.fingerprint).await?
+        {
+            tracing::info!(
+                "#{} was closed without merging and proposed these edits; not opening another",
+                pr.number
+            );
+            return Ok(Outcome::Declined {
+                number: pr.number,
+                url: pr.html_url,
+            });
+        }
         let before = self.ref_sha(&self.branch).await?;
         if let Some(sha) = &before
             && self.branch_is_current(sha, base, change.text).await?
@@ -372,6 +427,27 @@ impl<'c> PrWriter<'c> {
                 Err(e)
             }
         }
+    }
+
+    /// The newest PR from the branch, when it is closed, not merged, and proposed exactly the
+    /// edits with this fingerprint (a human declined them).
+    async fn declined(&self, fingerprint: &str) -> Result<Option<PullBody>, PrError> {
+        let head = format!("{}:{}", self.repo.owner, self.branch);
+        // Only the newest matters: one page of one, newest first.
+        let path = format!(
+            "{}/pulls?state=closed&head={}&sort=created&direction=desc&per_page=1",
+            self.repo.api(),
+            encode(&head)
+        );
+        let pulls: Vec<PullBody> = self
+            .client
+            .get_json(&path)
+            .await
+            .map_err(|e| PrError::api("cannot list the closed pull requests", &e))?;
+        let marker = edits_marker(fingerprint);
+        Ok(pulls.into_iter().max_by_key(|p| p.number).filter(|p| {
+            p.merged_at.is_none() && p.body.as_deref().is_some_and(|b| b.contains(&marker))
+        }))
     }
 
     /// Whether the branch is one commit on `base.head` whose file is already `text`.
@@ -505,7 +581,7 @@ impl<'c> PrWriter<'c> {
             "title": change.title,
             "head": self.branch,
             "base": base.default_branch,
-            "body": change.body,
+            "body": with_marker(change),
         });
         match self.mutate(Method::POST, &pulls, create).await {
             Ok(v) => {
@@ -532,7 +608,7 @@ impl<'c> PrWriter<'c> {
         self.mutate(
             Method::PATCH,
             &path,
-            json!({ "title": change.title, "body": change.body }),
+            json!({ "title": change.title, "body": with_marker(change) }),
         )
         .await
         .map_err(|e| PrError::api(&format!("cannot update pull request #{}", pr.number), &e))?;

@@ -117,6 +117,36 @@ impl Plan {
         self.proposals.is_empty()
     }
 
+    /// A short, stable fingerprint of what the plan changes (who, and to what), without the
+    /// reasons, dates or positions that vary from run to run. The drift PR carries it, so a PR a
+    /// human closed is recognised when the same edits are proposed again.
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let who = |p: &Proposal| {
+            p.login
+                .as_deref()
+                .map(str::to_ascii_lowercase)
+                .unwrap_or_else(|| p.name.clone())
+        };
+        let mut lines: Vec<String> = self
+            .proposals
+            .iter()
+            .map(|p| match &p.edit {
+                Edit::RemoveRole { .. } => format!("remove-role {}", who(p)),
+                Edit::SetLogin { new, .. } => format!("set-login {} {new}", who(p)),
+                Edit::RaiseRole { role, .. } => format!("set-role {} {role}", who(p)),
+                Edit::AddPerson { login, role, .. } => format!(
+                    "add {} {}",
+                    login.to_ascii_lowercase(),
+                    role.as_deref().unwrap_or("-")
+                ),
+            })
+            .collect();
+        lines.sort();
+        let digest = Sha256::digest(lines.join("\n").as_bytes());
+        digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+    }
+
     /// How many roles the plan removes.
     pub fn revoked(&self) -> usize {
         self.proposals
@@ -346,7 +376,10 @@ pub fn propose(
 
     let roles = config.people.iter().filter(|p| p.role().is_some()).count();
     let revoked = plan.revoked();
-    if revoked > 0 && revoked as f64 > opts.max_revoke_ratio * roles as f64 {
+    // revoked / roles, not ratio * roles: the quotient of two integers rounds to the same
+    // double as the decimal ratio it equals (29 / 100 == 0.29), while 0.29 * 100 rounds below
+    // 29 and would refuse a plan exactly at the limit.
+    if revoked > 0 && revoked as f64 / roles.max(1) as f64 > opts.max_revoke_ratio {
         return Err(GuardError {
             revoked,
             roles,
@@ -712,6 +745,80 @@ mod tests {
             }
         );
         assert!(err.to_string().contains("revoke 3 of the 8 roles"));
+    }
+
+    /// A share exactly at the limit is allowed whatever the float rounding of ratio x roles:
+    /// 0.29 * 100 is 28.999999999999996, yet 29 of 100 is 29%, not more.
+    #[test]
+    fn revoke_guard_allows_exactly_the_ratio() {
+        let people: Vec<Person> = (0..100)
+            .map(|i| {
+                person(
+                    i,
+                    &format!("P{i}"),
+                    &format!("p{i}"),
+                    Some("production_deploy_access"),
+                )
+            })
+            .collect();
+        let c = config(people);
+        let absent = |n: usize| -> Vec<Finding> {
+            (0..n)
+                .map(|i| {
+                    finding(
+                        Kind::PolicyViolation(Rule::AbsenceRevocation),
+                        &format!("p{i}"),
+                        None,
+                    )
+                })
+                .collect()
+        };
+        let read = MembershipRead::default();
+        for (ratio, at_limit) in [(0.29, 29), (0.57, 57), (0.58, 58), (0.07, 7)] {
+            let o = Options {
+                max_revoke_ratio: ratio,
+                ..opts()
+            };
+            let plan = propose(&c, &Mapping::builtin(), &absent(at_limit), &read, None, o)
+                .unwrap_or_else(|e| panic!("{at_limit} of 100 at {ratio}: {e}"));
+            assert_eq!(plan.revoked(), at_limit);
+            assert!(
+                propose(
+                    &c,
+                    &Mapping::builtin(),
+                    &absent(at_limit + 1),
+                    &read,
+                    None,
+                    o
+                )
+                .is_err(),
+                "{} of 100 at {ratio}",
+                at_limit + 1
+            );
+        }
+    }
+
+    #[test]
+    fn the_fingerprint_names_the_edits_not_the_reasons_or_positions() {
+        let plan = |index: usize, message: &str| Plan {
+            proposals: vec![Proposal {
+                edit: Edit::RemoveRole { person: index },
+                name: "A".into(),
+                login: Some("Alice".into()),
+                reasons: vec![Reason::Absence(message.into())],
+            }],
+            notes: vec![],
+        };
+        let a = plan(0, "absent for 43 days");
+        assert_eq!(a.fingerprint(), plan(7, "absent for 44 days").fingerprint());
+        assert_eq!(a.fingerprint().len(), 16);
+        let mut b = plan(0, "x");
+        b.proposals[0].edit = Edit::RaiseRole {
+            person: 0,
+            role: "production_admin_access".into(),
+        };
+        assert_ne!(a.fingerprint(), b.fingerprint());
+        assert_ne!(a.fingerprint(), Plan::default().fingerprint());
     }
 
     #[test]

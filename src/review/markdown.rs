@@ -191,20 +191,53 @@ pub fn render(review: &Review) -> String {
     out
 }
 
-/// Render config errors in the head (or base) file: they lead the comment, because they are
-/// what the author must fix first.
-pub fn render_errors(errors: &ConfigErrors, base: &str, head: &str) -> String {
+/// The comment when a config does not load: the head's errors lead (they are what the author
+/// must fix), then the base's. A broken base is named as the base, so the author is not told to
+/// fix what their PR did not break.
+pub fn render_errors(
+    head_errors: &ConfigErrors,
+    base_errors: &ConfigErrors,
+    base: &str,
+    head: &str,
+) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{MARKER}");
     let _ = writeln!(out, "{TITLE}\n");
-    let n = errors.0.len();
-    let _ = writeln!(
-        out,
-        "> [!CAUTION]\n> **{} in the config. Fix {} first: the access this PR changes cannot be \
-         worked out until the file is valid.**\n",
-        plural(n, "error", "errors"),
-        if n == 1 { "it" } else { "them" },
-    );
+    let (h, b) = (head_errors.0.len(), base_errors.0.len());
+    if h > 0 {
+        let _ = writeln!(
+            out,
+            "> [!CAUTION]\n> **{} in the config. Fix {} first: the access this PR changes cannot be \
+             worked out until the file is valid.**\n",
+            plural(h, "error", "errors"),
+            if h == 1 { "it" } else { "them" },
+        );
+        error_table(&mut out, head_errors);
+    }
+    if b > 0 {
+        if h > 0 {
+            out.push('\n');
+        }
+        let _ = writeln!(
+            out,
+            "> [!CAUTION]\n> **The base version of the config ({}) has {}, so the access this PR \
+             changes cannot be worked out.**{}\n",
+            code(base),
+            plural(b, "error", "errors"),
+            if h == 0 {
+                " The head version is valid: the base branch must be repaired first (or this PR \
+                 is the repair: review its diff by hand)."
+            } else {
+                ""
+            },
+        );
+        error_table(&mut out, base_errors);
+    }
+    footer(&mut out, base, head);
+    out
+}
+
+fn error_table(out: &mut String, errors: &ConfigErrors) {
     out.push_str("| Where | Problem | How to fix |\n|---|---|---|\n");
     for e in &errors.0 {
         let mut at = e.file.clone();
@@ -222,8 +255,6 @@ pub fn render_errors(errors: &ConfigErrors, base: &str, head: &str) -> String {
             e.help.as_deref().map(escape).unwrap_or_else(|| "—".into()),
         );
     }
-    footer(&mut out, base, head);
-    out
 }
 
 #[cfg(test)]
