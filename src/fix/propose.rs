@@ -701,30 +701,38 @@ mod tests {
         assert!(plan.notes[0].0.contains("not codified"));
     }
 
-    #[test]
-    fn revoke_guard_counts_roles_in_the_file() {
-        let people: Vec<Person> = (0..8)
-            .map(|i| {
-                person(
-                    i,
-                    &format!("P{i}"),
-                    &format!("p{i}"),
-                    Some("production_deploy_access"),
-                )
-            })
-            .collect();
-        let c = config(people);
-        let absent = |n: usize| -> Vec<Finding> {
+    /// A config of `n` people `p0`..`pN` with deploy access.
+    fn deploy_people(n: usize) -> Config {
+        config(
             (0..n)
                 .map(|i| {
-                    finding(
-                        Kind::PolicyViolation(Rule::AbsenceRevocation),
+                    person(
+                        i,
+                        &format!("P{i}"),
                         &format!("p{i}"),
-                        None,
+                        Some("production_deploy_access"),
                     )
                 })
-                .collect()
-        };
+                .collect(),
+        )
+    }
+
+    /// `absence_revocation` findings for `p0`..`p(n-1)`.
+    fn absent(n: usize) -> Vec<Finding> {
+        (0..n)
+            .map(|i| {
+                finding(
+                    Kind::PolicyViolation(Rule::AbsenceRevocation),
+                    &format!("p{i}"),
+                    None,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn revoke_guard_counts_roles_in_the_file() {
+        let c = deploy_people(8);
         let o = Options {
             max_revoke_ratio: 0.25,
             ..opts()
@@ -751,28 +759,7 @@ mod tests {
     /// 0.29 * 100 is 28.999999999999996, yet 29 of 100 is 29%, not more.
     #[test]
     fn revoke_guard_allows_exactly_the_ratio() {
-        let people: Vec<Person> = (0..100)
-            .map(|i| {
-                person(
-                    i,
-                    &format!("P{i}"),
-                    &format!("p{i}"),
-                    Some("production_deploy_access"),
-                )
-            })
-            .collect();
-        let c = config(people);
-        let absent = |n: usize| -> Vec<Finding> {
-            (0..n)
-                .map(|i| {
-                    finding(
-                        Kind::PolicyViolation(Rule::AbsenceRevocation),
-                        &format!("p{i}"),
-                        None,
-                    )
-                })
-                .collect()
-        };
+        let c = deploy_people(100);
         let read = MembershipRead::default();
         for (ratio, at_limit) in [(0.29, 29), (0.57, 57), (0.58, 58), (0.07, 7)] {
             let o = Options {
