@@ -279,21 +279,24 @@ fn live_mode_asks_the_org_about_the_missing_people_only() {
         "gov-uk-production-admin",
         team(&["ada-admin", "dee-deploy", "zed-stranger"], &["ada-admin"]),
     );
+    let live_fix = || {
+        common::bin()
+            .env("GITHUB_TOKEN", TOKEN)
+            .args([
+                "fix",
+                "--config",
+                CONFIG,
+                "--today",
+                TODAY,
+                "--api-url",
+                &gh.url,
+            ])
+            .args(["--backoff-ms", "0", "--secondary-wait", "0"])
+            .output()
+            .unwrap()
+    };
     // lee-leaver is not an org member (404): a leaver.
-    let out = common::bin()
-        .env("GITHUB_TOKEN", TOKEN)
-        .args([
-            "fix",
-            "--config",
-            CONFIG,
-            "--today",
-            TODAY,
-            "--api-url",
-            &gh.url,
-        ])
-        .args(["--backoff-ms", "0", "--secondary-wait", "0"])
-        .output()
-        .unwrap();
+    let out = live_fix();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let s = stdout(&out);
     assert!(
@@ -326,20 +329,7 @@ fn live_mode_asks_the_org_about_the_missing_people_only() {
         fake_github::Fault::status(404, r#"{"message":"Not Found"}"#),
         100,
     );
-    let out = common::bin()
-        .env("GITHUB_TOKEN", TOKEN)
-        .args([
-            "fix",
-            "--config",
-            CONFIG,
-            "--today",
-            TODAY,
-            "--api-url",
-            &gh.url,
-        ])
-        .args(["--backoff-ms", "0", "--secondary-wait", "0"])
-        .output()
-        .unwrap();
+    let out = live_fix();
     assert_eq!(out.status.code(), Some(3), "{}", stdout(&out));
     let e = stderr(&out);
     assert!(e.contains("the token cannot see org memberships"), "{e}");
