@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::access::System;
 use crate::policy::Rule;
 
 /// How bad a finding is. Ordered from least to most severe.
@@ -38,6 +39,20 @@ pub enum Kind {
     UnexpectedMember,
     /// A pending invitation to a team for someone not expected in it.
     UnexpectedInvitation,
+    /// An account system: the person holds another role than the one the config expects.
+    WrongRole,
+    /// Fastly: an expected user limited to some services (the rules grant "Access all services").
+    LimitedServices,
+    /// AWS: a temporary role whose temporary_admin.yml entry has expired.
+    ExpiredTemporaryAccess,
+    /// AWS: a person's role can be assumed by a principal other than that person's user.
+    UntrustedPrincipal,
+    /// AWS: a person's role can be assumed without MFA.
+    MfaNotRequired,
+    /// A snapshot or export older than `--max-age`, or dated after `--today`.
+    StaleEvidence,
+    /// A key in a person's entry (or another input's entry) that the tool does not know.
+    UnknownKey,
 }
 
 impl Kind {
@@ -49,6 +64,13 @@ impl Kind {
             Kind::PendingInvitation => "pending_invitation",
             Kind::UnexpectedMember => "unexpected_member",
             Kind::UnexpectedInvitation => "unexpected_invitation",
+            Kind::WrongRole => "wrong_role",
+            Kind::LimitedServices => "limited_services",
+            Kind::ExpiredTemporaryAccess => "expired_temporary_access",
+            Kind::UntrustedPrincipal => "untrusted_principal",
+            Kind::MfaNotRequired => "mfa_not_required",
+            Kind::StaleEvidence => "stale_evidence",
+            Kind::UnknownKey => "unknown_key",
         }
     }
 }
@@ -77,6 +99,17 @@ pub struct Finding {
     pub expired: Option<bool>,
     /// The config line of the person's entry (or of the offending key), when in the config.
     pub line: Option<usize>,
+    /// The system the finding is about; `None` for policy findings.
+    pub system: Option<System>,
+    /// The resource in that system: a team slug, `<account>:<role>`, a system role.
+    pub resource: Option<String>,
+    /// The person's email, as in the config (or as the system spells it for undeclared holders).
+    pub email: Option<String>,
+    /// AWS only: the account's name in the mapping.
+    pub account: Option<String>,
+    /// `wrong_role` only: the role the config expects, and the role held.
+    pub expected_role: Option<String>,
+    pub actual_role: Option<String>,
     /// One sentence saying what is wrong.
     pub message: String,
     /// One line saying what to do about it.
@@ -99,6 +132,12 @@ impl Finding {
             invited_at: None,
             expired: None,
             line: None,
+            system: None,
+            resource: None,
+            email: None,
+            account: None,
+            expected_role: None,
+            actual_role: None,
             message: message.into(),
             fix: String::new(),
         }

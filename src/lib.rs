@@ -4,6 +4,7 @@
 //! Pure logic (config parsing, policy, drift, review, edits, rendering) does no I/O; the GitHub
 //! client lives behind [`github`], and the command runners in [`commands`] tie them together.
 
+pub mod access;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -16,3 +17,4 @@ pub mod github;
 pub mod policy;
 pub mod report;
 pub mod review;
+pub mod sources;
