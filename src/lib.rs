@@ -14,6 +14,7 @@ pub mod finding;
 pub mod fix;
 pub mod fsutil;
 pub mod github;
+pub mod output;
 pub mod policy;
 pub mod report;
 pub mod review;

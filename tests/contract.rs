@@ -6,7 +6,7 @@
 //!
 //! Runs when ACCESS_RECONCILER_PRISM names the prism binary (`.ci/contract` installs the pinned
 //! version with `npm ci` and sets it); otherwise it says it is skipped and passes.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
 mod common;
 #[path = "support/fake_github.rs"]

@@ -3,7 +3,7 @@
 //! binary (`snapshot --out`) for exit codes, messages and the token never being printed.
 //! Waits are shortened with the hidden flags (`--backoff-ms 0 --secondary-wait 0`) and
 //! `--max-wait`; no test sleeps for more than about a second.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
 mod common;
 #[path = "support/fake_github.rs"]

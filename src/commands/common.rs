@@ -1,6 +1,6 @@
 //! What every command needs: inputs loaded, the date, colour, logging, and writing the report.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::Path;
 
 use chrono::NaiveDate;
@@ -61,7 +61,7 @@ pub fn today(global: &GlobalArgs) -> Result<NaiveDate, u8> {
         None => Ok(chrono::Utc::now().date_naive()),
         // Strict, as in the config: `26-11-28` would otherwise be the year 26.
         Some(s) => crate::config::check::parse_date(s).map_err(|_| {
-            eprintln!("error: --today {s:?} is not a date; use YYYY-MM-DD, e.g. 2026-11-28");
+            crate::errln!("error: --today {s:?} is not a date; use YYYY-MM-DD, e.g. 2026-11-28");
             crate::exit::USAGE
         }),
     }
@@ -104,44 +104,31 @@ pub fn init_logging(global: &GlobalArgs) {
     });
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(|| crate::output::LogWriter)
+        .log_internal_errors(false)
         .with_target(false)
         .try_init();
 }
 
 /// Print config errors to stderr, all of them, and return the usage exit code.
 pub fn report_config_errors(errors: &ConfigErrors) -> u8 {
-    eprintln!("{errors}");
+    crate::errln!("{errors}");
     let n = errors.0.len();
-    eprintln!(
+    crate::errln!(
         "{n} error{} found; nothing was checked. Fix the errors above and run again.",
         if n == 1 { "" } else { "s" }
     );
     crate::exit::USAGE
 }
 
-/// Write a rendered report to stdout. A closed pipe (e.g. `| head`) is not an error.
+/// Write a rendered report to stdout (see [`crate::output::write_stdout`]).
 pub fn write_stdout(bytes: &[u8]) {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(bytes).and_then(|()| out.flush()) {
-        Ok(()) => {}
-        // The reader stopped early (`| head`): what it wanted, it has.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-        Err(e) => {
-            eprintln!(
-                "error: could not write the report to stdout: {e}\n  help: check where stdout goes (a full disk, a closed file)"
-            );
-            STDOUT_FAILED.store(true, std::sync::atomic::Ordering::Relaxed);
-        }
-    }
+    crate::output::write_stdout(bytes);
 }
 
-static STDOUT_FAILED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// Whether a report could not be written (other than the reader closing the pipe): the run
-/// must not then exit 0 or 1 as if the report had been delivered.
+/// Whether a report could not be written (see [`crate::output::stdout_failed`]).
 pub fn stdout_failed() -> bool {
-    STDOUT_FAILED.load(std::sync::atomic::Ordering::Relaxed)
+    crate::output::stdout_failed()
 }
 
 /// Render `report` in `--format` (coloured as [`color`] says) and write it to stdout. A render
@@ -149,7 +136,7 @@ pub fn stdout_failed() -> bool {
 pub fn print_report(global: &GlobalArgs, report: &Report) -> Result<(), u8> {
     let mut out = Vec::new();
     if let Err(e) = report::render(report, global.format, color(global), &mut out) {
-        eprintln!("error: could not render the report: {e}");
+        crate::errln!("error: could not render the report: {e}");
         return Err(crate::exit::USAGE);
     }
     write_stdout(&out);
@@ -164,7 +151,7 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, u8> {
         .enable_all()
         .build()
         .map_err(|e| {
-            eprintln!("error: cannot start the async runtime: {e}");
+            crate::errln!("error: cannot start the async runtime: {e}");
             crate::exit::SOURCE
         })
 }
@@ -175,12 +162,12 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, u8> {
 pub fn source_error(e: SourceError, consequence: &str) -> u8 {
     match e {
         SourceError::Usage(msg) => {
-            eprintln!("error: {msg}");
+            crate::errln!("error: {msg}");
             crate::exit::USAGE
         }
         SourceError::Api(msg) => {
-            eprintln!("error: {msg}");
-            eprintln!("{consequence}");
+            crate::errln!("error: {msg}");
+            crate::errln!("{consequence}");
             crate::exit::SOURCE
         }
     }

@@ -41,7 +41,7 @@ pub fn run(global: &GlobalArgs, args: DriftArgs) -> u8 {
     append_step_summary(&report);
 
     if !report.complete {
-        eprintln!(
+        crate::errln!(
             "error: {} of {} managed teams could not be read; the report is incomplete (exit 3)",
             report.errors.len(),
             managed.len()
@@ -144,7 +144,7 @@ fn append_step_summary(report: &Report) {
     };
     let mut md = Vec::new();
     if let Err(e) = report::render(report, Format::Markdown, Color::Never, &mut md) {
-        eprintln!("warning: could not render the step summary: {e}");
+        crate::errln!("warning: could not render the step summary: {e}");
         return;
     }
     let result = std::fs::OpenOptions::new()
@@ -153,7 +153,7 @@ fn append_step_summary(report: &Report) {
         .open(&path)
         .and_then(|mut f| f.write_all(&md));
     if let Err(e) = result {
-        eprintln!(
+        crate::errln!(
             "warning: could not append the report to $GITHUB_STEP_SUMMARY ({}): {e}",
             std::path::Path::new(&path).display()
         );

@@ -79,7 +79,7 @@ pub fn run(global: &GlobalArgs, args: FixArgs) -> u8 {
 }
 
 fn usage(msg: &str) -> u8 {
-    eprintln!("error: {msg}");
+    crate::errln!("error: {msg}");
     exit::USAGE
 }
 
@@ -119,7 +119,7 @@ impl Run<'_> {
                 let base = match w.read_base().await {
                     Ok(b) => b,
                     Err(e) => {
-                        eprintln!("error: {e}");
+                        crate::errln!("error: {e}");
                         return exit::SOURCE;
                     }
                 };
@@ -165,7 +165,7 @@ impl Run<'_> {
         ) {
             Ok(p) => p,
             Err(e) => {
-                eprintln!("error: {e}");
+                crate::errln!("error: {e}");
                 return exit::USAGE;
             }
         };
@@ -178,8 +178,8 @@ impl Run<'_> {
             match applied {
                 Ok(new) => new,
                 Err(e) => {
-                    eprintln!("error: {e}");
-                    eprintln!("Nothing was changed.");
+                    crate::errln!("error: {e}");
+                    crate::errln!("Nothing was changed.");
                     return exit::USAGE;
                 }
             }
@@ -200,7 +200,7 @@ impl Run<'_> {
             }
             _ if args.write && !plan.is_empty() => {
                 if let Err(msg) = write_in_place(&args.config.config, &text, &new_text) {
-                    eprintln!(
+                    crate::errln!(
                         "error: cannot write {}: {msg}\nNothing was changed.",
                         args.config.config.display()
                     );
@@ -261,9 +261,9 @@ impl Run<'_> {
             .map_err(source_error)?;
         if !read.complete() {
             for e in &read.errors {
-                eprintln!("error: team {} was not read: {}", e.team, e.reason);
+                crate::errln!("error: team {} was not read: {}", e.team, e.reason);
             }
-            eprintln!(
+            crate::errln!(
                 "The membership read is incomplete, so no edits are proposed: fix never acts on a \
                  partial read. Run again when every managed team can be read."
             );
@@ -384,7 +384,7 @@ impl Run<'_> {
                 }
             }
             Err(e) => {
-                eprintln!("error: {e}");
+                crate::errln!("error: {e}");
                 exit::SOURCE
             }
         }

@@ -32,7 +32,7 @@ pub fn run(global: &GlobalArgs, args: ReviewArgs) -> u8 {
     let target = match comment_target(&args) {
         Ok(t) => t,
         Err(msg) => {
-            eprintln!("error: {msg}");
+            crate::errln!("error: {msg}");
             return exit::USAGE;
         }
     };
@@ -41,7 +41,7 @@ pub fn run(global: &GlobalArgs, args: ReviewArgs) -> u8 {
         (Some(head), _) => head.clone(),
         (None, Some(_)) => args.config.clone(),
         (None, None) => {
-            eprintln!(
+            crate::errln!(
                 "error: --head PATH is needed with --base PATH (or use --base-ref REV to read the \
                  base from git and --config as the head)"
             );
@@ -56,7 +56,7 @@ pub fn run(global: &GlobalArgs, args: ReviewArgs) -> u8 {
             .map_err(ConfigErrors::from)
             .and_then(|(display, text)| config::people::parse(&display, &text, &mapping)),
         (None, None) => {
-            eprintln!("error: give the base config with --base PATH or --base-ref REV");
+            crate::errln!("error: give the base config with --base PATH or --base-ref REV");
             return exit::USAGE;
         }
     };
@@ -75,7 +75,7 @@ pub fn run(global: &GlobalArgs, args: ReviewArgs) -> u8 {
             let head_errors = h.err().unwrap_or_default();
             let base_errors = b.err().unwrap_or_default();
             if !base_errors.0.is_empty() {
-                eprintln!(
+                crate::errln!(
                     "error: the base version of the config could not be read or is invalid, so it cannot be compared"
                 );
             }
@@ -183,7 +183,7 @@ fn post(target: &Target, body: &str) -> Result<(), u8> {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            crate::errln!("error: cannot start the async runtime: {e}");
             return Err(exit::SOURCE);
         }
     };
@@ -192,15 +192,15 @@ fn post(target: &Target, body: &str) -> Result<(), u8> {
         let client = match RestClient::connect(&target.github, &target.owner).await {
             Ok(c) => c,
             Err(SourceError::Usage(msg)) => {
-                eprintln!("error: {msg}");
-                eprintln!(
+                crate::errln!("error: {msg}");
+                crate::errln!(
                     "  (posting the review comment needs the repository permission \
                      \"Pull requests: write\" or \"Issues: write\")"
                 );
                 return Err(exit::USAGE);
             }
             Err(SourceError::Api(msg)) => {
-                eprintln!("error: {msg}");
+                crate::errln!("error: {msg}");
                 return Err(exit::SOURCE);
             }
         };
@@ -213,7 +213,7 @@ fn post(target: &Target, body: &str) -> Result<(), u8> {
         match comment::upsert(&api, &body).await {
             Ok(Posted::Created(id)) => {
                 tracing::info!(id, "created the review comment");
-                eprintln!(
+                crate::errln!(
                     "Posted the review comment on {}/{}#{}.",
                     target.owner, target.repo, target.pr
                 );
@@ -221,19 +221,19 @@ fn post(target: &Target, body: &str) -> Result<(), u8> {
             }
             Ok(Posted::Updated(id)) => {
                 tracing::info!(id, "updated the review comment");
-                eprintln!(
+                crate::errln!(
                     "Updated the review comment on {}/{}#{}.",
                     target.owner, target.repo, target.pr
                 );
                 Ok(())
             }
             Err(e) => {
-                eprintln!(
+                crate::errln!(
                     "error: could not post the review comment on {}/{}#{}: {e}",
                     target.owner, target.repo, target.pr
                 );
                 if e.permission {
-                    eprintln!(
+                    crate::errln!(
                         "  The token needs the repository permission \"Pull requests: write\" \
                          (or \"Issues: write\"); in a workflow: `permissions: pull-requests: write`."
                     );

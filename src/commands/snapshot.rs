@@ -43,27 +43,27 @@ pub fn run(global: &GlobalArgs, args: SnapshotArgs) -> u8 {
     };
     if read.teams.is_empty() && !read.errors.is_empty() {
         for e in &read.errors {
-            eprintln!("error: team {} was not read: {}", e.team, e.reason);
+            crate::errln!("error: team {} was not read: {}", e.team, e.reason);
         }
-        eprintln!("No team could be read; no snapshot was written.");
+        crate::errln!("No team could be read; no snapshot was written.");
         return exit::SOURCE;
     }
     let json = match snapshot::to_json(&read) {
         Ok(j) => j,
         Err(e) => {
-            eprintln!("error: cannot serialise the snapshot: {e}");
+            crate::errln!("error: cannot serialise the snapshot: {e}");
             return exit::SOURCE;
         }
     };
     if let Err(e) = crate::fsutil::write_atomic(&args.out, json.as_bytes()) {
-        eprintln!(
+        crate::errln!(
             "error: cannot write the snapshot to {}: {e}",
             args.out.display()
         );
         return exit::USAGE;
     }
     if !global.quiet {
-        eprintln!(
+        crate::errln!(
             "Wrote {}: {} team(s), {} member(s) of org {}.",
             args.out.display(),
             read.teams.len(),
@@ -75,9 +75,9 @@ pub fn run(global: &GlobalArgs, args: SnapshotArgs) -> u8 {
         exit::OK
     } else {
         for e in &read.errors {
-            eprintln!("error: team {} was not read: {}", e.team, e.reason);
+            crate::errln!("error: team {} was not read: {}", e.team, e.reason);
         }
-        eprintln!(
+        crate::errln!(
             "The snapshot is incomplete: {} team(s) were not read and are not in it; a drift run \
              from it reports them as not recorded.",
             read.errors.len()
