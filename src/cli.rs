@@ -44,6 +44,11 @@ pub struct GlobalArgs {
     /// No progress and no logging below errors.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+
+    /// Treat warnings as errors (exit 2): unknown keys in the config; for `fix
+    /// --codify-unexpected`, the policy findings its edits would create.
+    #[arg(long, global = true)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -13,11 +13,13 @@ pub fn run(global: &GlobalArgs, args: CheckArgs) -> u8 {
         today,
         mapping,
         config,
+        unknown_keys,
     } = match common::Inputs::load(global, &args.config.config) {
         Ok(inputs) => inputs,
         Err(code) => return code,
     };
     let mut findings = policy::check(&config, &mapping, today);
+    findings.extend(unknown_keys);
     finding::sort(&mut findings);
     tracing::info!(
         people = config.people.len(),

@@ -7,27 +7,46 @@ use chrono::NaiveDate;
 
 use crate::cli::{ColorChoice, GlobalArgs};
 use crate::config::{self, Config, ConfigErrors, Mapping};
+use crate::finding::Finding;
 use crate::github::SourceError;
-use crate::report::{self, Color, Report};
+use crate::report::{self, Color, Format, Report};
 
 /// What `check`, `drift` and `snapshot` start from: the date, the mapping and the config.
 pub struct Inputs {
     pub today: NaiveDate,
     pub mapping: Mapping,
     pub config: Config,
+    /// `unknown_key` findings for the config (empty under `--strict`, where they are errors).
+    pub unknown_keys: Vec<Finding>,
 }
 
 impl Inputs {
     /// Parse `--today`, load the mapping, then the config at `config_path`. On failure the
     /// errors are on stderr and `Err` holds the exit code (usage).
     pub fn load(global: &GlobalArgs, config_path: &Path) -> Result<Inputs, u8> {
+        Self::load_with_summary(global, config_path, false)
+    }
+
+    /// [`Inputs::load`]; with `step_summary`, config errors also go to `$GITHUB_STEP_SUMMARY`.
+    pub fn load_with_summary(
+        global: &GlobalArgs,
+        config_path: &Path,
+        step_summary: bool,
+    ) -> Result<Inputs, u8> {
         let today = today(global)?;
         let mapping = load_mapping(global)?;
-        let config = load_config(config_path, &mapping).map_err(|e| report_config_errors(&e))?;
+        let (config, text) = load_config_text(config_path, &mapping).map_err(|e| {
+            if step_summary {
+                step_summary_errors(&e);
+            }
+            report_config_errors_as(global, &e)
+        })?;
+        let unknown_keys = unknown_keys(global, &config.path, &text, &mapping)?;
         Ok(Inputs {
             today,
             mapping,
             config,
+            unknown_keys,
         })
     }
 }
@@ -44,14 +63,49 @@ pub fn load_mapping(global: &GlobalArgs) -> Result<Mapping, u8> {
                 .and_then(|text| Mapping::parse(&display, &text))
         }
     };
-    mapping.map_err(|e| report_config_errors(&e))
+    mapping.map_err(|e| report_config_errors_as(global, &e))
 }
 
 /// Load and validate a config file against the mapping's roles.
 pub fn load_config(path: &Path, mapping: &Mapping) -> Result<Config, ConfigErrors> {
+    load_config_text(path, mapping).map(|(config, _)| config)
+}
+
+/// [`load_config`], also returning the file's text.
+pub fn load_config_text(path: &Path, mapping: &Mapping) -> Result<(Config, String), ConfigErrors> {
     let display = path.display().to_string();
     let text = config::read_file(path, &display)?;
-    config::people::parse(&display, &text, mapping)
+    let config = config::people::parse(&display, &text, mapping)?;
+    Ok((config, text))
+}
+
+/// The unknown keys in the people entries of a (valid) config, as `unknown_key` findings. Under
+/// `--strict` they are errors: printed like config errors, and `Err` holds the usage exit code.
+pub fn unknown_keys(
+    global: &GlobalArgs,
+    path: &str,
+    text: &str,
+    mapping: &Mapping,
+) -> Result<Vec<Finding>, u8> {
+    let unknown = config::unknown::unknown_keys(path, text, mapping);
+    if global.strict && !unknown.is_empty() {
+        let errors = ConfigErrors(unknown.iter().map(|u| u.error()).collect());
+        return Err(report_config_errors_as(global, &errors));
+    }
+    Ok(unknown.iter().map(|u| u.finding()).collect())
+}
+
+/// For commands whose report has no findings list (`snapshot`, `review`, `fix`): say each
+/// unknown key on stderr, so none is silent.
+pub fn warn_unknown_keys(path: &str, findings: &[Finding]) {
+    for f in findings {
+        crate::errln!(
+            "warning: {path}:{}: {}\n  help: {}",
+            f.line.unwrap_or(1),
+            f.message,
+            f.fix
+        );
+    }
 }
 
 /// `--today`, or today's date in UTC. An invalid date is reported on stderr; `Err` holds the
@@ -108,6 +162,51 @@ pub fn init_logging(global: &GlobalArgs) {
         .log_internal_errors(false)
         .with_target(false)
         .try_init();
+}
+
+/// Print config errors to stderr, all of them, and in the report format on stdout (annotations
+/// for `github`, an error block for `markdown`); return the usage exit code.
+pub fn report_config_errors_as(global: &GlobalArgs, errors: &ConfigErrors) -> u8 {
+    let code = report_config_errors(errors);
+    match global.format {
+        Format::Github => {
+            let ws = std::env::var("GITHUB_WORKSPACE").ok();
+            write_stdout(report::errors::annotations(errors, ws.as_deref()).as_bytes());
+        }
+        Format::Markdown => write_stdout(report::errors::markdown(command_name(), errors).as_bytes()),
+        Format::Text | Format::Json => {}
+    }
+    code
+}
+
+/// Append config errors to `$GITHUB_STEP_SUMMARY` (drift does this whatever `--format` is).
+pub fn step_summary_errors(errors: &ConfigErrors) {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
+        return;
+    };
+    let md = report::errors::markdown(command_name(), errors);
+    let result = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, md.as_bytes()));
+    if let Err(e) = result {
+        crate::errln!(
+            "warning: could not append the errors to $GITHUB_STEP_SUMMARY ({}): {e}",
+            Path::new(&path).display()
+        );
+    }
+}
+
+static COMMAND: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
+
+/// Remember the running command's name, for headings of error reports.
+pub fn set_command_name(name: &'static str) {
+    let _ = COMMAND.set(name);
+}
+
+fn command_name() -> &'static str {
+    COMMAND.get().copied().unwrap_or("")
 }
 
 /// Print config errors to stderr, all of them, and return the usage exit code.

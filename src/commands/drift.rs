@@ -19,7 +19,8 @@ pub fn run(global: &GlobalArgs, args: DriftArgs) -> u8 {
         today,
         mapping,
         config,
-    } = match common::Inputs::load(global, &args.config.config) {
+        unknown_keys,
+    } = match common::Inputs::load_with_summary(global, &args.config.config, true) {
         Ok(inputs) => inputs,
         Err(code) => return code,
     };
@@ -33,7 +34,9 @@ pub fn run(global: &GlobalArgs, args: DriftArgs) -> u8 {
             );
         }
     };
-    let report = build_report(&config, &mapping, read, &managed, today);
+    let mut report = build_report(&config, &mapping, read, &managed, today);
+    report.findings.extend(unknown_keys);
+    finding::sort(&mut report.findings);
 
     if let Err(code) = common::print_report(global, &report) {
         return code;

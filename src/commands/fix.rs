@@ -138,14 +138,18 @@ impl Run<'_> {
                 let display = args.config.config.display().to_string();
                 match config::read_file(&args.config.config, &display) {
                     Ok(text) => (display, text, None),
-                    Err(e) => return common::report_config_errors(&e.into()),
+                    Err(e) => return common::report_config_errors_as(self.global, &e.into()),
                 }
             }
         };
         let config = match config::people::parse(&display, &text, self.mapping) {
             Ok(c) => c,
-            Err(e) => return common::report_config_errors(&e),
+            Err(e) => return common::report_config_errors_as(self.global, &e),
         };
+        match common::unknown_keys(self.global, &display, &text, self.mapping) {
+            Ok(unknown) => common::warn_unknown_keys(&display, &unknown),
+            Err(code) => return code,
+        }
 
         let drift = match self.drift(&config).await {
             Ok(d) => d,

@@ -14,6 +14,13 @@ use crate::cli::{Cli, Command};
 pub fn run(cli: Cli) -> u8 {
     common::init_logging(&cli.global);
     let global = &cli.global;
+    common::set_command_name(match &cli.command {
+        Command::Check(_) => "check",
+        Command::Drift(_) => "drift",
+        Command::Snapshot(_) => "snapshot",
+        Command::Review(_) => "review",
+        Command::Fix(_) => "fix",
+    });
     match cli.command {
         Command::Check(args) => check::run(global, args),
         Command::Drift(args) => drift::run(global, args),

@@ -65,7 +65,16 @@ pub fn run(global: &GlobalArgs, args: ReviewArgs) -> u8 {
         (_, Some(rev)) => format!("{rev}:{}", args.config.display()),
         _ => String::new(),
     };
-    let head = common::load_config(&head_path, &mapping);
+    let head = match common::load_config_text(&head_path, &mapping) {
+        Ok((config, text)) => {
+            match common::unknown_keys(global, &config.path, &text, &mapping) {
+                Ok(unknown) => common::warn_unknown_keys(&config.path, &unknown),
+                Err(code) => return code,
+            }
+            Ok(config)
+        }
+        Err(e) => Err(e),
+    };
 
     // Head errors first: they are what the author must fix. A broken base cannot be compared
     // either; that is reported the same way, naming the base file.
@@ -132,8 +141,14 @@ fn config_errors(
     all.0.extend(base_errors.0.iter().cloned());
     let code = common::report_config_errors(&all);
     let md = markdown::render_errors(head_errors, base_errors, base, head);
-    if global.format == Format::Markdown {
-        common::write_stdout(md.as_bytes());
+    match global.format {
+        Format::Markdown => common::write_stdout(md.as_bytes()),
+        Format::Github => {
+            let ws = std::env::var("GITHUB_WORKSPACE").ok();
+            let out = crate::report::errors::annotations(&all, ws.as_deref());
+            common::write_stdout(out.as_bytes());
+        }
+        Format::Text | Format::Json => {}
     }
     if let Some(target) = target {
         // Still exit 2: the config error is what must be fixed; a posting error is on stderr.

@@ -24,8 +24,14 @@ pub fn run(global: &GlobalArgs, args: SnapshotArgs) -> u8 {
         Ok(m) => m,
         Err(code) => return code,
     };
-    let config = match common::load_config(&args.config.config, &mapping) {
-        Ok(c) => c,
+    let config = match common::load_config_text(&args.config.config, &mapping) {
+        Ok((c, text)) => match common::unknown_keys(global, &c.path, &text, &mapping) {
+            Ok(unknown) => {
+                common::warn_unknown_keys(&c.path, &unknown);
+                c
+            }
+            Err(code) => return code,
+        },
         Err(e) => return common::report_config_errors(&e),
     };
     let runtime = match common::runtime() {
@@ -150,6 +156,7 @@ mod tests {
             roles: [("deploy".to_string(), vec!["deployers".to_string()])].into(),
             ignore: vec![],
             senior_tech: vec![],
+            extra_keys: vec![],
         };
         let member = |l: &str| Member {
             login: l.into(),

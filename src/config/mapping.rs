@@ -7,7 +7,14 @@ use super::check::{self, Errors};
 use super::yaml::{Node, NodeKind};
 
 /// The keys of a mapping file.
-pub const MAPPING_KEYS: &[&str] = &["org", "everyone", "roles", "ignore", "senior_tech"];
+pub const MAPPING_KEYS: &[&str] = &[
+    "org",
+    "everyone",
+    "roles",
+    "ignore",
+    "senior_tech",
+    "extra_keys",
+];
 
 /// The built-in mapping, used when `--mapping` is not given.
 pub const DEFAULT_MAPPING: &str = "\
@@ -67,6 +74,9 @@ pub struct Mapping {
     pub ignore: Vec<String>,
     /// When non-empty, admin_checklist_reviewed_by must name one of these.
     pub senior_tech: Vec<String>,
+    /// Person keys the config carries that the tool does not read (`extra_keys: [slack]`): not
+    /// reported as unknown keys.
+    pub extra_keys: Vec<String>,
 }
 
 impl Mapping {
@@ -153,6 +163,7 @@ fn read_mapping(path: &str, root: &Node, text: &str, errors: &mut Errors<'_>) ->
         roles: BTreeMap::new(),
         ignore: Vec::new(),
         senior_tech: Vec::new(),
+        extra_keys: Vec::new(),
     };
     let (mut has_org, mut has_roles) = (false, false);
     let mut roles_node = None;
@@ -224,6 +235,7 @@ fn read_mapping(path: &str, root: &Node, text: &str, errors: &mut Errors<'_>) ->
                     }
                 });
             }
+            "extra_keys" => m.extra_keys = super::unknown::extra_keys(value, text, errors),
             _ => {
                 let (message, help) = match check::did_you_mean(k, MAPPING_KEYS) {
                     Some(known) => (

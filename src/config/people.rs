@@ -102,8 +102,8 @@ impl Config {
     }
 }
 
-/// The keys a person entry may have; other keys are kept in the file and ignored, unless they
-/// are a near miss of one of these.
+/// The keys a person entry may have. A near miss of one of these is an error; any other key is
+/// an `unknown_key` finding (`config::unknown`) unless the mapping lists it in `extra_keys`.
 pub const KNOWN_KEYS: &[&str] = &[
     "name",
     "email",
@@ -226,6 +226,10 @@ fn person(
             continue;
         }
         if !KNOWN_KEYS.contains(&k) {
+            // Unknown keys that are not near misses are findings (config::unknown), not errors.
+            if mapping.extra_keys.iter().any(|e| e == k) {
+                continue;
+            }
             if let Some(known) = check::did_you_mean(k, KNOWN_KEYS) {
                 misspelt_name |= known == "name";
                 errors.at(

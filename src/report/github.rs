@@ -21,14 +21,30 @@ pub fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
+/// GitHub shows at most 10 annotations of each level per step. The findings are sorted most
+/// severe first, so the ones kept are the most severe; unread teams are always kept.
+const PER_LEVEL: usize = 10;
+
 pub fn render(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
     let file = escape_property(&report.config_path);
+    let mut left = [
+        PER_LEVEL.saturating_sub(report.errors.len()),
+        PER_LEVEL,
+        // Room for the "more" notice and the closing summary.
+        PER_LEVEL - 2,
+    ];
+    let mut dropped = 0usize;
     for f in &report.findings {
-        let level = match f.severity {
-            Severity::High | Severity::Medium => "error",
-            Severity::Low => "warning",
-            Severity::Info => "notice",
+        let (level, slot) = match f.severity {
+            Severity::High | Severity::Medium => ("error", 0),
+            Severity::Low => ("warning", 1),
+            Severity::Info => ("notice", 2),
         };
+        if left[slot] == 0 {
+            dropped += 1;
+            continue;
+        }
+        left[slot] -= 1;
         let mut title = format!("{} ({})", label(f), f.severity.as_str());
         if let Some(team) = &f.team {
             title.push_str(&format!(" in {team}"));
@@ -51,6 +67,16 @@ pub fn render(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
             "::error title={}::{}",
             escape_property(&title),
             escape_data(&e.message)
+        )?;
+    }
+    if dropped > 0 {
+        writeln!(
+            out,
+            "::notice title=more findings::{}",
+            escape_data(&format!(
+                "{dropped} more finding{} not shown as annotations (GitHub shows {PER_LEVEL} per level and step); the full report is in the job summary, or run with --format text or json",
+                if dropped == 1 { " is" } else { "s are" }
+            ))
         )?;
     }
     writeln!(

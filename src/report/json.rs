@@ -123,10 +123,15 @@ pub fn report_v1(report: &Report) -> ReportV1 {
             findings: report.findings.len(),
             by_kind: drift.then(|| {
                 let counts = report.counts_by_kind();
-                KIND_ORDER
+                let mut by_kind: BTreeMap<String, usize> = KIND_ORDER
                     .iter()
                     .map(|k| ((*k).to_owned(), counts.get(k).copied().unwrap_or(0)))
-                    .collect()
+                    .collect();
+                // Kinds added after v1 (unknown_key, stale_evidence) appear only when present.
+                for (k, c) in counts {
+                    by_kind.entry(k.to_owned()).or_insert(c);
+                }
+                by_kind
             }),
         },
     }

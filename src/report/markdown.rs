@@ -331,6 +331,9 @@ pub fn render(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
                 writeln!(out, "| {} | {c} |", title(kind))?;
             }
         }
+        for (kind, c) in counts.iter().filter(|(k, _)| !KIND_ORDER.contains(k)) {
+            writeln!(out, "| `{kind}` | {c} |")?;
+        }
         writeln!(out)?;
     }
 
@@ -382,7 +385,42 @@ pub fn render(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
         table_for(kind, &of_kind).write(out, &title(kind).to_lowercase())?;
     }
 
+    other_kinds(report, out)?;
     writeln!(out, "_{}_", cell(&super::text::summary_line(report)))
+}
+
+/// Findings of kinds without a table of their own (`unknown_key`, `stale_evidence`, ...): one
+/// table, so no finding is left out of the Markdown report.
+fn other_kinds(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
+    let others: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| !KIND_ORDER.contains(&f.kind.as_str()))
+        .collect();
+    if others.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "### Other findings ({})", others.len())?;
+    writeln!(out)?;
+    let line = |f: &Finding| f.line.map(|l| l.to_string()).unwrap_or_default();
+    Table {
+        header: vec!["Kind", "Severity", "Person", "Login", "Line", "Problem", "Fix"],
+        rows: others
+            .iter()
+            .map(|f| {
+                vec![
+                    code(f.kind.as_str()),
+                    f.severity.as_str().to_owned(),
+                    person(f),
+                    login(f),
+                    line(f),
+                    cell(&f.message),
+                    cell(&f.fix),
+                ]
+            })
+            .collect(),
+    }
+    .write(out, "other findings")
 }
 
 fn capitalise(s: &str) -> String {

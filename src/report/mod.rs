@@ -86,6 +86,7 @@ impl Report {
     }
 }
 
+pub mod errors;
 pub mod github;
 pub mod group;
 pub mod json;
