@@ -92,6 +92,33 @@ mod tests {
     use super::*;
 
     #[test]
+    fn undeclared_logins_annotate_line_1_and_levels_are_capped() {
+        use crate::finding::{Finding, Kind};
+        let f = |sev| Finding {
+            github_username: Some("shadow".into()),
+            ..Finding::new(Kind::UnexpectedMember, sev, "m")
+        };
+        let mut findings = vec![f(Severity::High); 12];
+        findings.push(f(Severity::Low));
+        let report = Report {
+            command: super::super::Command::Drift,
+            config_path: "c.yml".into(),
+            org: None,
+            complete: true,
+            errors: vec![],
+            findings,
+            summary: Default::default(),
+        };
+        let mut out = Vec::new();
+        render(&report, &mut out).unwrap_or_default();
+        let out = String::from_utf8_lossy(&out);
+        assert!(out.starts_with("::error file=c.yml,line=1,"), "{out}");
+        assert_eq!(out.matches("::error ").count(), 10, "{out}");
+        assert_eq!(out.matches("::warning ").count(), 1, "{out}");
+        assert!(out.contains("2 more findings are not shown"), "{out}");
+    }
+
+    #[test]
     fn escapes_per_the_actions_toolkit() {
         assert_eq!(escape_data("50%\nnext"), "50%25%0Anext");
         assert_eq!(escape_property("a:b,c"), "a%3Ab%2Cc");
