@@ -65,7 +65,7 @@ fn args(url: &str, concurrency: usize, cache: Option<std::path::PathBuf>) -> Git
         cache_dir: cache,
         max_wait: 900,
         concurrency,
-        retries: 3,
+        retries: 2,
         backoff_ms: 0,
         secondary_wait: 0,
     }

@@ -42,7 +42,7 @@ pub struct GlobalArgs {
     pub verbose: u8,
 
     /// No progress and no logging below errors.
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
 
     /// Treat warnings as errors (exit 2): unknown keys in the config; for `fix
@@ -82,12 +82,13 @@ pub struct GithubArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 900)]
     pub max_wait: u64,
 
-    /// Requests in flight at once.
-    #[arg(long, value_name = "N", default_value_t = 8)]
+    /// Requests in flight at once (1 or more).
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = at_least_one)]
     pub concurrency: usize,
 
-    /// Tries for a retryable failure (5xx, connection error) before giving up.
-    #[arg(long, value_name = "N", default_value_t = 3)]
+    /// Retries after the first try for a retryable failure (5xx, connection error), as in curl
+    /// and gh: 0 means one try and no retry.
+    #[arg(long, value_name = "N", default_value_t = 2)]
     pub retries: u32,
 
     /// Base delay for exponential backoff, in milliseconds (0 in tests).
@@ -134,6 +135,11 @@ pub struct DriftArgs {
     /// Read membership from this snapshot instead of the GitHub API.
     #[arg(long, value_name = "PATH")]
     pub snapshot: Option<PathBuf>,
+
+    /// With --snapshot: a snapshot recorded more than this many days before --today (or after
+    /// it, or undated) gives a stale_evidence finding.
+    #[arg(long, value_name = "DAYS", default_value_t = crate::evidence::DEFAULT_MAX_AGE_DAYS, requires = "snapshot")]
+    pub max_age: u32,
 
     #[command(flatten)]
     pub github: GithubArgs,
@@ -184,7 +190,7 @@ pub struct ReviewArgs {
     pub repo: Option<String>,
 
     /// The pull request number.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub pr: Option<u64>,
 
     #[command(flatten)]
@@ -199,6 +205,11 @@ pub struct FixArgs {
     /// Read membership from this snapshot instead of the GitHub API.
     #[arg(long, value_name = "PATH")]
     pub snapshot: Option<PathBuf>,
+
+    /// With --snapshot: warn (and under --strict, refuse) when the snapshot was recorded more
+    /// than this many days before --today, after it, or is undated.
+    #[arg(long, value_name = "DAYS", default_value_t = crate::evidence::DEFAULT_MAX_AGE_DAYS, requires = "snapshot")]
+    pub max_age: u32,
 
     /// Apply the edits to --config in place (atomically).
     #[arg(long, conflicts_with = "open_pr")]
@@ -236,9 +247,91 @@ pub struct FixArgs {
     pub github: GithubArgs,
 }
 
+/// A count that must be 1 or more (`--concurrency 0` would never send a request).
+fn at_least_one(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(0) => Err("must be 1 or more".to_owned()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// The GitHub flags: none of them is used when membership comes from --snapshot.
+const GITHUB_FLAGS: &[(&str, &str)] = &[
+    ("api_url", "--api-url"),
+    ("app_id", "--app-id"),
+    ("app_private_key", "--app-private-key"),
+    ("cache_dir", "--cache-dir"),
+    ("max_wait", "--max-wait"),
+    ("concurrency", "--concurrency"),
+    ("retries", "--retries"),
+];
+
+/// Whether `id` was written on the command line (not a default, not from the environment).
+fn given(m: &clap::ArgMatches, id: &str) -> bool {
+    m.try_contains_id(id).unwrap_or(false)
+        && m.value_source(id) == Some(clap::parser::ValueSource::CommandLine)
+}
+
+/// Flags that the command would accept and then ignore are refused, with the reason.
+pub fn refused(matches: &clap::ArgMatches) -> Result<(), String> {
+    let Some((name, sub)) = matches.subcommand() else {
+        return Ok(());
+    };
+    match name {
+        "snapshot" => {
+            for (id, flag, why) in [
+                ("format", "--format", "a snapshot is always the JSON file --out names"),
+                ("today", "--today", "a snapshot records GitHub as it is now"),
+            ] {
+                if given(sub, id) || given(matches, id) {
+                    return Err(format!("snapshot does not take {flag}: {why}"));
+                }
+            }
+        }
+        // fix --open-pr still talks to GitHub for the pull request.
+        "drift" | "fix" if given(sub, "snapshot") && !given(sub, "open_pr") => {
+            if let Some((_, flag)) = GITHUB_FLAGS.iter().find(|(id, _)| given(sub, id)) {
+                return Err(format!(
+                    "{name} --snapshot reads membership from the file, so {flag} would be ignored; drop {flag}, or drop --snapshot to read GitHub live"
+                ));
+            }
+        }
+        "review" => {
+            if given(sub, "base") && given(sub, "config") {
+                return Err(
+                    "review --base takes the base file and --head the head; --config is only used with --base-ref (drop --config, or use --base-ref REV --config PATH)"
+                        .to_owned(),
+                );
+            }
+            if !given(sub, "post_comment")
+                && let Some(flag) = [("repo", "--repo"), ("pr", "--pr")]
+                    .iter()
+                    .find(|(id, _)| given(sub, id))
+                    .map(|(_, f)| f)
+            {
+                return Err(format!(
+                    "review {flag} is only used with --post-comment; add --post-comment, or drop {flag}"
+                ));
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
 /// Parse the command line, run the command, and map the outcome to an exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    use clap::{CommandFactory, FromArgMatches};
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    if let Err(msg) = refused(&matches) {
+        crate::errln!("error: {msg}");
+        return ExitCode::from(crate::exit::USAGE);
+    }
     let code = crate::commands::run(cli);
     // A report that could not be written was not delivered: never exit as if it had been.
     if crate::commands::common::stdout_failed() && code < crate::exit::USAGE {

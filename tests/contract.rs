@@ -141,7 +141,7 @@ fn the_live_client_keeps_to_githubs_openapi_description() {
         "--backoff-ms",
         "0",
         "--retries",
-        "1",
+        "0",
     ];
 
     let mut failures = vec![];
@@ -280,7 +280,7 @@ fn the_live_client_keeps_to_githubs_openapi_description() {
         cache_dir: None,
         max_wait: 0,
         concurrency: 8,
-        retries: 1,
+        retries: 0,
         backoff_ms: 0,
         secondary_wait: 0,
     };

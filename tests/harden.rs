@@ -237,3 +237,235 @@ fn item4_at_most_ten_error_annotations_the_most_severe() {
     assert!(!gh.contains("(medium)"), "{gh}");
     assert!(gh.contains("more findings are not shown"), "{gh}");
 }
+
+// ---- 3. Stale or future snapshots are flagged; fetched_at is shown in every format ----
+
+fn snapshot_at(dir: &Path, fetched_at: &str) -> PathBuf {
+    let text = std::fs::read_to_string(common::root().join(SNAPSHOT)).unwrap();
+    let text = text.replace("2026-11-28T06:00:00Z", fetched_at);
+    write(dir, "snap.json", &text)
+}
+
+#[test]
+fn item3_old_and_future_snapshots_are_stale_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    for (fetched, today, stale) in [
+        ("2019-01-01T00:00:00Z", TODAY, true),
+        ("2026-11-29T00:00:00Z", TODAY, true),
+        ("2026-11-28T23:00:00Z", TODAY, false),
+        ("2026-11-21T00:00:00Z", TODAY, false),
+        ("2026-11-20T00:00:00Z", TODAY, true),
+    ] {
+        let snap = snapshot_at(dir.path(), fetched);
+        let (code, json, stderr) = run(&[
+            "drift", "--config", CONFIG, "--snapshot", snap.to_str().unwrap(), "--today", today,
+            "--format", "json",
+        ]);
+        assert_eq!(code, 1, "{stderr}");
+        let r: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let found = r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["kind"] == "stale_evidence")
+            .inspect(|f| assert_eq!(f["severity"], "medium"))
+            .count();
+        assert_eq!(found, usize::from(stale), "{fetched} at {today}");
+        assert_eq!(r["fetched_at"], fetched, "{json}");
+    }
+    // --max-age raises the limit.
+    let snap = snapshot_at(dir.path(), "2019-01-01T00:00:00Z");
+    let (_, text, _) = run(&[
+        "drift", "--config", CONFIG, "--snapshot", snap.to_str().unwrap(), "--today", TODAY,
+        "--max-age", "10000",
+    ]);
+    assert!(!text.contains("stale_evidence"), "{text}");
+}
+
+#[test]
+fn item3_fetched_at_is_shown_in_text_markdown_and_github() {
+    for format in ["text", "markdown", "github"] {
+        let (_, out, _) = run(&[
+            "drift", "--config", CONFIG, "--snapshot", SNAPSHOT, "--today", TODAY, "--format",
+            format,
+        ]);
+        assert!(out.contains("recorded at 2026-11-28T06:00:00Z"), "{format}: {out}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let snap = snapshot_at(dir.path(), "2019-01-01T00:00:00Z");
+    let (_, text, _) = run(&[
+        "drift", "--config", CONFIG, "--snapshot", snap.to_str().unwrap(), "--today", TODAY,
+    ]);
+    assert!(text.contains("[medium] stale_evidence"), "{text}");
+    assert!(text.contains("2019-01-01T00:00:00Z, 2888 days before 2026-11-28"), "{text}");
+}
+
+// ---- 5. Duplicate keys in a JSON input are refused, with the line ----
+
+#[test]
+fn item5_duplicate_keys_in_the_snapshot_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = write(
+        dir.path(),
+        "snap.json",
+        "{\"org\": \"alphagov\",\n \"teams\": {\"gov-uk\": {\"members\": []}},\n \"teams\": {}}\n",
+    );
+    let s = snap.to_str().unwrap();
+    let (code, _, stderr) = run(&["drift", "--config", CONFIG, "--snapshot", s, "--today", TODAY]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains(&format!("{s}:3:")), "{stderr}");
+    assert!(stderr.contains("`teams` appears twice"), "{stderr}");
+}
+
+// ---- 6. Messages are written for a person; columns count from 1 ----
+
+#[test]
+fn item6_snapshot_messages_name_no_rust_types_and_columns_start_at_1() {
+    let dir = tempfile::tempdir().unwrap();
+    for (text, want, not) in [
+        ("[]", "found a list, expected a JSON object", "struct"),
+        (
+            "{\"org\":\"alphagov\",\"fetched_at\":\"2026-13-01\",\"teams\":{}}",
+            "not a date and time in the form 2026-11-28T09:00:00Z",
+            "invalid characters",
+        ),
+        ("", ":1:1:", ":1:0:"),
+    ] {
+        let snap = write(dir.path(), "s.json", text);
+        let (code, _, stderr) = run(&[
+            "drift", "--config", CONFIG, "--snapshot", snap.to_str().unwrap(), "--today", TODAY,
+        ]);
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stderr.contains(want), "{text}: {stderr}");
+        assert!(!stderr.contains(not), "{text}: {stderr}");
+    }
+}
+
+#[test]
+fn item6_logs_show_no_debug_formatting() {
+    let (_, _, stderr) = run(&[
+        "drift", "--config", CONFIG, "--snapshot", SNAPSHOT, "--today", TODAY, "-v",
+    ]);
+    assert!(stderr.contains("recorded at 2026-11-28T06:00:00Z"), "{stderr}");
+    assert!(!stderr.contains("Some("), "{stderr}");
+}
+
+// ---- 7. A YAML file given as the snapshot: said so, and no hint to write over an input ----
+
+#[test]
+fn item7_a_config_given_as_the_snapshot_is_recognised() {
+    let (code, _, stderr) = run(&["drift", "--config", CONFIG, "--snapshot", CONFIG]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("looks like a YAML file"), "{stderr}");
+    assert!(!stderr.contains(&format!("--out {CONFIG}")), "{stderr}");
+}
+
+#[test]
+fn item7_snapshot_out_never_overwrites_an_input() {
+    for out in [CONFIG, "fixtures/mapping.yml"] {
+        let (code, _, stderr) = run(&[
+            "snapshot", "--config", CONFIG, "--mapping", "fixtures/mapping.yml", "--out", out,
+            "--api-url", "http://127.0.0.1:9",
+        ]);
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stderr.contains("would overwrite"), "{stderr}");
+    }
+}
+
+// ---- 9. Flags that would be ignored are refused with a reason; --retries counts retries ----
+
+#[test]
+fn item9_ignored_flags_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("s.json");
+    let out = out.to_str().unwrap();
+    for (args, needle) in [
+        (vec!["snapshot", "--out", out, "--format", "json"], "snapshot does not take --format"),
+        (vec!["--format", "json", "snapshot", "--out", out], "snapshot does not take --format"),
+        (vec!["snapshot", "--out", out, "--today", TODAY], "snapshot does not take --today"),
+        (
+            vec!["drift", "--snapshot", SNAPSHOT, "--api-url", "http://127.0.0.1:9"],
+            "--api-url would be ignored",
+        ),
+        (vec!["drift", "--snapshot", SNAPSHOT, "--app-id", "1"], "--app-id would be ignored"),
+        (vec!["fix", "--snapshot", SNAPSHOT, "--retries", "1"], "--retries would be ignored"),
+        (
+            vec!["review", "--base", CONFIG, "--head", CONFIG, "--config", CONFIG],
+            "--config is only used with --base-ref",
+        ),
+        (vec!["review", "--base", CONFIG, "--head", CONFIG, "--pr", "3"], "only used with --post-comment"),
+        (vec!["check", "-q", "-v"], "cannot be used with"),
+        (
+            vec!["review", "--base", CONFIG, "--head", CONFIG, "--post-comment", "--repo", "a/b", "--pr", "0"],
+            "--pr",
+        ),
+        (vec!["drift", "--concurrency", "0"], "must be 1 or more"),
+    ] {
+        let (code, stdout, stderr) = run(&args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stdout.is_empty(), "{args:?}");
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+    }
+    // From the environment (a workflow's GITHUB_APP_ID), a GitHub flag is not refused.
+    let (code, _, stderr) = run_env(
+        &["drift", "--config", CONFIG, "--snapshot", SNAPSHOT, "--today", TODAY],
+        &[("GITHUB_APP_ID", "1")],
+    );
+    assert_eq!(code, 1, "{stderr}");
+}
+
+#[test]
+fn item9_retries_counts_retries_after_the_first_try() {
+    // Nothing listens on port 9 of 127.0.0.1: every try is a connection error.
+    for (retries, want) in [("0", "after 1 try:"), ("2", "after 3 tries:")] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("s.json");
+        let (code, _, stderr) = run_env(
+            &[
+                "snapshot", "--config", CONFIG, "--out", out.to_str().unwrap(), "--api-url",
+                "http://127.0.0.1:9", "--retries", retries, "--backoff-ms", "0",
+            ],
+            &[("GITHUB_TOKEN", "ghp_TESTTOKENabcdef0123456789")],
+        );
+        assert_eq!(code, 3, "{stderr}");
+        assert!(stderr.contains(want), "--retries {retries}: {stderr}");
+    }
+    let (_, help, _) = run(&["drift", "--help"]);
+    assert!(help.contains("0 means one try and no retry"), "{help}");
+}
+
+// ---- 10. Checks that come first, and messages that name only what the command takes ----
+
+#[test]
+fn item10_snapshot_out_is_checked_before_any_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no/such/dir/s.json");
+    // No token: had it got as far as GitHub, the error would be about credentials.
+    let (code, _, stderr) = run(&["snapshot", "--config", CONFIG, "--out", missing.to_str().unwrap()]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("cannot write in"), "{stderr}");
+    assert!(!stderr.contains("credentials"), "{stderr}");
+}
+
+#[test]
+fn item10_credentials_message_names_only_flags_the_command_takes() {
+    let (code, _, stderr) = run(&[
+        "review", "--base", CONFIG, "--head", CONFIG, "--post-comment", "--repo", "a/b", "--pr", "1",
+        "--api-url", "http://127.0.0.1:9",
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("no GitHub credentials"), "{stderr}");
+    assert!(!stderr.contains("--snapshot"), "{stderr}");
+    let (code, _, stderr) = run(&[
+        "fix", "--config", CONFIG, "--open-pr", "--repo", "a/b", "--api-url", "http://127.0.0.1:9",
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("no GitHub credentials") && !stderr.contains("--snapshot"), "{stderr}");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("s.json");
+    let (_, _, stderr) = run(&["snapshot", "--config", CONFIG, "--out", out.to_str().unwrap()]);
+    assert!(stderr.contains("no GitHub credentials") && !stderr.contains("--snapshot"), "{stderr}");
+    // drift does take --snapshot: the hint stays.
+    let (_, _, stderr) = run(&["drift", "--config", CONFIG]);
+    assert!(stderr.contains("use --snapshot PATH"), "{stderr}");
+}

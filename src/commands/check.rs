@@ -38,6 +38,7 @@ pub fn run(global: &GlobalArgs, args: CheckArgs) -> u8 {
             teams: None,
             members_read: None,
         },
+        fetched_at: None,
     };
     if let Err(code) = common::print_report(global, &report) {
         return code;

@@ -34,8 +34,19 @@ pub fn run(global: &GlobalArgs, args: DriftArgs) -> u8 {
             );
         }
     };
+    let fetched_at = read.fetched_at;
     let mut report = build_report(&config, &mapping, read, &managed, today);
     report.findings.extend(unknown_keys);
+    if let Some(path) = &args.snapshot {
+        report.fetched_at = fetched_at;
+        let label = format!("the snapshot {}", path.display());
+        if fetched_at.is_none() {
+            crate::errln!("{}", crate::evidence::undated_warning(&label));
+        }
+        report
+            .findings
+            .extend(crate::evidence::stale_evidence(&label, fetched_at, today, args.max_age));
+    }
     finding::sort(&mut report.findings);
 
     if let Err(code) = common::print_report(global, &report) {
@@ -66,7 +77,17 @@ fn read_membership(
 ) -> Result<MembershipRead, SourceError> {
     if let Some(path) = &args.snapshot {
         let source = SnapshotSource::open(path, &path.display().to_string())?;
-        tracing::info!(snapshot = %path.display(), fetched_at = ?source.read.fetched_at, "reading the snapshot");
+        match source.read.fetched_at {
+            Some(at) => tracing::info!(
+                "reading the snapshot {}, recorded at {}",
+                path.display(),
+                at.format("%Y-%m-%dT%H:%M:%SZ")
+            ),
+            None => tracing::info!(
+                "reading the snapshot {}, which does not say when it was recorded",
+                path.display()
+            ),
+        }
         return source.select(&mapping.org, managed);
     }
     let progress = !global.quiet && std::io::stderr().is_terminal();
@@ -136,6 +157,7 @@ pub fn build_report(
             teams: Some(read_whole.len()),
             members_read: Some(members_read),
         },
+        fetched_at: None,
     }
 }
 

@@ -111,6 +111,12 @@ impl Run<'_> {
             Some(repo) => {
                 client = match RestClient::connect(&args.github, &repo.owner).await {
                     Ok(c) => c,
+                    // --open-pr reads and writes the repository: --snapshot is no way around it.
+                    Err(SourceError::Usage(msg)) => {
+                        return source_error(SourceError::Usage(
+                            crate::github::rest::without_offline_hint(&msg),
+                        ));
+                    }
                     Err(e) => return source_error(e),
                 };
                 let delay = Duration::from_secs_f64(args.mutation_delay);
@@ -241,6 +247,19 @@ impl Run<'_> {
             Some(path) => {
                 let source = SnapshotSource::open(path, &path.display().to_string())
                     .map_err(source_error)?;
+                let label = format!("the snapshot {}", path.display());
+                if let Some(stale) = crate::evidence::stale_evidence(
+                    &label,
+                    source.read.fetched_at,
+                    self.today,
+                    self.args.max_age,
+                ) {
+                    crate::errln!("warning: {}\n  help: {}", stale.message, stale.fix);
+                    if self.global.strict {
+                        crate::errln!("error: --strict: no edits are proposed from stale evidence");
+                        return Err(exit::USAGE);
+                    }
+                }
                 self.drift_from(&source, config).await
             }
             None => {
@@ -316,6 +335,7 @@ impl Run<'_> {
                 members_read: Some(drift.read.members_read()),
             },
             findings: drift.findings,
+            fetched_at: None,
         }
     }
 
@@ -549,6 +569,7 @@ mod tests {
             errors: vec![],
             findings: vec![],
             summary: Summary::default(),
+            fetched_at: None,
         };
         let body = pr_body(&Plan::default(), "+ why: ```x```\n", &report);
         assert!(

@@ -207,6 +207,8 @@ fn post(target: &Target, body: &str) -> Result<(), u8> {
         let client = match RestClient::connect(&target.github, &target.owner).await {
             Ok(c) => c,
             Err(SourceError::Usage(msg)) => {
+                // review has no --snapshot: the hint would name a flag it does not take.
+                let msg = crate::github::rest::without_offline_hint(&msg);
                 crate::errln!("error: {msg}");
                 crate::errln!(
                     "  (posting the review comment needs the repository permission \

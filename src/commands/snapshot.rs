@@ -34,6 +34,15 @@ pub fn run(global: &GlobalArgs, args: SnapshotArgs) -> u8 {
         },
         Err(e) => return common::report_config_errors(&e),
     };
+    // Before any request: the destination can be written and is not an input.
+    let mut inputs: Vec<(&str, &std::path::Path)> = vec![("config", args.config.config.as_path())];
+    if let Some(m) = &global.mapping {
+        inputs.push(("mapping", m.as_path()));
+    }
+    if let Err(msg) = crate::fsutil::check_destination("--out", &args.out, &inputs) {
+        crate::errln!("error: {msg}\nNothing was read and no snapshot was written.");
+        return exit::USAGE;
+    }
     let runtime = match common::runtime() {
         Ok(rt) => rt,
         Err(code) => return code,
@@ -45,6 +54,13 @@ pub fn run(global: &GlobalArgs, args: SnapshotArgs) -> u8 {
     });
     let read = match read {
         Ok(r) => r,
+        // snapshot has no --snapshot: the hint would name a flag it does not take.
+        Err(SourceError::Usage(msg)) => {
+            return common::source_error(
+                SourceError::Usage(crate::github::rest::without_offline_hint(&msg)),
+                "No snapshot was written.",
+            );
+        }
         Err(e) => return common::source_error(e, "No snapshot was written."),
     };
     if read.teams.is_empty() && !read.errors.is_empty() {

@@ -69,6 +69,9 @@ pub fn render(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
             escape_data(&e.message)
         )?;
     }
+    if let Some(line) = super::text::fetched_line(report) {
+        writeln!(out, "::notice title=evidence::{}", escape_data(&line))?;
+    }
     if dropped > 0 {
         writeln!(
             out,
@@ -108,6 +111,7 @@ mod tests {
             errors: vec![],
             findings,
             summary: Default::default(),
+            fetched_at: None,
         };
         let mut out = Vec::new();
         render(&report, &mut out).unwrap_or_default();

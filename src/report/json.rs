@@ -26,6 +26,9 @@ pub struct ReportV1 {
     pub errors: Vec<ErrorV1>,
     pub findings: Vec<FindingV1>,
     pub summary: SummaryV1,
+    /// When the membership was recorded (a run from a snapshot); absent otherwise. Additive.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fetched_at: Option<String>,
 }
 
 /// A source that could not be read whole.
@@ -116,6 +119,9 @@ pub fn report_v1(report: &Report) -> ReportV1 {
             })
             .collect(),
         findings: report.findings.iter().map(finding_v1).collect(),
+        fetched_at: report
+            .fetched_at
+            .map(|at| at.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
         summary: SummaryV1 {
             people: report.summary.people,
             teams: report.summary.teams,

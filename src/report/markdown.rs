@@ -386,6 +386,10 @@ pub fn render(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
     }
 
     other_kinds(report, out)?;
+    if let Some(line) = super::text::fetched_line(report) {
+        writeln!(out, "_{}_", cell(&line))?;
+        writeln!(out)?;
+    }
     writeln!(out, "_{}_", cell(&super::text::summary_line(report)))
 }
 

@@ -73,6 +73,8 @@ pub struct Report {
     /// Sorted with `finding::sort`.
     pub findings: Vec<Finding>,
     pub summary: Summary,
+    /// When the membership was recorded, for a run from a snapshot (shown in every format).
+    pub fetched_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Report {

@@ -103,6 +103,9 @@ pub fn render(report: &Report, out: &mut impl Write, color: Color) -> std::io::R
     }
 
     writeln!(out)?;
+    if let Some(line) = fetched_line(report) {
+        writeln!(out, "{line}")?;
+    }
     writeln!(out, "{}", p.bold(&summary_line(report)))
 }
 
@@ -112,8 +115,16 @@ fn person(
     report: &Report,
     group: &PersonGroup<'_>,
 ) -> std::io::Result<()> {
-    let mut head = format!("  {}", p.bold(&group.label()));
-    if group.in_config {
+    let about_no_one = group.name.is_none() && group.login.is_none() && !group.in_config;
+    let resource = group.findings.first().and_then(|f| f.resource.as_deref());
+    let mut head = match resource.filter(|_| about_no_one) {
+        // Not about a person (stale_evidence): name what it is about.
+        Some(what) => format!("  {}", p.bold(what)),
+        None => format!("  {}", p.bold(&group.label())),
+    };
+    if about_no_one && resource.is_some() {
+        // Nothing to add: it is not about a person in the config.
+    } else if group.in_config {
         match group.declared_role {
             Some(role) => head.push_str(&format!(" · role {role}")),
             None => head.push_str(" · no role"),
@@ -220,4 +231,14 @@ pub fn summary_line(report: &Report) -> String {
     }
     s.push('.');
     s
+}
+
+/// "Membership as recorded at 2026-11-28T06:00:00Z (snapshot).", for a run from a snapshot.
+pub fn fetched_line(report: &Report) -> Option<String> {
+    report.fetched_at.map(|at| {
+        format!(
+            "Membership as recorded at {} (snapshot).",
+            at.format("%Y-%m-%dT%H:%M:%SZ")
+        )
+    })
 }

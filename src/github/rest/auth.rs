@@ -112,6 +112,15 @@ fn env_nonempty(key: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
+/// The end of the no-credentials message, for the commands that take `--snapshot` (`drift`,
+/// `fix` without `--open-pr`); the others remove it with [`without_offline_hint`].
+pub const OFFLINE_HINT: &str = " Offline, use --snapshot PATH instead.";
+
+/// A credentials message for a command that has no `--snapshot`.
+pub fn without_offline_hint(msg: &str) -> String {
+    msg.replace(OFFLINE_HINT, "")
+}
+
 pub(super) fn find_credentials(args: &GithubArgs) -> Result<Credentials, SourceError> {
     for key in ["GITHUB_TOKEN", "GH_TOKEN"] {
         if let Some(token) = env_nonempty(key) {
@@ -166,7 +175,7 @@ pub(super) fn find_credentials(args: &GithubArgs) -> Result<Credentials, SourceE
     Err(SourceError::Usage(format!(
         "no GitHub credentials: set GITHUB_TOKEN (or GH_TOKEN) to {MEMBERS_PERMISSION}, or use a \
          GitHub App with --app-id ID and --app-private-key PATH (or GITHUB_APP_ID and \
-         GITHUB_APP_PRIVATE_KEY). Offline, use --snapshot PATH instead."
+         GITHUB_APP_PRIVATE_KEY).{OFFLINE_HINT}"
     )))
 }
 

@@ -54,7 +54,7 @@ use tokio::sync::Semaphore;
 use super::SourceError;
 use crate::cli::GithubArgs;
 
-pub use auth::Credentials;
+pub use auth::{Credentials, OFFLINE_HINT, without_offline_hint};
 pub use cache::check_cache_dir;
 pub use error::{ApiError, MEMBERS_PERMISSION, permission_for};
 pub use link::parse_link;
@@ -176,7 +176,8 @@ impl RestClient {
     ) -> Result<RestClient, SourceError> {
         let base = Base::parse(&args.api_url).map_err(SourceError::Usage)?;
         let policy = Policy {
-            tries: args.retries.max(1),
+            // --retries N: N retries after the first try.
+            tries: args.retries.saturating_add(1),
             backoff_ms: args.backoff_ms,
             secondary_wait: args.secondary_wait,
             max_wait: args.max_wait,
