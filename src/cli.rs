@@ -215,6 +215,10 @@ pub struct FixArgs {
     #[arg(long, conflicts_with = "open_pr")]
     pub write: bool,
 
+    /// With --write: replace the config even when the file is read-only.
+    #[arg(long, requires = "write")]
+    pub force: bool,
+
     /// Open (or update) one pull request with the edits, from the repo's default branch.
     #[arg(long, requires = "repo")]
     pub open_pr: bool,

@@ -469,3 +469,59 @@ fn item10_credentials_message_names_only_flags_the_command_takes() {
     let (_, _, stderr) = run(&["drift", "--config", CONFIG]);
     assert!(stderr.contains("use --snapshot PATH"), "{stderr}");
 }
+
+// ---- 8. fix --write refuses a read-only file unless --force ----
+
+const FIX_CONFIG: &str = "fixtures/fix/govuk_tech.yml";
+const FIX_SNAPSHOT: &str = "fixtures/fix/github_snapshot.json";
+
+#[cfg(unix)]
+#[test]
+fn item8_fix_write_refuses_a_read_only_file_unless_forced() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("govuk_tech.yml");
+    std::fs::copy(common::root().join(FIX_CONFIG), &config).unwrap();
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let before = std::fs::read_to_string(&config).unwrap();
+    let c = config.to_str().unwrap();
+    let base = ["fix", "--snapshot", FIX_SNAPSHOT, "--today", TODAY, "--config", c, "--write"];
+    let (code, _, stderr) = run(&base);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("the file is read-only"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), before);
+    let mut forced = base.to_vec();
+    forced.push("--force");
+    let (code, _, stderr) = run(&forced);
+    assert_eq!(code, 1, "{stderr}");
+    assert_ne!(std::fs::read_to_string(&config).unwrap(), before);
+}
+
+// ---- 13. fix --codify-unexpected reports the policy findings its edits would create ----
+
+#[test]
+fn item13_codify_reports_created_findings_and_strict_blocks_the_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("govuk_tech.yml");
+    std::fs::copy(common::root().join(FIX_CONFIG), &config).unwrap();
+    let before = std::fs::read_to_string(&config).unwrap();
+    let c = config.to_str().unwrap();
+    let args = [
+        "fix", "--snapshot", FIX_SNAPSHOT, "--today", TODAY, "--config", c, "--codify-unexpected",
+    ];
+    let (code, stdout, stderr) = run(&args);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stdout.contains("The edits would create 6 policy findings"), "{stdout}");
+    assert!(stdout.contains("sponsor_required: zed-stranger"), "{stdout}");
+    // The fixture carries a `team` key: declared, so --strict is only about the created findings.
+    let builtin = std::fs::read_to_string(common::root().join("fixtures/mapping.yml")).unwrap();
+    let mapping = write(dir.path(), "m.yml", &format!("{builtin}extra_keys: [team]\n"));
+    let mut strict = args.to_vec();
+    strict.extend(["--write", "--strict", "--mapping", mapping.to_str().unwrap()]);
+    let (code, stdout, stderr) = run(&strict);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(stderr.contains("sponsor_required: zed-stranger"), "{stderr}");
+    assert!(stderr.contains("nothing was written"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), before);
+}

@@ -203,12 +203,36 @@ impl Run<'_> {
         let diff = edit::unified_diff(&text, &new_text, &diff_path);
         let report = self.report(&display, &config, drift);
 
+        // The policy findings the edits would create (a codified person without a sponsor...),
+        // said before anything is written; under --strict they block the write.
+        let created = if args.codify_unexpected && !edits.is_empty() {
+            created_findings(&config, &display, &new_text, self.mapping, self.today)
+        } else {
+            Vec::new()
+        };
+        let created_text = created_text(&created);
+        if !created.is_empty() && self.global.strict {
+            crate::errln!(
+                "{created_text}error: --strict: the edits would create {} policy finding(s); nothing was written. Complete the new entries by hand, or run without --codify-unexpected.",
+                created.len()
+            );
+            return exit::USAGE;
+        }
+
         match (writer, base) {
             (Some(mut w), Some(base)) => {
-                self.open_pr(&mut w, &base, &plan, &new_text, &diff, &report)
+                self.open_pr(&mut w, &base, &plan, &new_text, &diff, &report, &created_text)
                     .await
             }
             _ if args.write && !plan.is_empty() => {
+                // A read-only file says "do not edit me": the rename would replace it anyway.
+                if crate::fsutil::is_read_only(&args.config.config) && !args.force {
+                    crate::errln!(
+                        "error: cannot write {}: the file is read-only\n  help: make it writable (chmod u+w), or pass --force to replace it anyway\nNothing was changed.",
+                        args.config.config.display()
+                    );
+                    return exit::USAGE;
+                }
                 if let Err(msg) = write_in_place(&args.config.config, &text, &new_text) {
                     crate::errln!(
                         "error: cannot write {}: {msg}\nNothing was changed.",
@@ -220,7 +244,7 @@ impl Run<'_> {
                     &plan,
                     &diff,
                     &report,
-                    &format!("Wrote the edits to {display}."),
+                    &format!("{created_text}Wrote the edits to {display}."),
                 );
                 exit::FINDINGS
             }
@@ -228,7 +252,7 @@ impl Run<'_> {
                 let tail = if plan.is_empty() {
                     String::new()
                 } else {
-                    "Dry run: nothing was written. Apply with --write, or propose with --open-pr --repo OWNER/NAME.".to_owned()
+                    format!("{created_text}Dry run: nothing was written. Apply with --write, or propose with --open-pr --repo OWNER/NAME.")
                 };
                 self.print(&plan, &diff, &report, &tail);
                 if plan.is_empty() {
@@ -370,6 +394,7 @@ impl Run<'_> {
         new_text: &str,
         diff: &str,
         report: &Report,
+        created_text: &str,
     ) -> u8 {
         let outcome = if plan.is_empty() {
             writer.close_resolved().await
@@ -399,7 +424,7 @@ impl Run<'_> {
         };
         match outcome {
             Ok(outcome) => {
-                let tail = format!("{outcome}\n");
+                let tail = format!("{created_text}{outcome}\n");
                 self.print(plan, diff, report, &tail);
                 if plan.is_empty() {
                     exit::OK
@@ -413,6 +438,54 @@ impl Run<'_> {
             }
         }
     }
+}
+
+/// The policy findings on the edited config that the original did not have (same person and
+/// rule), sorted.
+fn created_findings(
+    config: &Config,
+    display: &str,
+    new_text: &str,
+    mapping: &Mapping,
+    today: NaiveDate,
+) -> Vec<Finding> {
+    let Ok(edited) = config::people::parse(display, new_text, mapping) else {
+        // edit::verify already re-validated the text; nothing to add.
+        return Vec::new();
+    };
+    let before = crate::policy::check(config, mapping, today);
+    let mut created: Vec<Finding> = crate::policy::check(&edited, mapping, today)
+        .into_iter()
+        .filter(|f| {
+            !before
+                .iter()
+                .any(|b| b.kind == f.kind && b.person_key() == f.person_key())
+        })
+        .collect();
+    finding::sort(&mut created);
+    created
+}
+
+/// The created findings as text lines, or "" when there are none.
+fn created_text(created: &[Finding]) -> String {
+    if created.is_empty() {
+        return String::new();
+    }
+    let mut s = format!(
+        "The edits would create {} policy finding{}:\n",
+        created.len(),
+        if created.len() == 1 { "" } else { "s" }
+    );
+    for f in created {
+        s.push_str(&format!(
+            "  - [{}] {}: {} (fix: {})\n",
+            f.severity.as_str(),
+            crate::report::text::label(f),
+            f.message,
+            f.fix
+        ));
+    }
+    s
 }
 
 /// A branch name GitHub accepts and that cannot escape `refs/heads/`.
