@@ -137,6 +137,27 @@ pub fn color(global: &GlobalArgs) -> Color {
     }
 }
 
+/// The width text reports wrap at: the terminal's when stdout is one, else 100 columns.
+pub fn text_width() -> usize {
+    terminal_size::terminal_size_of(std::io::stdout())
+        .map(|(w, _)| usize::from(w.0))
+        .filter(|w| *w >= 20)
+        .unwrap_or(report::wrap::DEFAULT_WIDTH)
+}
+
+/// Whether log lines on stderr are coloured: `--color`, then NO_COLOR, then whether stderr is
+/// a terminal (`auto` never colours a stream that is not one).
+pub fn log_color(global: &GlobalArgs) -> bool {
+    match global.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+            !no_color && std::io::stderr().is_terminal()
+        }
+    }
+}
+
 /// Set up logging on stderr: warnings by default, `-v` info, `-vv` debug, `-vvv` trace,
 /// `--quiet` errors only. RUST_LOG overrides.
 pub fn init_logging(global: &GlobalArgs) {
@@ -159,6 +180,7 @@ pub fn init_logging(global: &GlobalArgs) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(|| crate::output::LogWriter)
+        .with_ansi(log_color(global))
         .log_internal_errors(false)
         .with_target(false)
         .try_init();
@@ -237,6 +259,9 @@ pub fn print_report(global: &GlobalArgs, report: &Report) -> Result<(), u8> {
     if let Err(e) = report::render(report, global.format, color(global), &mut out) {
         crate::errln!("error: could not render the report: {e}");
         return Err(crate::exit::USAGE);
+    }
+    if global.format == Format::Text {
+        out = report::wrap::wrap_report(&String::from_utf8_lossy(&out), text_width()).into_bytes();
     }
     write_stdout(&out);
     Ok(())

@@ -101,7 +101,10 @@ pub fn run(global: &GlobalArgs, args: ReviewArgs) -> u8 {
 
     let rendered = render_review(&base, &head, &mapping, today);
     let out = match global.format {
-        Format::Text => review::text::render(&rendered, common::color(global)),
+        Format::Text => crate::report::wrap::wrap_report(
+            &review::text::render(&rendered, common::color(global)),
+            common::text_width(),
+        ),
         Format::Json => review::json::render(&rendered),
         Format::Markdown => markdown::render(&rendered),
         Format::Github => review::github::render(&rendered),

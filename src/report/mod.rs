@@ -94,6 +94,7 @@ pub mod group;
 pub mod json;
 pub mod markdown;
 pub mod text;
+pub mod wrap;
 
 /// Every finding kind string (as `Kind::as_str` spells it), in the order reports list them.
 pub const KIND_ORDER: [&str; 5] = [
