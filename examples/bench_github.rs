@@ -6,7 +6,12 @@
 //! Prints requests made vs the minimum, wall time vs the two-round-trip ideal and vs a
 //! sequential page-by-page fetch (the same client with `--concurrency 1`), and the requests and
 //! rate-limit points of a rerun with `--cache-dir`.
-#![allow(clippy::print_stdout, clippy::print_stderr, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    clippy::unwrap_used,
+    clippy::expect_used
+)]
 
 #[path = "../tests/support/fake_github.rs"]
 mod fake_github;

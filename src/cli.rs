@@ -22,32 +22,38 @@ pub struct Cli {
 #[derive(Debug, Args, Clone)]
 pub struct GlobalArgs {
     /// The role -> GitHub teams mapping (YAML). Default: the built-in mapping (see README).
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, global = true, value_name = "PATH", help_heading = "Input")]
     pub mapping: Option<PathBuf>,
 
     /// The date the date rules are checked at (YYYY-MM-DD). Default: today in UTC.
-    #[arg(long, global = true, value_name = "DATE")]
+    #[arg(long, global = true, value_name = "DATE", help_heading = "Input")]
     pub today: Option<String>,
 
     /// Report format.
-    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text, help_heading = "Output")]
     pub format: Format,
 
-    /// Colour in text reports. `auto` colours on a terminal unless NO_COLOR is set.
-    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    /// Colour in text reports and log lines. `auto` colours a terminal unless NO_COLOR is set.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, help_heading = "Output")]
     pub color: ColorChoice,
 
     /// More logging on stderr (-v info, -vv debug, -vvv trace).
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, help_heading = "Output")]
     pub verbose: u8,
 
     /// No progress and no logging below errors.
-    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    #[arg(
+        short,
+        long,
+        global = true,
+        conflicts_with = "verbose",
+        help_heading = "Output"
+    )]
     pub quiet: bool,
 
     /// Treat warnings as errors (exit 2): unknown keys in the config; for `fix
     /// --codify-unexpected`, the policy findings its edits would create.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Safety")]
     pub strict: bool,
 }
 
@@ -100,24 +106,63 @@ pub struct GithubArgs {
     pub secondary_wait: u64,
 }
 
+/// The end of each command's help: the exit codes (the same for every command, README "Exit
+/// codes") and two examples.
+macro_rules! help_tail {
+    ($one:literal, $two:literal $(,)?) => {
+        concat!(
+            "Exit codes: 0 nothing found; 1 findings (fix: edits); 2 usage or input error (nothing \
+             checked); 3 GitHub or network error (the report is incomplete).\n\nExamples:\n  ",
+            $one,
+            "\n  ",
+            $two
+        )
+    };
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Validate the config and check it against the production access rules.
+    #[command(after_help = help_tail!(
+        "access-reconciler check --config config/govuk_tech.yml",
+        "access-reconciler check --config config/govuk_tech.yml --format json --strict > check.json",
+    ))]
     Check(CheckArgs),
     /// Compare declared roles with GitHub team membership (live, or from --snapshot).
+    #[command(after_help = help_tail!(
+        "GITHUB_TOKEN=... access-reconciler drift --config config/govuk_tech.yml --format github",
+        "access-reconciler drift --config config/govuk_tech.yml --snapshot membership.json --max-age 7",
+    ))]
     Drift(DriftArgs),
     /// Record the membership of the managed teams to a snapshot file.
+    #[command(after_help = help_tail!(
+        "GITHUB_TOKEN=... access-reconciler snapshot --config config/govuk_tech.yml --out membership.json",
+        "access-reconciler snapshot --app-id 12345 --app-private-key app.pem --out membership.json",
+    ))]
     Snapshot(SnapshotArgs),
     /// Show the access a config change grants or revokes; optionally as a sticky PR comment.
+    #[command(after_help = help_tail!(
+        "access-reconciler review --base-ref origin/main --config config/govuk_tech.yml",
+        "GITHUB_TOKEN=... access-reconciler review --base-ref \"$BASE_SHA\" --post-comment --repo OWNER/NAME --pr 123",
+    ))]
     Review(ReviewArgs),
     /// Propose config edits that resolve drift; print, write, or open a PR.
+    #[command(after_help = help_tail!(
+        "access-reconciler fix --config config/govuk_tech.yml --snapshot membership.json --write",
+        "GITHUB_TOKEN=... access-reconciler fix --open-pr --repo OWNER/NAME --path config/govuk_tech.yml",
+    ))]
     Fix(FixArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct ConfigArg {
     /// The access config (govuk_tech.yml format).
-    #[arg(long, value_name = "PATH", default_value = "config/govuk_tech.yml")]
+    #[arg(
+        long,
+        value_name = "PATH",
+        default_value = "config/govuk_tech.yml",
+        help_heading = "Input"
+    )]
     pub config: PathBuf,
 }
 
@@ -133,15 +178,18 @@ pub struct DriftArgs {
     pub config: ConfigArg,
 
     /// Read membership from this snapshot instead of the GitHub API.
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", help_heading = "Input")]
     pub snapshot: Option<PathBuf>,
 
-    /// With --snapshot: a snapshot recorded more than this many days before --today (or after
-    /// it, or undated) gives a stale_evidence finding.
-    #[arg(long, value_name = "DAYS", default_value_t = crate::evidence::DEFAULT_MAX_AGE_DAYS, requires = "snapshot")]
+    /// With --snapshot: a snapshot recorded more than this many days before --today, or after
+    /// it, gives a stale_evidence finding (an undated one, a warning).
+    #[arg(long, value_name = "DAYS", default_value_t = crate::evidence::DEFAULT_MAX_AGE_DAYS, requires = "snapshot", help_heading = "Input")]
     pub max_age: u32,
 
-    #[command(flatten)]
+    #[command(
+        flatten,
+        next_help_heading = "GitHub (token: GITHUB_TOKEN or GH_TOKEN; or a GitHub App: GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY)"
+    )]
     pub github: GithubArgs,
 }
 
@@ -150,11 +198,14 @@ pub struct SnapshotArgs {
     #[command(flatten)]
     pub config: ConfigArg,
 
-    /// Where to write the snapshot (JSON, written atomically).
-    #[arg(long, value_name = "PATH")]
+    /// Where to write the snapshot (JSON, written atomically; never over the config or mapping).
+    #[arg(long, value_name = "PATH", help_heading = "Output")]
     pub out: PathBuf,
 
-    #[command(flatten)]
+    #[command(
+        flatten,
+        next_help_heading = "GitHub (token: GITHUB_TOKEN or GH_TOKEN; or a GitHub App: GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY)"
+    )]
     pub github: GithubArgs,
 }
 
@@ -165,35 +216,44 @@ pub struct ReviewArgs {
         long,
         value_name = "PATH",
         conflicts_with = "base_ref",
-        required_unless_present = "base_ref"
+        required_unless_present = "base_ref",
+        help_heading = "Input"
     )]
     pub base: Option<PathBuf>,
 
     /// The config after the change. Default with --base-ref: --config.
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", help_heading = "Input")]
     pub head: Option<PathBuf>,
 
     /// Read the base config with `git show REV:PATH` (PATH from --config).
-    #[arg(long, value_name = "REV")]
+    #[arg(long, value_name = "REV", help_heading = "Input")]
     pub base_ref: Option<String>,
 
     /// The config path, for --base-ref (read at REV and, unless --head is given, as the head).
-    #[arg(long, value_name = "PATH", default_value = "config/govuk_tech.yml")]
+    #[arg(
+        long,
+        value_name = "PATH",
+        default_value = "config/govuk_tech.yml",
+        help_heading = "Input"
+    )]
     pub config: PathBuf,
 
     /// Post the Markdown report as a sticky PR comment (needs --repo and --pr).
-    #[arg(long, requires_all = ["repo", "pr"])]
+    #[arg(long, requires_all = ["repo", "pr"], help_heading = "Output")]
     pub post_comment: bool,
 
     /// The repository of the PR, OWNER/NAME.
-    #[arg(long, value_name = "OWNER/NAME")]
+    #[arg(long, value_name = "OWNER/NAME", help_heading = "Output")]
     pub repo: Option<String>,
 
     /// The pull request number.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), help_heading = "Output")]
     pub pr: Option<u64>,
 
-    #[command(flatten)]
+    #[command(
+        flatten,
+        next_help_heading = "GitHub (token: GITHUB_TOKEN or GH_TOKEN; or a GitHub App: GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY)"
+    )]
     pub github: GithubArgs,
 }
 
@@ -203,36 +263,46 @@ pub struct FixArgs {
     pub config: ConfigArg,
 
     /// Read membership from this snapshot instead of the GitHub API.
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", help_heading = "Input")]
     pub snapshot: Option<PathBuf>,
 
     /// With --snapshot: warn (and under --strict, refuse) when the snapshot was recorded more
-    /// than this many days before --today, after it, or is undated.
-    #[arg(long, value_name = "DAYS", default_value_t = crate::evidence::DEFAULT_MAX_AGE_DAYS, requires = "snapshot")]
+    /// than this many days before --today, or after it.
+    #[arg(long, value_name = "DAYS", default_value_t = crate::evidence::DEFAULT_MAX_AGE_DAYS, requires = "snapshot", help_heading = "Input")]
     pub max_age: u32,
 
     /// Apply the edits to --config in place (atomically).
-    #[arg(long, conflicts_with = "open_pr")]
+    #[arg(long, conflicts_with = "open_pr", help_heading = "Output")]
     pub write: bool,
 
     /// With --write: replace the config even when the file is read-only.
-    #[arg(long, requires = "write")]
+    #[arg(long, requires = "write", help_heading = "Safety")]
     pub force: bool,
 
     /// Open (or update) one pull request with the edits, from the repo's default branch.
-    #[arg(long, requires = "repo")]
+    #[arg(long, requires = "repo", help_heading = "Output")]
     pub open_pr: bool,
 
     /// The config repository, OWNER/NAME (for --open-pr).
-    #[arg(long, value_name = "OWNER/NAME")]
+    #[arg(long, value_name = "OWNER/NAME", help_heading = "Output")]
     pub repo: Option<String>,
 
     /// The config path inside the repository (for --open-pr).
-    #[arg(long, value_name = "PATH", default_value = "config/govuk_tech.yml")]
+    #[arg(
+        long,
+        value_name = "PATH",
+        default_value = "config/govuk_tech.yml",
+        help_heading = "Output"
+    )]
     pub path: String,
 
     /// The branch the PR is made from; force-updated on every run.
-    #[arg(long, value_name = "BRANCH", default_value = "access-reconciler/drift")]
+    #[arg(
+        long,
+        value_name = "BRANCH",
+        default_value = "access-reconciler/drift",
+        help_heading = "Output"
+    )]
     pub branch: String,
 
     /// Add entries (or raise roles) for unexpected members, so the config matches GitHub.
@@ -240,14 +310,27 @@ pub struct FixArgs {
     pub codify_unexpected: bool,
 
     /// Refuse when the edits would revoke more than this share of the roles in the file.
-    #[arg(long, value_name = "RATIO", default_value_t = 0.25)]
+    #[arg(
+        long,
+        value_name = "RATIO",
+        default_value_t = 0.25,
+        help_heading = "Safety"
+    )]
     pub max_revoke_ratio: f64,
 
     /// Seconds between API mutations (0 in tests).
-    #[arg(long, value_name = "SECONDS", default_value_t = 1.0)]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 1.0,
+        help_heading = "Safety"
+    )]
     pub mutation_delay: f64,
 
-    #[command(flatten)]
+    #[command(
+        flatten,
+        next_help_heading = "GitHub (token: GITHUB_TOKEN or GH_TOKEN; or a GitHub App: GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY)"
+    )]
     pub github: GithubArgs,
 }
 
@@ -285,7 +368,11 @@ pub fn refused(matches: &clap::ArgMatches) -> Result<(), String> {
     match name {
         "snapshot" => {
             for (id, flag, why) in [
-                ("format", "--format", "a snapshot is always the JSON file --out names"),
+                (
+                    "format",
+                    "--format",
+                    "a snapshot is always the JSON file --out names",
+                ),
                 ("today", "--today", "a snapshot records GitHub as it is now"),
             ] {
                 if given(sub, id) || given(matches, id) {

@@ -36,7 +36,8 @@ pub fn stale_evidence(
             ..Finding::new(Kind::StaleEvidence, Severity::Medium, message)
         }
     };
-    let record_again = "record it again (`access-reconciler snapshot --out NEW.json`), or read GitHub live";
+    let record_again =
+        "record it again (`access-reconciler snapshot --out NEW.json`), or read GitHub live";
     let at = fetched_at?;
     let day = at.date_naive();
     if day > today {

@@ -65,9 +65,13 @@ pub fn check_destination(flag: &str, out: &Path, inputs: &[(&str, &Path)]) -> Re
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    tempfile::NamedTempFile::new_in(dir)
-        .map(drop)
-        .map_err(|e| format!("{flag} {}: cannot write in {}: {e}", out.display(), dir.display()))
+    tempfile::NamedTempFile::new_in(dir).map(drop).map_err(|e| {
+        format!(
+            "{flag} {}: cannot write in {}: {e}",
+            out.display(),
+            dir.display()
+        )
+    })
 }
 
 #[cfg(test)]

@@ -103,7 +103,8 @@ fn for_a_person(message: &str) -> String {
         "bad or unsupported format string",
     ] {
         if s.contains(chrono_msg) {
-            return "not a date and time in the form 2026-11-28T09:00:00Z (RFC 3339, UTC)".to_owned();
+            return "not a date and time in the form 2026-11-28T09:00:00Z (RFC 3339, UTC)"
+                .to_owned();
         }
     }
     s

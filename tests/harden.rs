@@ -86,7 +86,14 @@ fn item1_closed_stderr_exits_2_without_a_panic() {
 fn item1_closed_stdout_keeps_the_exit_code() {
     let mut child = raw_bin()
         .args([
-            "drift", "--config", CONFIG, "--snapshot", SNAPSHOT, "--today", TODAY, "-v",
+            "drift",
+            "--config",
+            CONFIG,
+            "--snapshot",
+            SNAPSHOT,
+            "--today",
+            TODAY,
+            "-v",
         ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -137,12 +144,28 @@ fn item2_unknown_keys_are_findings_in_every_format() {
         .collect();
     assert_eq!(unknown.len(), 3, "{json}");
     assert!(unknown.iter().all(|f| f["severity"] == "medium"));
-    assert!(unknown.iter().any(|f| f["line"] == 7 && f["github_username"] == "abe"));
+    assert!(
+        unknown
+            .iter()
+            .any(|f| f["line"] == 7 && f["github_username"] == "abe")
+    );
 
-    let (_, md, _) = run(&["check", "--config", c, "--today", TODAY, "--format", "markdown"]);
-    assert!(md.contains("`unknown_key`") && md.contains("`absent_from`"), "{md}");
-    let (_, gh, _) = run(&["check", "--config", c, "--today", TODAY, "--format", "github"]);
-    assert!(gh.contains(&format!("::error file={c},line=7,title=unknown_key (medium)")), "{gh}");
+    let (_, md, _) = run(&[
+        "check", "--config", c, "--today", TODAY, "--format", "markdown",
+    ]);
+    assert!(
+        md.contains("`unknown_key`") && md.contains("`absent_from`"),
+        "{md}"
+    );
+    let (_, gh, _) = run(&[
+        "check", "--config", c, "--today", TODAY, "--format", "github",
+    ]);
+    assert!(
+        gh.contains(&format!(
+            "::error file={c},line=7,title=unknown_key (medium)"
+        )),
+        "{gh}"
+    );
 }
 
 #[test]
@@ -153,8 +176,14 @@ fn item2_strict_makes_unknown_keys_errors() {
     let (code, stdout, stderr) = run(&["check", "--config", c, "--today", TODAY, "--strict"]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stdout.is_empty(), "{stdout}");
-    assert!(stderr.contains(&format!("{c}:7:3: unknown key `absent_from`")), "{stderr}");
-    assert!(stderr.contains("rename it") && stderr.contains("absent_since"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{c}:7:3: unknown key `absent_from`")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("rename it") && stderr.contains("absent_since"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -192,7 +221,10 @@ fn item2_commands_without_findings_warn_on_stderr() {
         "--head",
         config.to_str().unwrap(),
     ]);
-    assert!(stderr.contains("warning:") && stderr.contains("`absent_from`"), "{stderr}");
+    assert!(
+        stderr.contains("warning:") && stderr.contains("`absent_from`"),
+        "{stderr}"
+    );
 }
 
 // ---- 4. Config errors in the github and markdown formats ----
@@ -210,11 +242,17 @@ fn item4_config_errors_are_annotations_and_a_markdown_block() {
     assert_eq!(code, 2);
     assert_eq!(gh.matches("::error ").count(), 10, "{gh}");
     assert!(gh.starts_with("::error file=c.yml,line=1,col=3,"), "{gh}");
-    assert!(gh.contains("::notice") && gh.contains("2 more config errors"), "{gh}");
+    assert!(
+        gh.contains("::notice") && gh.contains("2 more config errors"),
+        "{gh}"
+    );
 
     let (code, md, _) = run(&["check", "--config", abs, "--format", "markdown"]);
     assert_eq!(code, 2);
-    assert!(md.contains("12 errors") && md.contains(&format!("`{abs}:1:3`")), "{md}");
+    assert!(
+        md.contains("12 errors") && md.contains(&format!("`{abs}:1:3`")),
+        "{md}"
+    );
 
     let summary = dir.path().join("summary.md");
     let (code, _, _) = run_env(
@@ -229,7 +267,15 @@ fn item4_config_errors_are_annotations_and_a_markdown_block() {
 #[test]
 fn item4_at_most_ten_error_annotations_the_most_severe() {
     let (code, gh, _) = run(&[
-        "drift", "--config", CONFIG, "--snapshot", SNAPSHOT, "--today", TODAY, "--format", "github",
+        "drift",
+        "--config",
+        CONFIG,
+        "--snapshot",
+        SNAPSHOT,
+        "--today",
+        TODAY,
+        "--format",
+        "github",
     ]);
     assert_eq!(code, 1);
     assert_eq!(gh.matches("::error ").count(), 10, "{gh}");
@@ -258,8 +304,15 @@ fn item3_old_and_future_snapshots_are_stale_evidence() {
     ] {
         let snap = snapshot_at(dir.path(), fetched);
         let (code, json, stderr) = run(&[
-            "drift", "--config", CONFIG, "--snapshot", snap.to_str().unwrap(), "--today", today,
-            "--format", "json",
+            "drift",
+            "--config",
+            CONFIG,
+            "--snapshot",
+            snap.to_str().unwrap(),
+            "--today",
+            today,
+            "--format",
+            "json",
         ]);
         assert_eq!(code, 1, "{stderr}");
         let r: serde_json::Value = serde_json::from_str(&json).unwrap();
@@ -276,8 +329,15 @@ fn item3_old_and_future_snapshots_are_stale_evidence() {
     // --max-age raises the limit.
     let snap = snapshot_at(dir.path(), "2019-01-01T00:00:00Z");
     let (_, text, _) = run(&[
-        "drift", "--config", CONFIG, "--snapshot", snap.to_str().unwrap(), "--today", TODAY,
-        "--max-age", "10000",
+        "drift",
+        "--config",
+        CONFIG,
+        "--snapshot",
+        snap.to_str().unwrap(),
+        "--today",
+        TODAY,
+        "--max-age",
+        "10000",
     ]);
     assert!(!text.contains("stale_evidence"), "{text}");
 }
@@ -286,19 +346,38 @@ fn item3_old_and_future_snapshots_are_stale_evidence() {
 fn item3_fetched_at_is_shown_in_text_markdown_and_github() {
     for format in ["text", "markdown", "github"] {
         let (_, out, _) = run(&[
-            "drift", "--config", CONFIG, "--snapshot", SNAPSHOT, "--today", TODAY, "--format",
+            "drift",
+            "--config",
+            CONFIG,
+            "--snapshot",
+            SNAPSHOT,
+            "--today",
+            TODAY,
+            "--format",
             format,
         ]);
-        assert!(out.contains("recorded at 2026-11-28T06:00:00Z"), "{format}: {out}");
+        assert!(
+            out.contains("recorded at 2026-11-28T06:00:00Z"),
+            "{format}: {out}"
+        );
     }
     let dir = tempfile::tempdir().unwrap();
     let snap = snapshot_at(dir.path(), "2019-01-01T00:00:00Z");
     let (_, text, _) = run(&[
-        "drift", "--config", CONFIG, "--snapshot", snap.to_str().unwrap(), "--today", TODAY,
+        "drift",
+        "--config",
+        CONFIG,
+        "--snapshot",
+        snap.to_str().unwrap(),
+        "--today",
+        TODAY,
     ]);
     assert!(text.contains("[medium] stale_evidence"), "{text}");
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(flat.contains("2019-01-01T00:00:00Z, 2888 days before 2026-11-28"), "{text}");
+    assert!(
+        flat.contains("2019-01-01T00:00:00Z, 2888 days before 2026-11-28"),
+        "{text}"
+    );
 }
 
 // ---- 5. Duplicate keys in a JSON input are refused, with the line ----
@@ -312,7 +391,15 @@ fn item5_duplicate_keys_in_the_snapshot_are_refused() {
         "{\"org\": \"alphagov\",\n \"teams\": {\"gov-uk\": {\"members\": []}},\n \"teams\": {}}\n",
     );
     let s = snap.to_str().unwrap();
-    let (code, _, stderr) = run(&["drift", "--config", CONFIG, "--snapshot", s, "--today", TODAY]);
+    let (code, _, stderr) = run(&[
+        "drift",
+        "--config",
+        CONFIG,
+        "--snapshot",
+        s,
+        "--today",
+        TODAY,
+    ]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains(&format!("{s}:3:")), "{stderr}");
     assert!(stderr.contains("`teams` appears twice"), "{stderr}");
@@ -334,7 +421,13 @@ fn item6_snapshot_messages_name_no_rust_types_and_columns_start_at_1() {
     ] {
         let snap = write(dir.path(), "s.json", text);
         let (code, _, stderr) = run(&[
-            "drift", "--config", CONFIG, "--snapshot", snap.to_str().unwrap(), "--today", TODAY,
+            "drift",
+            "--config",
+            CONFIG,
+            "--snapshot",
+            snap.to_str().unwrap(),
+            "--today",
+            TODAY,
         ]);
         assert_eq!(code, 2, "{stderr}");
         assert!(stderr.contains(want), "{text}: {stderr}");
@@ -345,9 +438,19 @@ fn item6_snapshot_messages_name_no_rust_types_and_columns_start_at_1() {
 #[test]
 fn item6_logs_show_no_debug_formatting() {
     let (_, _, stderr) = run(&[
-        "drift", "--config", CONFIG, "--snapshot", SNAPSHOT, "--today", TODAY, "-v",
+        "drift",
+        "--config",
+        CONFIG,
+        "--snapshot",
+        SNAPSHOT,
+        "--today",
+        TODAY,
+        "-v",
     ]);
-    assert!(stderr.contains("recorded at 2026-11-28T06:00:00Z"), "{stderr}");
+    assert!(
+        stderr.contains("recorded at 2026-11-28T06:00:00Z"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("Some("), "{stderr}");
 }
 
@@ -365,8 +468,15 @@ fn item7_a_config_given_as_the_snapshot_is_recognised() {
 fn item7_snapshot_out_never_overwrites_an_input() {
     for out in [CONFIG, "fixtures/mapping.yml"] {
         let (code, _, stderr) = run(&[
-            "snapshot", "--config", CONFIG, "--mapping", "fixtures/mapping.yml", "--out", out,
-            "--api-url", "http://127.0.0.1:9",
+            "snapshot",
+            "--config",
+            CONFIG,
+            "--mapping",
+            "fixtures/mapping.yml",
+            "--out",
+            out,
+            "--api-url",
+            "http://127.0.0.1:9",
         ]);
         assert_eq!(code, 2, "{stderr}");
         assert!(stderr.contains("would overwrite"), "{stderr}");
@@ -381,23 +491,60 @@ fn item9_ignored_flags_are_refused() {
     let out = dir.path().join("s.json");
     let out = out.to_str().unwrap();
     for (args, needle) in [
-        (vec!["snapshot", "--out", out, "--format", "json"], "snapshot does not take --format"),
-        (vec!["--format", "json", "snapshot", "--out", out], "snapshot does not take --format"),
-        (vec!["snapshot", "--out", out, "--today", TODAY], "snapshot does not take --today"),
         (
-            vec!["drift", "--snapshot", SNAPSHOT, "--api-url", "http://127.0.0.1:9"],
+            vec!["snapshot", "--out", out, "--format", "json"],
+            "snapshot does not take --format",
+        ),
+        (
+            vec!["--format", "json", "snapshot", "--out", out],
+            "snapshot does not take --format",
+        ),
+        (
+            vec!["snapshot", "--out", out, "--today", TODAY],
+            "snapshot does not take --today",
+        ),
+        (
+            vec![
+                "drift",
+                "--snapshot",
+                SNAPSHOT,
+                "--api-url",
+                "http://127.0.0.1:9",
+            ],
             "--api-url would be ignored",
         ),
-        (vec!["drift", "--snapshot", SNAPSHOT, "--app-id", "1"], "--app-id would be ignored"),
-        (vec!["fix", "--snapshot", SNAPSHOT, "--retries", "1"], "--retries would be ignored"),
         (
-            vec!["review", "--base", CONFIG, "--head", CONFIG, "--config", CONFIG],
+            vec!["drift", "--snapshot", SNAPSHOT, "--app-id", "1"],
+            "--app-id would be ignored",
+        ),
+        (
+            vec!["fix", "--snapshot", SNAPSHOT, "--retries", "1"],
+            "--retries would be ignored",
+        ),
+        (
+            vec![
+                "review", "--base", CONFIG, "--head", CONFIG, "--config", CONFIG,
+            ],
             "--config is only used with --base-ref",
         ),
-        (vec!["review", "--base", CONFIG, "--head", CONFIG, "--pr", "3"], "only used with --post-comment"),
+        (
+            vec!["review", "--base", CONFIG, "--head", CONFIG, "--pr", "3"],
+            "only used with --post-comment",
+        ),
         (vec!["check", "-q", "-v"], "cannot be used with"),
         (
-            vec!["review", "--base", CONFIG, "--head", CONFIG, "--post-comment", "--repo", "a/b", "--pr", "0"],
+            vec![
+                "review",
+                "--base",
+                CONFIG,
+                "--head",
+                CONFIG,
+                "--post-comment",
+                "--repo",
+                "a/b",
+                "--pr",
+                "0",
+            ],
             "--pr",
         ),
         (vec!["drift", "--concurrency", "0"], "must be 1 or more"),
@@ -409,7 +556,15 @@ fn item9_ignored_flags_are_refused() {
     }
     // From the environment (a workflow's GITHUB_APP_ID), a GitHub flag is not refused.
     let (code, _, stderr) = run_env(
-        &["drift", "--config", CONFIG, "--snapshot", SNAPSHOT, "--today", TODAY],
+        &[
+            "drift",
+            "--config",
+            CONFIG,
+            "--snapshot",
+            SNAPSHOT,
+            "--today",
+            TODAY,
+        ],
         &[("GITHUB_APP_ID", "1")],
     );
     assert_eq!(code, 1, "{stderr}");
@@ -423,8 +578,17 @@ fn item9_retries_counts_retries_after_the_first_try() {
         let out = dir.path().join("s.json");
         let (code, _, stderr) = run_env(
             &[
-                "snapshot", "--config", CONFIG, "--out", out.to_str().unwrap(), "--api-url",
-                "http://127.0.0.1:9", "--retries", retries, "--backoff-ms", "0",
+                "snapshot",
+                "--config",
+                CONFIG,
+                "--out",
+                out.to_str().unwrap(),
+                "--api-url",
+                "http://127.0.0.1:9",
+                "--retries",
+                retries,
+                "--backoff-ms",
+                "0",
             ],
             &[("GITHUB_TOKEN", "ghp_TESTTOKENabcdef0123456789")],
         );
@@ -442,7 +606,13 @@ fn item10_snapshot_out_is_checked_before_any_request() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("no/such/dir/s.json");
     // No token: had it got as far as GitHub, the error would be about credentials.
-    let (code, _, stderr) = run(&["snapshot", "--config", CONFIG, "--out", missing.to_str().unwrap()]);
+    let (code, _, stderr) = run(&[
+        "snapshot",
+        "--config",
+        CONFIG,
+        "--out",
+        missing.to_str().unwrap(),
+    ]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("cannot write in"), "{stderr}");
     assert!(!stderr.contains("credentials"), "{stderr}");
@@ -451,21 +621,50 @@ fn item10_snapshot_out_is_checked_before_any_request() {
 #[test]
 fn item10_credentials_message_names_only_flags_the_command_takes() {
     let (code, _, stderr) = run(&[
-        "review", "--base", CONFIG, "--head", CONFIG, "--post-comment", "--repo", "a/b", "--pr", "1",
-        "--api-url", "http://127.0.0.1:9",
+        "review",
+        "--base",
+        CONFIG,
+        "--head",
+        CONFIG,
+        "--post-comment",
+        "--repo",
+        "a/b",
+        "--pr",
+        "1",
+        "--api-url",
+        "http://127.0.0.1:9",
     ]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("no GitHub credentials"), "{stderr}");
     assert!(!stderr.contains("--snapshot"), "{stderr}");
     let (code, _, stderr) = run(&[
-        "fix", "--config", CONFIG, "--open-pr", "--repo", "a/b", "--api-url", "http://127.0.0.1:9",
+        "fix",
+        "--config",
+        CONFIG,
+        "--open-pr",
+        "--repo",
+        "a/b",
+        "--api-url",
+        "http://127.0.0.1:9",
     ]);
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("no GitHub credentials") && !stderr.contains("--snapshot"), "{stderr}");
+    assert!(
+        stderr.contains("no GitHub credentials") && !stderr.contains("--snapshot"),
+        "{stderr}"
+    );
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("s.json");
-    let (_, _, stderr) = run(&["snapshot", "--config", CONFIG, "--out", out.to_str().unwrap()]);
-    assert!(stderr.contains("no GitHub credentials") && !stderr.contains("--snapshot"), "{stderr}");
+    let (_, _, stderr) = run(&[
+        "snapshot",
+        "--config",
+        CONFIG,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        stderr.contains("no GitHub credentials") && !stderr.contains("--snapshot"),
+        "{stderr}"
+    );
     // drift does take --snapshot: the hint stays.
     let (_, _, stderr) = run(&["drift", "--config", CONFIG]);
     assert!(stderr.contains("use --snapshot PATH"), "{stderr}");
@@ -486,7 +685,16 @@ fn item8_fix_write_refuses_a_read_only_file_unless_forced() {
     std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o444)).unwrap();
     let before = std::fs::read_to_string(&config).unwrap();
     let c = config.to_str().unwrap();
-    let base = ["fix", "--snapshot", FIX_SNAPSHOT, "--today", TODAY, "--config", c, "--write"];
+    let base = [
+        "fix",
+        "--snapshot",
+        FIX_SNAPSHOT,
+        "--today",
+        TODAY,
+        "--config",
+        c,
+        "--write",
+    ];
     let (code, _, stderr) = run(&base);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("the file is read-only"), "{stderr}");
@@ -508,21 +716,46 @@ fn item13_codify_reports_created_findings_and_strict_blocks_the_write() {
     let before = std::fs::read_to_string(&config).unwrap();
     let c = config.to_str().unwrap();
     let args = [
-        "fix", "--snapshot", FIX_SNAPSHOT, "--today", TODAY, "--config", c, "--codify-unexpected",
+        "fix",
+        "--snapshot",
+        FIX_SNAPSHOT,
+        "--today",
+        TODAY,
+        "--config",
+        c,
+        "--codify-unexpected",
     ];
     let (code, stdout, stderr) = run(&args);
     assert_eq!(code, 1, "{stderr}");
-    assert!(stdout.contains("The edits would create 6 policy findings"), "{stdout}");
-    assert!(stdout.contains("sponsor_required: zed-stranger"), "{stdout}");
+    assert!(
+        stdout.contains("The edits would create 6 policy findings"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("sponsor_required: zed-stranger"),
+        "{stdout}"
+    );
     // The fixture carries a `team` key: declared, so --strict is only about the created findings.
     let builtin = std::fs::read_to_string(common::root().join("fixtures/mapping.yml")).unwrap();
-    let mapping = write(dir.path(), "m.yml", &format!("{builtin}extra_keys: [team]\n"));
+    let mapping = write(
+        dir.path(),
+        "m.yml",
+        &format!("{builtin}extra_keys: [team]\n"),
+    );
     let mut strict = args.to_vec();
-    strict.extend(["--write", "--strict", "--mapping", mapping.to_str().unwrap()]);
+    strict.extend([
+        "--write",
+        "--strict",
+        "--mapping",
+        mapping.to_str().unwrap(),
+    ]);
     let (code, stdout, stderr) = run(&strict);
     assert_eq!(code, 2, "{stderr}");
     assert!(stdout.is_empty(), "{stdout}");
-    assert!(stderr.contains("sponsor_required: zed-stranger"), "{stderr}");
+    assert!(
+        stderr.contains("sponsor_required: zed-stranger"),
+        "{stderr}"
+    );
     assert!(stderr.contains("nothing was written"), "{stderr}");
     assert_eq!(std::fs::read_to_string(&config).unwrap(), before);
 }
@@ -533,7 +766,15 @@ fn item13_codify_reports_created_findings_and_strict_blocks_the_write() {
 fn item11_log_lines_follow_color() {
     let args = |color: &'static str| {
         vec![
-            "drift", "--config", CONFIG, "--snapshot", SNAPSHOT, "--today", TODAY, "-v", "--color",
+            "drift",
+            "--config",
+            CONFIG,
+            "--snapshot",
+            SNAPSHOT,
+            "--today",
+            TODAY,
+            "-v",
+            "--color",
             color,
         ]
     };
@@ -541,7 +782,11 @@ fn item11_log_lines_follow_color() {
     for (color, coloured) in [("auto", false), ("never", false), ("always", true)] {
         let (_, stdout, stderr) = run(&args(color));
         assert!(stderr.contains("INFO"), "{stderr}");
-        assert_eq!(stderr.contains('\x1b'), coloured, "--color {color}: {stderr:?}");
+        assert_eq!(
+            stderr.contains('\x1b'),
+            coloured,
+            "--color {color}: {stderr:?}"
+        );
         assert_eq!(stdout.contains('\x1b'), coloured, "--color {color}");
     }
 }
@@ -559,7 +804,13 @@ fn item12_text_reports_wrap_at_100_columns_without_breaking_tokens() {
             "- name: Long Why\n  github_username: long-why\n  role: production_deploy_access\n  security_clearance: SC\n  why_do_they_need_access: on call\n  {long_token}: x\n"
         ),
     );
-    let (code, text, stderr) = run(&["check", "--config", config.to_str().unwrap(), "--today", TODAY]);
+    let (code, text, stderr) = run(&[
+        "check",
+        "--config",
+        config.to_str().unwrap(),
+        "--today",
+        TODAY,
+    ]);
     assert_eq!(code, 1, "{stderr}");
     for line in text.lines() {
         assert!(
@@ -567,8 +818,19 @@ fn item12_text_reports_wrap_at_100_columns_without_breaking_tokens() {
             "over 100 columns: {line:?}"
         );
     }
-    assert!(text.contains(&long_token), "a long token is not broken: {text}");
-    let (_, text, _) = run(&["drift", "--config", CONFIG, "--snapshot", SNAPSHOT, "--today", TODAY]);
+    assert!(
+        text.contains(&long_token),
+        "a long token is not broken: {text}"
+    );
+    let (_, text, _) = run(&[
+        "drift",
+        "--config",
+        CONFIG,
+        "--snapshot",
+        SNAPSHOT,
+        "--today",
+        TODAY,
+    ]);
     // Every line but the one-line summary (kept whole for `tail -1`).
     let lines: Vec<&str> = text.lines().collect();
     let body = &lines[..lines.len() - 1];
@@ -602,12 +864,125 @@ fn item12_a_long_pr_headline_becomes_a_short_one_and_a_list() {
     let base = write(dir.path(), "base.yml", &base);
     let head = write(dir.path(), "head.yml", &head);
     let (_, md, stderr) = run(&[
-        "review", "--base", base.to_str().unwrap(), "--head", head.to_str().unwrap(), "--today",
-        TODAY, "--format", "markdown",
+        "review",
+        "--base",
+        base.to_str().unwrap(),
+        "--head",
+        head.to_str().unwrap(),
+        "--today",
+        TODAY,
+        "--format",
+        "markdown",
     ]);
     let bold: Vec<&str> = md.lines().filter(|l| l.starts_with("**")).collect();
     assert!(!bold.is_empty(), "{md}{stderr}");
     assert!(bold.iter().all(|l| l.chars().count() <= 200), "{md}");
     assert!(md.contains("**This PR changes production access"), "{md}");
     assert!(md.contains("\n- grants "), "{md}");
+}
+
+// ---- And: NOT READ first; review's JSON key order; --help headings, exit codes, examples ----
+
+#[test]
+fn and_not_read_is_at_the_top_of_the_text_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(common::root().join(SNAPSHOT)).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["teams"]
+        .as_object_mut()
+        .unwrap()
+        .remove("gov-uk-production-admin");
+    let snap = write(dir.path(), "s.json", &v.to_string());
+    let (code, text, _) = run(&[
+        "drift",
+        "--config",
+        CONFIG,
+        "--snapshot",
+        snap.to_str().unwrap(),
+        "--today",
+        TODAY,
+    ]);
+    assert_eq!(code, 3);
+    let not_read = text.find("NOT READ").expect("NOT READ is shown");
+    let high = text.find("HIGH (").expect("findings are shown");
+    assert!(not_read < high, "{text}");
+}
+
+#[test]
+fn and_review_json_keys_come_in_a_fixed_order() {
+    let (_, json, stderr) = run(&[
+        "review",
+        "--base",
+        "fixtures/review/base.yml",
+        "--head",
+        "fixtures/review/head.yml",
+        "--today",
+        TODAY,
+        "--format",
+        "json",
+    ]);
+    let keys: Vec<&str> = json
+        .lines()
+        .filter(|l| l.starts_with("  \"") && !l.starts_with("   "))
+        .filter_map(|l| l.trim().split('"').nth(1))
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "schema_version",
+            "command",
+            "base",
+            "head",
+            "complete",
+            "errors",
+            "headline",
+            "changes",
+            "findings",
+            "summary"
+        ],
+        "{json}{stderr}"
+    );
+    // Each finding keeps the v1 finding order (kind first), then `introduced`.
+    let first_finding_key = json
+        .split("\"findings\": [")
+        .nth(1)
+        .and_then(|s| s.lines().nth(2))
+        .unwrap_or_default()
+        .trim();
+    assert!(first_finding_key.starts_with("\"kind\""), "{json}");
+}
+
+#[test]
+fn and_help_groups_options_and_ends_with_exit_codes_examples_and_token_variables() {
+    for command in ["check", "drift", "snapshot", "review", "fix"] {
+        let (code, help, _) = run(&[command, "--help"]);
+        assert_eq!(code, 0);
+        for heading in [
+            "Input:",
+            "Output:",
+            "Safety:",
+            "Exit codes: 0",
+            "Examples:\n  access-reconciler",
+            "Examples:",
+        ] {
+            if heading.starts_with("Examples:\n") && !help.contains(heading) {
+                // Examples that set a token first.
+                assert!(
+                    help.contains("Examples:\n  GITHUB_TOKEN=..."),
+                    "{command}: {help}"
+                );
+                continue;
+            }
+            assert!(
+                help.contains(heading),
+                "{command}: no {heading:?} in {help}"
+            );
+        }
+        if command != "check" {
+            assert!(
+                help.contains("GITHUB_TOKEN or GH_TOKEN"),
+                "{command}: {help}"
+            );
+        }
+    }
 }

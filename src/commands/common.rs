@@ -195,7 +195,9 @@ pub fn report_config_errors_as(global: &GlobalArgs, errors: &ConfigErrors) -> u8
             let ws = std::env::var("GITHUB_WORKSPACE").ok();
             write_stdout(report::errors::annotations(errors, ws.as_deref()).as_bytes());
         }
-        Format::Markdown => write_stdout(report::errors::markdown(command_name(), errors).as_bytes()),
+        Format::Markdown => {
+            write_stdout(report::errors::markdown(command_name(), errors).as_bytes())
+        }
         Format::Text | Format::Json => {}
     }
     code

@@ -43,9 +43,12 @@ pub fn run(global: &GlobalArgs, args: DriftArgs) -> u8 {
         if fetched_at.is_none() {
             crate::errln!("{}", crate::evidence::undated_warning(&label));
         }
-        report
-            .findings
-            .extend(crate::evidence::stale_evidence(&label, fetched_at, today, args.max_age));
+        report.findings.extend(crate::evidence::stale_evidence(
+            &label,
+            fetched_at,
+            today,
+            args.max_age,
+        ));
     }
     finding::sort(&mut report.findings);
 

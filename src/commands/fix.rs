@@ -221,8 +221,21 @@ impl Run<'_> {
 
         match (writer, base) {
             (Some(mut w), Some(base)) => {
-                self.open_pr(&mut w, &base, &plan, &new_text, &diff, &report, &created_text)
+                match self
+                    .open_pr(&mut w, &base, &plan, &new_text, &diff, &report)
                     .await
+                {
+                    Ok(outcome) => {
+                        let tail = format!("{created_text}{outcome}\n");
+                        self.print(&plan, &diff, &report, &tail);
+                        if plan.is_empty() {
+                            exit::OK
+                        } else {
+                            exit::FINDINGS
+                        }
+                    }
+                    Err(code) => code,
+                }
             }
             _ if args.write && !plan.is_empty() => {
                 // A read-only file says "do not edit me": the rename would replace it anyway.
@@ -252,7 +265,9 @@ impl Run<'_> {
                 let tail = if plan.is_empty() {
                     String::new()
                 } else {
-                    format!("{created_text}Dry run: nothing was written. Apply with --write, or propose with --open-pr --repo OWNER/NAME.")
+                    format!(
+                        "{created_text}Dry run: nothing was written. Apply with --write, or propose with --open-pr --repo OWNER/NAME."
+                    )
                 };
                 self.print(&plan, &diff, &report, &tail);
                 if plan.is_empty() {
@@ -394,8 +409,7 @@ impl Run<'_> {
         new_text: &str,
         diff: &str,
         report: &Report,
-        created_text: &str,
-    ) -> u8 {
+    ) -> Result<String, u8> {
         let outcome = if plan.is_empty() {
             writer.close_resolved().await
         } else {
@@ -423,18 +437,10 @@ impl Run<'_> {
                 .await
         };
         match outcome {
-            Ok(outcome) => {
-                let tail = format!("{created_text}{outcome}\n");
-                self.print(plan, diff, report, &tail);
-                if plan.is_empty() {
-                    exit::OK
-                } else {
-                    exit::FINDINGS
-                }
-            }
+            Ok(outcome) => Ok(outcome.to_string()),
             Err(e) => {
                 crate::errln!("error: {e}");
-                exit::SOURCE
+                Err(exit::SOURCE)
             }
         }
     }

@@ -143,7 +143,10 @@ pub fn extra_keys(value: &Node, text: &str, errors: &mut Errors<'_>) -> Vec<Stri
     let Some(items) = value.as_seq() else {
         errors.at(
             value.start,
-            format!("`extra_keys` must be a list, but it is {}", value.describe()),
+            format!(
+                "`extra_keys` must be a list, but it is {}",
+                value.describe()
+            ),
             format!(
                 "write a list of the extra keys people's entries carry, e.g. `extra_keys: [{}]`",
                 check::show(value, text)
@@ -182,7 +185,8 @@ mod tests {
 
     #[test]
     fn far_typos_are_found_and_near_ones_left_to_the_parser() {
-        let text = "- name: A\n  absent_from: 2026-01-01\n  is_apprentice: true\n  nmae: x\n  slack: a\n";
+        let text =
+            "- name: A\n  absent_from: 2026-01-01\n  is_apprentice: true\n  nmae: x\n  slack: a\n";
         let m = Mapping::builtin();
         assert_eq!(
             keys(text, &m),

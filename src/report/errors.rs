@@ -120,8 +120,14 @@ mod tests {
             annotation_path("/w/repo/config/a.yml", Some("/w/repo")),
             "config/a.yml"
         );
-        assert_eq!(annotation_path("config/a.yml", Some("/w/repo")), "config/a.yml");
-        assert_eq!(annotation_path("/elsewhere/a.yml", Some("/w/repo")), "/elsewhere/a.yml");
+        assert_eq!(
+            annotation_path("config/a.yml", Some("/w/repo")),
+            "config/a.yml"
+        );
+        assert_eq!(
+            annotation_path("/elsewhere/a.yml", Some("/w/repo")),
+            "/elsewhere/a.yml"
+        );
     }
 
     #[test]

@@ -408,7 +408,9 @@ fn other_kinds(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
     writeln!(out)?;
     let line = |f: &Finding| f.line.map(|l| l.to_string()).unwrap_or_default();
     Table {
-        header: vec!["Kind", "Severity", "Person", "Login", "Line", "Problem", "Fix"],
+        header: vec![
+            "Kind", "Severity", "Person", "Login", "Line", "Problem", "Fix",
+        ],
         rows: others
             .iter()
             .map(|f| {

@@ -56,6 +56,25 @@ pub fn render(report: &Report, out: &mut impl Write, color: Color) -> std::io::R
     }
     writeln!(out, "{} ({})", p.bold(&title), report.config_path)?;
 
+    // What could not be read comes first, as in Markdown: a reader must not miss it.
+    if !report.errors.is_empty() {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{}",
+            p.severity(
+                Severity::High,
+                "NOT READ: the report is incomplete; these teams are not known to be clean"
+            )
+        )?;
+        for e in &report.errors {
+            match &e.team {
+                Some(team) => writeln!(out, "  {team}: {}", e.message)?,
+                None => writeln!(out, "  {}", e.message)?,
+            }
+        }
+    }
+
     let groups = by_person(&report.findings);
     for sev in [
         Severity::High,
@@ -81,24 +100,6 @@ pub fn render(report: &Report, out: &mut impl Write, color: Color) -> std::io::R
         writeln!(out, "{}", p.severity(sev, &heading))?;
         for group in in_sev {
             person(out, &p, report, group)?;
-        }
-    }
-
-    if !report.errors.is_empty() {
-        writeln!(out)?;
-        writeln!(
-            out,
-            "{}",
-            p.severity(
-                Severity::High,
-                "NOT READ: the report is incomplete; these teams are not known to be clean"
-            )
-        )?;
-        for e in &report.errors {
-            match &e.team {
-                Some(team) => writeln!(out, "  {team}: {}", e.message)?,
-                None => writeln!(out, "  {}", e.message)?,
-            }
         }
     }
 

@@ -63,10 +63,7 @@ pub fn wrap(text: &str, width: usize) -> String {
 /// [`wrap`], except the last line: a text report's one-line summary stays one line, so a script
 /// can read it with `tail -1`.
 pub fn wrap_report(text: &str, width: usize) -> String {
-    let body_end = text
-        .trim_end_matches('\n')
-        .rfind('\n')
-        .map_or(0, |i| i + 1);
+    let body_end = text.trim_end_matches('\n').rfind('\n').map_or(0, |i| i + 1);
     let (body, last) = text.split_at(body_end);
     let mut out = wrap(body, width);
     out.push_str(last);
@@ -81,7 +78,10 @@ mod tests {
     fn wraps_at_spaces_keeps_indentation_and_never_breaks_a_token() {
         assert_eq!(wrap("  aaa bbb ccc\n", 9), "  aaa bbb\n  ccc\n");
         let url = "https://example.com/a/very/long/path";
-        assert_eq!(wrap(&format!("  see {url} now\n"), 10), format!("  see\n  {url}\n  now\n"));
+        assert_eq!(
+            wrap(&format!("  see {url} now\n"), 10),
+            format!("  see\n  {url}\n  now\n")
+        );
         assert_eq!(wrap("short\n", 100), "short\n");
         assert_eq!(wrap_report("aa bb\ncc dd\n", 3), "aa\nbb\ncc dd\n");
         // Colour codes take no width.

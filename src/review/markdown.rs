@@ -149,7 +149,11 @@ pub fn render(review: &Review) -> String {
         let _ = writeln!(
             out,
             "**This PR changes production access {}:**\n",
-            if n == 1 { "once".to_owned() } else { format!("{n} times") }
+            if n == 1 {
+                "once".to_owned()
+            } else {
+                format!("{n} times")
+            }
         );
         for part in super::headline_parts(&review.diff) {
             let _ = writeln!(out, "- {}", escape(&part));
