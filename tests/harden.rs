@@ -986,3 +986,35 @@ fn and_help_groups_options_and_ends_with_exit_codes_examples_and_token_variables
         }
     }
 }
+
+#[test]
+fn item4_review_annotations_stop_at_ten_per_level() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = write(dir.path(), "base.yml", "- name: Z\n  github_username: z\n");
+    let mut head = String::from("- name: Z\n  github_username: z\n");
+    for i in 0..12 {
+        // Granted without a sponsor: a change (notice) and an introduced finding (error) each.
+        head.push_str(&format!(
+            "- name: P{i}\n  github_username: p{i}\n  role: production_deploy_access\n  security_clearance: SC\n  why_do_they_need_access: x\n"
+        ));
+    }
+    let head = write(dir.path(), "head.yml", &head);
+    let (code, gh, stderr) = run(&[
+        "review",
+        "--base",
+        base.to_str().unwrap(),
+        "--head",
+        head.to_str().unwrap(),
+        "--today",
+        TODAY,
+        "--format",
+        "github",
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(gh.matches("::error ").count(), 10, "{gh}");
+    assert!(gh.matches("::notice ").count() <= 10, "{gh}");
+    assert!(
+        gh.contains("4 more access change(s) and 2 more introduced finding(s)"),
+        "{gh}"
+    );
+}

@@ -339,8 +339,11 @@ impl Inner {
         let after = refresh_after(minted.expires_at, server_now);
         let generation = app.minted.fetch_add(1, Ordering::SeqCst) + 1;
         tracing::debug!(
-            "minted a GitHub App installation token (expires {:?}); the next one in {} s",
-            minted.expires_at,
+            "minted a GitHub App installation token (expires {}); the next one in {} s",
+            minted.expires_at.map_or_else(
+                || "at a time GitHub did not say".to_owned(),
+                |at| format!("at {}", at.format("%Y-%m-%dT%H:%M:%SZ"))
+            ),
             after.num_seconds()
         );
         *current = Some(Minted {
