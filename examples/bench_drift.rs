@@ -10,8 +10,10 @@
 use std::time::Instant;
 
 use access_reconciler::config::{Config, Mapping, people};
-use access_reconciler::github::snapshot::{SnapshotSource, to_json};
-use access_reconciler::github::{Invitation, Member, MemberRole, MembershipRead, TeamMembership};
+use access_reconciler::sources::github::snapshot::{SnapshotSource, to_json};
+use access_reconciler::sources::github::{
+    Invitation, Member, MemberRole, MembershipRead, TeamMembership,
+};
 use access_reconciler::{drift, finding, policy};
 use chrono::{NaiveDate, TimeZone, Utc};
 

@@ -2,7 +2,7 @@
 //! membership of the GitHub teams it grants in agreement.
 //!
 //! Pure logic (config parsing, policy, drift, review, edits, rendering) does no I/O; the GitHub
-//! client lives behind [`github`], and the command runners in [`commands`] tie them together.
+//! client lives behind [`sources::github`], and the command runners in [`commands`] tie them together.
 
 pub mod access;
 pub mod cli;
@@ -13,7 +13,6 @@ pub mod exit;
 pub mod finding;
 pub mod fix;
 pub mod fsutil;
-pub mod github;
 pub mod policy;
 pub mod report;
 pub mod review;

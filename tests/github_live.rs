@@ -12,9 +12,9 @@ mod fake_github;
 use std::time::Duration;
 
 use access_reconciler::cli::GithubArgs;
-use access_reconciler::github::live::LiveSource;
-use access_reconciler::github::rest::{Credentials, RestClient};
-use access_reconciler::github::{
+use access_reconciler::sources::github::live::LiveSource;
+use access_reconciler::sources::github::rest::{Credentials, RestClient};
+use access_reconciler::sources::github::{
     MemberRole, MembershipRead, MembershipSource, OrgMembership, SourceError,
 };
 use fake_github::{FakeGithub, FakeTeam, Fault};

@@ -7,8 +7,8 @@ use chrono::NaiveDate;
 
 use crate::cli::{ColorChoice, GlobalArgs};
 use crate::config::{self, Config, ConfigErrors, Mapping};
-use crate::github::SourceError;
 use crate::report::{self, Color, Report};
+use crate::sources::github::SourceError;
 
 /// What `check`, `drift` and `snapshot` start from: the date, the mapping and the config.
 pub struct Inputs {

@@ -9,10 +9,10 @@ use crate::commands::common;
 use crate::config::{Config, Mapping};
 use crate::exit;
 use crate::finding;
-use crate::github::live::LiveSource;
-use crate::github::snapshot::SnapshotSource;
-use crate::github::{MembershipRead, MembershipSource, SourceError, TeamError};
 use crate::report::{self, Color, Command, Format, Report, ReportError, Summary};
+use crate::sources::github::live::LiveSource;
+use crate::sources::github::snapshot::SnapshotSource;
+use crate::sources::github::{MembershipRead, MembershipSource, SourceError, TeamError};
 
 pub fn run(global: &GlobalArgs, args: DriftArgs) -> u8 {
     let common::Inputs {

@@ -20,11 +20,11 @@ use crate::finding::{self, Finding};
 use crate::fix::edit;
 use crate::fix::pr::{BaseFile, Change, PrWriter, Repo};
 use crate::fix::propose::{self, Options, Plan, Reason};
-use crate::github::live::LiveSource;
-use crate::github::rest::RestClient;
-use crate::github::snapshot::SnapshotSource;
-use crate::github::{MembershipRead, MembershipSource, OrgMembership, SourceError};
 use crate::report::{self, Format, Report, Summary};
+use crate::sources::github::live::LiveSource;
+use crate::sources::github::rest::RestClient;
+use crate::sources::github::snapshot::SnapshotSource;
+use crate::sources::github::{MembershipRead, MembershipSource, OrgMembership, SourceError};
 
 /// The PR body is cut to stay under GitHub's 65,536-character limit.
 const MAX_BODY: usize = 60_000;

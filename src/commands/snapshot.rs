@@ -15,8 +15,8 @@ use crate::cli::{GlobalArgs, SnapshotArgs};
 use crate::commands::common;
 use crate::config::{Config, Mapping};
 use crate::exit;
-use crate::github::live::LiveSource;
-use crate::github::{MembershipRead, MembershipSource, SourceError, snapshot};
+use crate::sources::github::live::LiveSource;
+use crate::sources::github::{MembershipRead, MembershipSource, SourceError, snapshot};
 
 pub fn run(global: &GlobalArgs, args: SnapshotArgs) -> u8 {
     // No --today: a snapshot records GitHub as it is now.
@@ -132,7 +132,7 @@ pub fn missing_logins(read: &MembershipRead, config: &Config, mapping: &Mapping)
 mod tests {
     use super::*;
     use crate::config::{Located, Person, Pos};
-    use crate::github::{Member, MemberRole, TeamMembership};
+    use crate::sources::github::{Member, MemberRole, TeamMembership};
 
     fn person(login: &str, role: Option<&str>) -> Person {
         let mut p = Person::named(login, 1);

@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::config::{Config, Mapping, Person};
 use crate::finding::{Finding, Kind, Severity};
-use crate::github::{Invitation, Member, MemberRole, MembershipRead};
+use crate::sources::github::{Invitation, Member, MemberRole, MembershipRead};
 
 /// GitHub team invitations expire after this many days.
 pub const INVITATION_EXPIRY_DAYS: i64 = 7;
@@ -331,8 +331,8 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
-    use crate::github::{TeamError, TeamMembership};
     use crate::policy::tests::{compliant, today};
+    use crate::sources::github::{TeamError, TeamMembership};
 
     const EVERYONE: &str = "gov-uk";
     const DEPLOY: &str = "gov-uk-production-deploy";

@@ -21,8 +21,8 @@ use super::Edit;
 use crate::config::mapping::AccessLevel;
 use crate::config::{Config, Mapping, Person};
 use crate::finding::{Finding, Kind};
-use crate::github::{MembershipRead, OrgMembership};
 use crate::policy::Rule;
+use crate::sources::github::{MembershipRead, OrgMembership};
 
 /// Why an edit is proposed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -452,7 +452,7 @@ mod tests {
     use super::*;
     use crate::config::{Located, Pos};
     use crate::finding::Severity;
-    use crate::github::{Member, MemberRole, TeamMembership};
+    use crate::sources::github::{Member, MemberRole, TeamMembership};
 
     fn person(index: usize, name: &str, login: &str, role: Option<&str>) -> Person {
         let line = index * 4 + 1;
