@@ -9,6 +9,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod drift;
+pub mod engine;
 pub mod exit;
 pub mod finding;
 pub mod fix;

@@ -123,7 +123,7 @@ fn the_live_client_keeps_to_githubs_openapi_description() {
         );
         return;
     };
-    let gh = FakeGithub::from_snapshot(
+    let gh = FakeGithub::read_snapshot(
         &common::root().join("fixtures/github_snapshot.json"),
         ORG,
         TOKEN,

@@ -2,3 +2,4 @@
 //! section into the neutral model of [`crate::access`], and nothing else.
 
 pub mod github;
+pub mod snapshot;
