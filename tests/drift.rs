@@ -154,6 +154,63 @@ fn fixture_json_report() {
     insta::assert_snapshot!("drift_json", stdout);
 }
 
+/// The JSON of a v1 run is v1's, byte for byte, once the keys added with mapping v2 are
+/// removed: `tests/golden/drift_fixture_v1.json` is the drift JSON from before the change.
+#[test]
+fn fixture_json_is_v1_plus_only_the_added_keys() {
+    let (code, stdout, _) = drift(SNAPSHOT, "json");
+    assert_eq!(code, 1);
+    let now = parse(&stdout);
+    // The added keys are there, with GitHub's values.
+    let first_membership = findings(&now)
+        .iter()
+        .find(|f| f["kind"] != "policy_violation")
+        .unwrap()
+        .clone();
+    assert_eq!(first_membership["system"], "github");
+    assert_eq!(first_membership["resource"], first_membership["team"]);
+    assert!(first_membership["email"].is_string(), "{first_membership}");
+    assert_eq!(now["summary"]["by_system"], json!({"github": 12}));
+    // Drop the added keys' lines (and by_system's block), then the comma a dropped last key
+    // leaves behind: what remains must be v1's bytes, key order included.
+    let added = [
+        "\"system\":",
+        "\"resource\":",
+        "\"email\":",
+        "\"account\":",
+        "\"expected_role\":",
+        "\"actual_role\":",
+    ];
+    let mut kept: Vec<String> = Vec::new();
+    let mut in_by_system = false;
+    for line in stdout.lines() {
+        let t = line.trim_start();
+        if in_by_system {
+            in_by_system = !t.starts_with('}');
+            continue;
+        }
+        if t.starts_with("\"by_system\": {") {
+            in_by_system = !t.ends_with("},") && !t.ends_with('}');
+            continue;
+        }
+        if added.iter().any(|k| t.starts_with(k)) {
+            continue;
+        }
+        if (t.starts_with('}') || t.starts_with(']'))
+            && let Some(prev) = kept.last_mut()
+            && let Some(stripped) = prev.strip_suffix(',')
+        {
+            *prev = stripped.to_owned();
+        }
+        kept.push(line.to_owned());
+    }
+    let mut v1 = kept.join("\n");
+    v1.push('\n');
+    let golden =
+        std::fs::read_to_string(common::root().join("tests/golden/drift_fixture_v1.json")).unwrap();
+    assert_eq!(v1, golden);
+}
+
 #[test]
 fn fixture_markdown_report() {
     let (code, stdout, _) = drift(SNAPSHOT, "markdown");
