@@ -491,3 +491,112 @@ fn without_a_snapshot_drift_reads_live_and_fails_closed_offline() {
     assert!(stderr.contains("error"), "{stderr}");
     assert!(!stdout.contains("No findings"), "{stdout}");
 }
+
+// ---- mapping v2, snapshot v2, --system ----
+
+const MAPPING_V2: &str = "fixtures/mapping_v2.yml";
+
+fn drift_v2(extra: &[&str], format: &str) -> (i32, String, String) {
+    let mut args = vec![
+        "drift",
+        "--config",
+        CONFIG,
+        "--mapping",
+        MAPPING_V2,
+        "--today",
+        TODAY,
+        "--format",
+        format,
+        "--color",
+        "never",
+    ];
+    args.extend(extra);
+    run(&args)
+}
+
+#[test]
+fn a_v2_mapping_restricted_to_github_reports_exactly_as_v1() {
+    for format in ["text", "json", "markdown", "github"] {
+        let v1 = drift(SNAPSHOT, format);
+        let v2 = drift_v2(&["--snapshot", SNAPSHOT, "--system", "github"], format);
+        assert_eq!(v2, v1, "{format}");
+    }
+}
+
+#[test]
+fn a_selected_system_missing_from_the_snapshot_is_unread_and_named() {
+    let (code, stdout, stderr) = drift_v2(&["--snapshot", SNAPSHOT], "json");
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("pagerduty"), "{stderr}");
+    let r = parse(&stdout);
+    assert_eq!(r["complete"], false);
+    assert_eq!(
+        r["errors"],
+        json!([{"team": null, "system": "pagerduty", "resource": null,
+            "message": "pagerduty was not recorded in the snapshot fixtures/github_snapshot.json; record the snapshot again with the current mapping"}])
+    );
+    assert_eq!(
+        r["summary"]["by_system"],
+        json!({"github": 12, "pagerduty": 0})
+    );
+    // GitHub is still reported, and the text names both systems.
+    let (code, text, _) = drift_v2(&["--snapshot", SNAPSHOT], "text");
+    assert_eq!(code, 3);
+    assert!(text.contains("· github: gov-uk-production-admin"), "{text}");
+    assert!(
+        text.contains("  pagerduty: pagerduty was not recorded"),
+        "{text}"
+    );
+    assert!(
+        text.contains("INCOMPLETE: 1 part not read (pagerduty)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_v2_snapshot_reads_as_the_v1_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let v1: Value =
+        serde_json::from_str(&std::fs::read_to_string(common::root().join(SNAPSHOT)).unwrap())
+            .unwrap();
+    let mut github = v1.clone();
+    let fetched_at = github.as_object_mut().unwrap().remove("fetched_at");
+    let v2 = json!({"version": 2, "fetched_at": fetched_at, "github": github});
+    let path = dir.path().join("v2.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&v2).unwrap()).unwrap();
+    let path = path.to_str().unwrap();
+    for format in ["json", "text"] {
+        assert_eq!(drift(path, format), drift(SNAPSHOT, format), "{format}");
+    }
+    // A misspelt system in a v2 snapshot is a located usage error.
+    std::fs::write(
+        dir.path().join("bad.json"),
+        "{\"version\": 2,\n \"pagerdooty\": {}}",
+    )
+    .unwrap();
+    let (code, _, stderr) = drift(dir.path().join("bad.json").to_str().unwrap(), "json");
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("bad.json:2:"), "{stderr}");
+    assert!(stderr.contains("unknown field `pagerdooty`"), "{stderr}");
+}
+
+#[test]
+fn system_must_name_configured_systems() {
+    let (code, stdout, stderr) = drift_v2(&["--snapshot", SNAPSHOT, "--system", "aws"], "json");
+    assert_eq!((code, stdout.as_str()), (2, ""), "{stderr}");
+    assert!(stderr.contains("does not configure aws"), "{stderr}");
+    let (code, _, stderr) = drift_v2(&["--snapshot", SNAPSHOT, "--system", "github,jira"], "json");
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("unknown system \"jira\""), "{stderr}");
+    // The built-in mapping configures GitHub alone.
+    let (code, _, stderr) = run(&[
+        "drift",
+        "--config",
+        CONFIG,
+        "--snapshot",
+        SNAPSHOT,
+        "--system",
+        "pagerduty",
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+}
