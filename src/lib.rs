@@ -18,3 +18,6 @@ pub mod policy;
 pub mod report;
 pub mod review;
 pub mod sources;
+
+#[cfg(test)]
+mod layering;

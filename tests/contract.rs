@@ -273,7 +273,7 @@ fn the_live_client_keeps_to_githubs_openapi_description() {
     }
 
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let args = access_reconciler::cli::GithubArgs {
+    let args = access_reconciler::github::rest::ClientOptions {
         api_url: prism.url.clone(),
         app_id: None,
         app_private_key: None,

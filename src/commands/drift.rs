@@ -72,7 +72,7 @@ fn read_membership(
         .build()
         .map_err(|e| SourceError::Api(format!("could not start the async runtime: {e}")))?;
     runtime.block_on(async {
-        let source = LiveSource::connect(&args.github, &mapping.org, progress).await?;
+        let source = LiveSource::connect(&args.github.options(), &mapping.org, progress).await?;
         source.read_teams(&mapping.org, managed).await
     })
 }

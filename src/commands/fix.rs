@@ -109,7 +109,7 @@ impl Run<'_> {
         let mut writer = None;
         let (display, text, base) = match repo {
             Some(repo) => {
-                client = match RestClient::connect(&args.github, &repo.owner).await {
+                client = match RestClient::connect(&args.github.options(), &repo.owner).await {
                     Ok(c) => c,
                     Err(e) => return source_error(e),
                 };
@@ -241,9 +241,10 @@ impl Run<'_> {
             }
             None => {
                 let progress = !self.global.quiet && std::io::stderr().is_terminal();
-                let source = LiveSource::connect(&self.args.github, &self.mapping.org, progress)
-                    .await
-                    .map_err(source_error)?;
+                let source =
+                    LiveSource::connect(&self.args.github.options(), &self.mapping.org, progress)
+                        .await
+                        .map_err(source_error)?;
                 self.drift_from(&source, config).await
             }
         }

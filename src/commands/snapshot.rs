@@ -34,7 +34,7 @@ pub fn run(global: &GlobalArgs, args: SnapshotArgs) -> u8 {
     };
     let progress = !global.quiet && std::io::stderr().is_terminal();
     let read = runtime.block_on(async {
-        let source = LiveSource::connect(&args.github, &mapping.org, progress).await?;
+        let source = LiveSource::connect(&args.github.options(), &mapping.org, progress).await?;
         read_with_org_membership(&source, &config, &mapping).await
     });
     let read = match read {

@@ -24,8 +24,8 @@ impl Command {
     }
 }
 
-/// Output format (`--format`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+/// Output format (`--format`; its command-line spelling is in `cli.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Format {
     #[default]
     Text,
