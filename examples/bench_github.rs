@@ -8,8 +8,9 @@
 //! rate-limit points of a rerun with `--cache-dir`.
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../tests/support/fake_github.rs"]
-mod fake_github;
+#[path = "../tests/support/mod.rs"]
+mod support;
+use support::github as fake_github;
 
 use std::time::{Duration, Instant};
 

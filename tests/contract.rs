@@ -9,8 +9,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
-#[path = "support/fake_github.rs"]
-mod fake_github;
+#[path = "support/mod.rs"]
+mod support;
+use support::github as fake_github;
 
 use std::io::Read;
 use std::net::{TcpListener, TcpStream};

@@ -1,4 +1,4 @@
-//! The live GitHub client against a fake GitHub on 127.0.0.1 (tests/support/fake_github.rs):
+//! The live GitHub client against a fake GitHub on 127.0.0.1 (tests/support/github.rs):
 //! through the library (`LiveSource`, `RestClient`) for the fault matrix, and through the real
 //! binary (`snapshot --out`) for exit codes, messages and the token never being printed.
 //! Waits are shortened with the hidden flags (`--backoff-ms 0 --secondary-wait 0`) and
@@ -6,8 +6,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
-#[path = "support/fake_github.rs"]
-mod fake_github;
+#[path = "support/mod.rs"]
+mod support;
+use support::github as fake_github;
 
 use std::time::Duration;
 
