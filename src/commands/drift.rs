@@ -33,16 +33,10 @@ pub fn run(global: &GlobalArgs, args: DriftArgs) -> u8 {
         &adapters,
         progress,
     ));
+    // Only a usage error stops the run here (exit 2): a system whose API failed is unread.
     let reads = match reads {
         Ok(r) => r,
-        Err(e) => {
-            let what = if systems == [System::Github] {
-                "the GitHub read failed"
-            } else {
-                "a read failed"
-            };
-            return common::fail(&e, &format!("error: nothing was compared; {what} (exit 3)"));
-        }
+        Err(e) => return common::fail(&e, "Nothing was compared."),
     };
     let outcome = engine::evaluate(&inputs, &adapters, reads);
     let scopes: usize = adapters.iter().map(|a| a.scopes().len()).sum();
@@ -60,7 +54,13 @@ pub fn run(global: &GlobalArgs, args: DriftArgs) -> u8 {
     append_step_summary(&report);
 
     if !report.complete {
-        if systems == [System::Github] {
+        // A system that failed as a whole: its reason, which the report also lists.
+        for e in report.errors.iter().filter(|e| e.resource.is_none()) {
+            if let Some(system) = e.system {
+                eprintln!("error: {system} was not read: {}", e.message);
+            }
+        }
+        if systems == [System::Github] && report.errors.iter().all(|e| e.resource.is_some()) {
             eprintln!(
                 "error: {} of {} managed teams could not be read; the report is incomplete (exit 3)",
                 report.errors.len(),

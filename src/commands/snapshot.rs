@@ -65,9 +65,9 @@ pub fn run(global: &GlobalArgs, args: SnapshotArgs) -> u8 {
     )));
     let mut normalised = Vec::new();
     for (adapter, read) in adapters.iter().zip(reads) {
-        let mut read = match read {
+        let mut read = match engine::settle(adapter.system(), read) {
             Ok(r) => r,
-            Err(e) => return common::source_error(e, "No snapshot was written."),
+            Err(e) => return common::fail(&e, "No snapshot was written."),
         };
         engine::normalise(adapter.as_ref(), &mut read);
         normalised.push(read);
