@@ -8,6 +8,7 @@ use std::io::{IsTerminal, Write};
 use crate::access::System;
 use crate::cli::{DriftArgs, GlobalArgs};
 use crate::commands::common;
+use crate::commands::live::Live;
 use crate::engine;
 use crate::exit;
 use crate::report::{self, Color, Command, Format, Report};
@@ -26,12 +27,11 @@ pub fn run(global: &GlobalArgs, args: DriftArgs) -> u8 {
         Err(code) => return code,
     };
     let progress = !global.quiet && std::io::stderr().is_terminal();
+    let live = Live::new(&inputs.mapping, &args.github, progress);
     let reads = runtime.block_on(common::read_systems(
         args.snapshot.as_deref(),
-        &args.github,
-        &inputs.mapping,
+        &live,
         &adapters,
-        progress,
     ));
     // Only a usage error stops the run here (exit 2): a system whose API failed is unread.
     let reads = match reads {

@@ -12,9 +12,10 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 
-use crate::access::{Source, System};
+use crate::access::System;
 use crate::cli::{FixArgs, GlobalArgs};
 use crate::commands::common;
+use crate::commands::live::Live;
 use crate::config::{self, Config, Mapping};
 use crate::engine;
 use crate::exit;
@@ -25,7 +26,6 @@ use crate::report::{self, Format, Report};
 use crate::sources::github::adapter::{membership_read, org_membership};
 use crate::sources::github::rest::RestClient;
 use crate::sources::github::{MembershipRead, MembershipSource, OrgMembership, SourceError};
-use crate::sources::snapshot::Snapshot;
 
 /// The PR body is cut to stay under GitHub's 65,536-character limit.
 const MAX_BODY: usize = 60_000;
@@ -239,29 +239,10 @@ impl Run<'_> {
     async fn drift(&self, config: &Config) -> Result<Drift, u8> {
         let (systems, adapters) = common::select(self.mapping, self.args.system.as_deref())?;
         let progress = !self.global.quiet && std::io::stderr().is_terminal();
-        let live = match (&self.args.snapshot, &self.mapping.github) {
-            (None, Some(g)) => Some(common::LiveGithub::new(&self.args.github, g, progress)),
-            _ => None,
-        };
-        let reads = match &self.args.snapshot {
-            Some(path) => Snapshot::open(path, &path.display().to_string())
-                .map_err(engine::Error::from)
-                .and_then(|s| engine::read_snapshot(&s, &adapters)),
-            None => {
-                let unreadable: Vec<common::Unreadable> =
-                    systems.iter().map(|s| common::Unreadable(*s)).collect();
-                let sources: Vec<&dyn Source> = systems
-                    .iter()
-                    .zip(&unreadable)
-                    .map(|(s, u)| match (&live, s) {
-                        (Some(live), System::Github) => live as &dyn Source,
-                        _ => u as &dyn Source,
-                    })
-                    .collect();
-                engine::read_all(&sources).await
-            }
-        };
-        let reads = reads.map_err(|e| common::fail(&e, "No edits were made."))?;
+        let live = Live::new(self.mapping, &self.args.github, progress);
+        let reads = common::read_systems(self.args.snapshot.as_deref(), &live, &adapters)
+            .await
+            .map_err(|e| common::fail(&e, "No edits were made."))?;
         let inputs = engine::Inputs {
             today: self.today,
             mapping: self.mapping.clone(),
@@ -269,17 +250,7 @@ impl Run<'_> {
         };
         let outcome = engine::evaluate(&inputs, &adapters, reads);
         if !outcome.complete() {
-            for u in &outcome.unread {
-                match (u.system, &u.resource) {
-                    (System::Github, Some(team)) => {
-                        eprintln!("error: team {team} was not read: {}", u.reason);
-                    }
-                    (system, Some(r)) => {
-                        eprintln!("error: {system} {r} was not read: {}", u.reason)
-                    }
-                    (system, None) => eprintln!("error: {system} was not read: {}", u.reason),
-                }
-            }
+            common::print_unread(&outcome.unread);
             if systems == [System::Github] {
                 eprintln!(
                     "The membership read is incomplete, so no edits are proposed: fix never acts on a \
@@ -302,15 +273,15 @@ impl Run<'_> {
             Some(BTreeMap::new())
         } else {
             let org = self.mapping.org().unwrap_or_default();
-            let states = match &live {
-                Some(live) => {
-                    let source = live.connect().await.map_err(source_error)?;
+            let states = match &self.args.snapshot {
+                None => {
+                    let source = live.github_connection().await.map_err(source_error)?;
                     source
                         .org_membership(org, &candidates)
                         .await
                         .map_err(source_error)?
                 }
-                None => outcome
+                Some(_) => outcome
                     .read(System::Github)
                     .and_then(org_membership)
                     .map(|all| {
