@@ -1917,6 +1917,13 @@ fn every_fault_the_live_issue_names_through_the_binary() {
             "{status}: only policy findings: {report}"
         );
         assert_eq!(report["summary"]["teams"], 0);
+        // The text names GitHub as what was not read, not as a team.
+        let (code, text, _) = drift_run(&["--api-url", &gh.url, "--backoff-ms", "0"], Some(TOKEN));
+        assert_eq!(code, 3, "{status}");
+        assert!(
+            text.contains("INCOMPLETE: 1 part not read (github); "),
+            "{status}: {text}"
+        );
     }
 }
 
