@@ -23,7 +23,7 @@ pub fn change(c: &Change) -> Value {
     })
 }
 
-/// A change's access per system (`access`, when the mapping configures more than one system):
+/// A change's access per system (`access`, for any mapping but GitHub alone):
 /// `[{"system": "github", "added": [..], "removed": [..]}, ..]`.
 pub fn access(c: &Change) -> Value {
     c.access
@@ -72,7 +72,7 @@ pub fn render(review: &Review) -> String {
             .map(|c| {
                 let mut v = change(c);
                 // With GitHub alone the v1 keys say it all, and the v1 output is unchanged.
-                if review.multi_system()
+                if review.per_system()
                     && let Value::Object(m) = &mut v
                 {
                     m.insert("access".to_owned(), access(c));

@@ -42,7 +42,7 @@ fn teams(list: &[String], login: Option<&str>) -> String {
     s
 }
 
-/// The access added (or removed) per system, more than one system configured:
+/// The access added (or removed) per system (any mapping but GitHub alone):
 /// `github: gov-uk`, `github: gov-uk-production-admin` (as `new-login`); `pagerduty: user`. A
 /// role change in a single-valued system is in the added cell: `sentry: member → admin`.
 fn access_cell(c: &Change, direction: Direction) -> String {
@@ -172,7 +172,7 @@ pub fn render(review: &Review) -> String {
     let _ = writeln!(out, "{TITLE}\n");
     let _ = writeln!(out, "**{}**\n", escape(&super::headline(&review.diff)));
 
-    if !review.diff.changes.is_empty() && review.multi_system() {
+    if !review.diff.changes.is_empty() && review.per_system() {
         out.push_str("| Change | Person | Role | Access added | Access removed | Line |\n");
         out.push_str("|---|---|---|---|---|---|\n");
         for c in &review.diff.changes {

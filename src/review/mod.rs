@@ -215,10 +215,10 @@ impl Review {
             .map(|f| &f.finding)
     }
 
-    /// Whether the mapping configures more than one system (reports then list access per
-    /// system; with GitHub alone they keep v1's team columns).
-    pub fn multi_system(&self) -> bool {
-        self.systems.len() > 1
+    /// Whether the reports list access per system: whenever the mapping configures anything but
+    /// GitHub alone. With GitHub alone they keep v1's team columns (byte-identical).
+    pub fn per_system(&self) -> bool {
+        self.systems != [System::Github]
     }
 
     pub fn introduced_count(&self) -> usize {
@@ -1300,6 +1300,21 @@ pub(crate) mod tests {
         assert_eq!(
             v["changes"][0]["teams_added"],
             serde_json::json!(["gov-uk-production-admin"])
+        );
+        // One system that is not GitHub: still listed per system (v1's columns are GitHub's).
+        let mut sentry_only = r.clone();
+        sentry_only.systems = vec![System::Sentry];
+        let text = text::render(&sentry_only, crate::report::Color::Never);
+        assert!(
+            text.contains("role changed: sentry: member -> admin"),
+            "{text}"
+        );
+        sentry_only.systems = vec![System::Github];
+        let text = text::render(&sentry_only, crate::report::Color::Never);
+        assert!(!text.contains("role changed"), "{text}");
+        assert!(
+            text.contains("teams added: gov-uk-production-admin"),
+            "{text}"
         );
     }
 

@@ -44,7 +44,7 @@ fn finding_line(out: &mut String, p: &Paint, f: &Finding) {
     }
 }
 
-/// The access a change adds and removes, per system (more than one system configured):
+/// The access a change adds and removes, per system (any mapping but GitHub alone):
 /// `access added: github: gov-uk, gov-uk-production-admin; pagerduty: user`, and a role change
 /// in a single-valued system as `role changed: sentry: member -> admin`.
 fn access_lines(out: &mut String, c: &Change) {
@@ -123,7 +123,7 @@ pub fn render(review: &Review, color: Color) -> String {
                 (Some(new), Some(old)) => (format!(" (as {new})"), format!(" (as {old})")),
                 _ => (String::new(), String::new()),
             };
-            if review.multi_system() {
+            if review.per_system() {
                 access_lines(&mut out, c);
                 continue;
             }
