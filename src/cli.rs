@@ -3,9 +3,11 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::report::Format;
+use crate::sources::github::rest::ClientOptions;
 
 /// Keep GOV.UK's production access config and GitHub team membership in agreement.
 #[derive(Debug, Parser)]
@@ -120,6 +122,53 @@ macro_rules! help_tail {
     };
 }
 
+impl GithubArgs {
+    /// The library's options for the GitHub client (the library never sees clap types).
+    pub fn options(&self) -> ClientOptions {
+        let GithubArgs {
+            api_url,
+            app_id,
+            app_private_key,
+            cache_dir,
+            max_wait,
+            concurrency,
+            retries,
+            backoff_ms,
+            secondary_wait,
+        } = self.clone();
+        ClientOptions {
+            api_url,
+            app_id,
+            app_private_key,
+            cache_dir,
+            max_wait,
+            concurrency,
+            retries,
+            backoff_ms,
+            secondary_wait,
+        }
+    }
+}
+
+/// `--format`: the report's [`Format`] is a library type without clap's derive, so its command
+/// line spelling lives here.
+impl ValueEnum for Format {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Format::Text, Format::Json, Format::Markdown, Format::Github]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(match self {
+            Format::Text => PossibleValue::new("text"),
+            Format::Json => PossibleValue::new("json"),
+            Format::Markdown => PossibleValue::new("markdown"),
+            Format::Github => {
+                PossibleValue::new("github").help("GitHub Actions workflow commands (annotations)")
+            }
+        })
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Validate the config and check it against the production access rules.
@@ -177,7 +226,7 @@ pub struct DriftArgs {
     #[command(flatten)]
     pub config: ConfigArg,
 
-    /// Read membership from this snapshot instead of the GitHub API.
+    /// Read every selected system from this snapshot (v1 or v2) instead of live.
     #[arg(long, value_name = "PATH", help_heading = "Input")]
     pub snapshot: Option<PathBuf>,
 
@@ -185,6 +234,11 @@ pub struct DriftArgs {
     /// it, gives a stale_evidence finding (an undated one, a warning).
     #[arg(long, value_name = "DAYS", default_value_t = crate::evidence::DEFAULT_MAX_AGE_DAYS, requires = "snapshot", help_heading = "Input")]
     pub max_age: u32,
+
+    /// Only these configured systems, comma-separated (e.g. `github,aws`). Default: every system
+    /// the mapping configures.
+    #[arg(long, value_name = "LIST", help_heading = "Input")]
+    pub system: Option<String>,
 
     #[command(
         flatten,
@@ -201,6 +255,11 @@ pub struct SnapshotArgs {
     /// Where to write the snapshot (JSON, written atomically; never over the config or mapping).
     #[arg(long, value_name = "PATH", help_heading = "Output")]
     pub out: PathBuf,
+
+    /// Only these configured systems, comma-separated (e.g. `github,aws`). Default: every system
+    /// the mapping configures.
+    #[arg(long, value_name = "LIST", help_heading = "Input")]
+    pub system: Option<String>,
 
     #[command(
         flatten,
@@ -262,7 +321,7 @@ pub struct FixArgs {
     #[command(flatten)]
     pub config: ConfigArg,
 
-    /// Read membership from this snapshot instead of the GitHub API.
+    /// Read every selected system from this snapshot (v1 or v2) instead of live.
     #[arg(long, value_name = "PATH", help_heading = "Input")]
     pub snapshot: Option<PathBuf>,
 
@@ -326,6 +385,11 @@ pub struct FixArgs {
         help_heading = "Safety"
     )]
     pub mutation_delay: f64,
+
+    /// Only these configured systems, comma-separated (e.g. `github,aws`). Default: every system
+    /// the mapping configures.
+    #[arg(long, value_name = "LIST", help_heading = "Input")]
+    pub system: Option<String>,
 
     #[command(
         flatten,
@@ -429,4 +493,25 @@ pub fn main() -> ExitCode {
         return ExitCode::from(crate::exit::USAGE);
     }
     ExitCode::from(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_format_has_one_spelling_and_the_defaults_match_the_library() {
+        let names: Vec<String> = Format::value_variants()
+            .iter()
+            .filter_map(|f| f.to_possible_value())
+            .map(|v| v.get_name().to_owned())
+            .collect();
+        assert_eq!(names, ["text", "json", "markdown", "github"]);
+        let cli = Cli::try_parse_from(["access-reconciler", "drift"]).expect("parses");
+        let Command::Drift(args) = cli.command else {
+            panic!("drift")
+        };
+        assert_eq!(args.github.options(), ClientOptions::default());
+        assert_eq!(cli.global.format, Format::default());
+    }
 }

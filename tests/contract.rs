@@ -9,8 +9,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
 mod common;
-#[path = "support/fake_github.rs"]
-mod fake_github;
+#[path = "support/mod.rs"]
+mod support;
+use support::github as fake_github;
 
 use std::io::Read;
 use std::net::{TcpListener, TcpStream};
@@ -123,7 +124,7 @@ fn the_live_client_keeps_to_githubs_openapi_description() {
         );
         return;
     };
-    let gh = FakeGithub::from_snapshot(
+    let gh = FakeGithub::read_snapshot(
         &common::root().join("fixtures/github_snapshot.json"),
         ORG,
         TOKEN,
@@ -273,7 +274,7 @@ fn the_live_client_keeps_to_githubs_openapi_description() {
     }
 
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let args = access_reconciler::cli::GithubArgs {
+    let args = access_reconciler::sources::github::rest::ClientOptions {
         api_url: prism.url.clone(),
         app_id: None,
         app_private_key: None,
@@ -285,10 +286,10 @@ fn the_live_client_keeps_to_githubs_openapi_description() {
         secondary_wait: 0,
     };
     let whoami = rt.block_on(async {
-        let client = access_reconciler::github::rest::RestClient::connect_with(
+        let client = access_reconciler::sources::github::rest::RestClient::connect_with(
             &args,
             ORG,
-            access_reconciler::github::rest::Credentials::Token(TOKEN.into()),
+            access_reconciler::sources::github::rest::Credentials::Token(TOKEN.into()),
         )
         .await
         .unwrap();

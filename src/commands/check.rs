@@ -14,12 +14,12 @@ pub fn run(global: &GlobalArgs, args: CheckArgs) -> u8 {
         mapping,
         config,
         unknown_keys,
-    } = match common::Inputs::load(global, &args.config.config) {
+    } = match common::load_inputs(global, &args.config.config) {
         Ok(inputs) => inputs,
         Err(code) => return code,
     };
     let mut findings = policy::check(&config, &mapping, today);
-    findings.extend(unknown_keys);
+    findings.extend(unknown_keys.iter().map(|u| u.finding()));
     finding::sort(&mut findings);
     tracing::info!(
         people = config.people.len(),
@@ -39,6 +39,7 @@ pub fn run(global: &GlobalArgs, args: CheckArgs) -> u8 {
             members_read: None,
         },
         fetched_at: None,
+        systems: Vec::new(),
     };
     if let Err(code) = common::print_report(global, &report) {
         return code;

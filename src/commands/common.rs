@@ -3,67 +3,60 @@
 use std::io::IsTerminal;
 use std::path::Path;
 
+use crate::access::{Adapter, Source, SourceError, System, SystemRead};
+use crate::cli::{ColorChoice, GlobalArgs};
+use crate::commands::live::Live;
+use crate::config::{self, Config, ConfigErrors, Mapping};
+use crate::engine;
+use crate::finding::Finding;
+use crate::report::{self, Color, Format, Report};
+use crate::sources::snapshot::Snapshot;
 use chrono::NaiveDate;
 
-use crate::cli::{ColorChoice, GlobalArgs};
-use crate::config::{self, Config, ConfigErrors, Mapping};
-use crate::finding::Finding;
-use crate::github::SourceError;
-use crate::report::{self, Color, Format, Report};
+pub use crate::engine::Inputs;
 
-/// What `check`, `drift` and `snapshot` start from: the date, the mapping and the config.
-pub struct Inputs {
-    pub today: NaiveDate,
-    pub mapping: Mapping,
-    pub config: Config,
-    /// `unknown_key` findings for the config (empty under `--strict`, where they are errors).
-    pub unknown_keys: Vec<Finding>,
+/// Load the inputs named on the command line (`--today`, `--mapping`, `--config`). On failure
+/// the errors are on stderr (config errors also in the report format: see
+/// [`report_config_errors_as`]) and `Err` holds the exit code. Under `--strict` an unknown key
+/// in a person's entry is an error too.
+pub fn load_inputs(global: &GlobalArgs, config_path: &Path) -> Result<Inputs, u8> {
+    load_inputs_with_summary(global, config_path, false)
 }
 
-impl Inputs {
-    /// Parse `--today`, load the mapping, then the config at `config_path`. On failure the
-    /// errors are on stderr and `Err` holds the exit code (usage).
-    pub fn load(global: &GlobalArgs, config_path: &Path) -> Result<Inputs, u8> {
-        Self::load_with_summary(global, config_path, false)
-    }
+/// [`load_inputs`]; with `step_summary`, config errors also go to `$GITHUB_STEP_SUMMARY`.
+pub fn load_inputs_with_summary(
+    global: &GlobalArgs,
+    config_path: &Path,
+    step_summary: bool,
+) -> Result<Inputs, u8> {
+    let inputs = Inputs::load(
+        global.today.as_deref(),
+        global.mapping.as_deref(),
+        config_path,
+    )
+    .map_err(|e| fail_as(global, &e, step_summary))?;
+    strict_unknown_keys(global, &inputs.unknown_keys)?;
+    Ok(inputs)
+}
 
-    /// [`Inputs::load`]; with `step_summary`, config errors also go to `$GITHUB_STEP_SUMMARY`.
-    pub fn load_with_summary(
-        global: &GlobalArgs,
-        config_path: &Path,
-        step_summary: bool,
-    ) -> Result<Inputs, u8> {
-        let today = today(global)?;
-        let mapping = load_mapping(global)?;
-        let (config, text) = load_config_text(config_path, &mapping).map_err(|e| {
+/// [`fail`], with config errors also in the report format (and, with `step_summary`, in
+/// `$GITHUB_STEP_SUMMARY`).
+fn fail_as(global: &GlobalArgs, e: &engine::Error, step_summary: bool) -> u8 {
+    match e {
+        engine::Error::Config(errors) => {
             if step_summary {
-                step_summary_errors(&e);
+                step_summary_errors(errors);
             }
-            report_config_errors_as(global, &e)
-        })?;
-        let unknown_keys = unknown_keys(global, &config.path, &text, &mapping)?;
-        Ok(Inputs {
-            today,
-            mapping,
-            config,
-            unknown_keys,
-        })
+            report_config_errors_as(global, errors)
+        }
+        other => fail(other, ""),
     }
 }
 
 /// Load the mapping named by `--mapping`, or the built-in one. Errors are reported on stderr;
 /// `Err` holds the exit code.
 pub fn load_mapping(global: &GlobalArgs) -> Result<Mapping, u8> {
-    let mapping = match &global.mapping {
-        None => Ok(Mapping::builtin()),
-        Some(path) => {
-            let display = path.display().to_string();
-            config::read_file(path, &display)
-                .map_err(ConfigErrors::from)
-                .and_then(|text| Mapping::parse(&display, &text))
-        }
-    };
-    mapping.map_err(|e| report_config_errors_as(global, &e))
+    engine::load_mapping(global.mapping.as_deref()).map_err(|e| fail_as(global, &e, false))
 }
 
 /// Load and validate a config file against the mapping's roles.
@@ -79,6 +72,19 @@ pub fn load_config_text(path: &Path, mapping: &Mapping) -> Result<(Config, Strin
     Ok((config, text))
 }
 
+/// Under `--strict`, unknown keys are errors: printed like config errors, and `Err` holds the
+/// usage exit code.
+pub fn strict_unknown_keys(
+    global: &GlobalArgs,
+    unknown: &[config::unknown::UnknownKey],
+) -> Result<(), u8> {
+    if global.strict && !unknown.is_empty() {
+        let errors = ConfigErrors(unknown.iter().map(|u| u.error()).collect());
+        return Err(report_config_errors_as(global, &errors));
+    }
+    Ok(())
+}
+
 /// The unknown keys in the people entries of a (valid) config, as `unknown_key` findings. Under
 /// `--strict` they are errors: printed like config errors, and `Err` holds the usage exit code.
 pub fn unknown_keys(
@@ -88,10 +94,7 @@ pub fn unknown_keys(
     mapping: &Mapping,
 ) -> Result<Vec<Finding>, u8> {
     let unknown = config::unknown::unknown_keys(path, text, mapping);
-    if global.strict && !unknown.is_empty() {
-        let errors = ConfigErrors(unknown.iter().map(|u| u.error()).collect());
-        return Err(report_config_errors_as(global, &errors));
-    }
+    strict_unknown_keys(global, &unknown)?;
     Ok(unknown.iter().map(|u| u.finding()).collect())
 }
 
@@ -111,13 +114,102 @@ pub fn warn_unknown_keys(path: &str, findings: &[Finding]) {
 /// `--today`, or today's date in UTC. An invalid date is reported on stderr; `Err` holds the
 /// exit code.
 pub fn today(global: &GlobalArgs) -> Result<NaiveDate, u8> {
-    match &global.today {
-        None => Ok(chrono::Utc::now().date_naive()),
-        // Strict, as in the config: `26-11-28` would otherwise be the year 26.
-        Some(s) => crate::config::check::parse_date(s).map_err(|_| {
-            crate::errln!("error: --today {s:?} is not a date; use YYYY-MM-DD, e.g. 2026-11-28");
-            crate::exit::USAGE
-        }),
+    engine::parse_today(global.today.as_deref()).map_err(|e| fail(&e, ""))
+}
+
+/// Print a run's error on stderr (all config errors at once; `consequence`, when given, says
+/// what was not done after a source failure) and return its exit code. The one place errors
+/// are printed.
+pub fn fail(e: &engine::Error, consequence: &str) -> u8 {
+    match e {
+        engine::Error::Config(errors) => {
+            crate::errln!("{errors}");
+            let n = errors.0.len();
+            crate::errln!(
+                "{n} error{} found; nothing was checked. Fix the errors above and run again.",
+                if n == 1 { "" } else { "s" }
+            );
+        }
+        engine::Error::Usage(msg) => crate::errln!("error: {msg}"),
+        engine::Error::Source(msg) => {
+            crate::errln!("error: {msg}");
+            if !consequence.is_empty() {
+                crate::errln!("{consequence}");
+            }
+        }
+    }
+    crate::exit::of_error(e)
+}
+
+/// The systems a run covers, and their adapters (in the same order).
+pub type Selection = (Vec<System>, Vec<Box<dyn Adapter>>);
+
+/// The systems `--system` selects, and their adapters. A bad list is reported; `Err` holds the
+/// exit code.
+pub fn select(mapping: &Mapping, list: Option<&str>) -> Result<Selection, u8> {
+    let systems = engine::select(mapping, list).map_err(|e| fail(&e, ""))?;
+    let adapters = engine::adapters(mapping, &systems);
+    Ok((systems, adapters))
+}
+
+/// Open `--snapshot` (v1 or v2, read by the strict JSON reader). A bad file is a usage error.
+pub fn open_snapshot(path: &Path) -> Result<Snapshot, engine::Error> {
+    let snapshot = Snapshot::open(path, &path.display().to_string())?;
+    match snapshot.fetched_at {
+        Some(at) => tracing::info!(
+            version = snapshot.version,
+            "reading the snapshot {}, recorded at {}",
+            path.display(),
+            at.format("%Y-%m-%dT%H:%M:%SZ")
+        ),
+        None => tracing::info!(
+            version = snapshot.version,
+            "reading the snapshot {}, which does not say when it was recorded",
+            path.display()
+        ),
+    }
+    Ok(snapshot)
+}
+
+/// `stale_evidence` for an opened `--snapshot`: a finding when it was recorded more than
+/// `max_age` days before `today` or after it; an undated snapshot is a warning on stderr.
+pub fn snapshot_evidence(snapshot: &Snapshot, today: NaiveDate, max_age: u32) -> Option<Finding> {
+    let label = format!("the snapshot {}", snapshot.path);
+    if snapshot.fetched_at.is_none() {
+        crate::errln!("{}", crate::evidence::undated_warning(&label));
+    }
+    crate::evidence::stale_evidence(&label, snapshot.fetched_at, today, max_age)
+}
+
+/// Read the selected systems: from the opened `--snapshot` when given ([`open_snapshot`]), else
+/// live (each system's source from [`Live::source`]), every system at once. Only a usage error
+/// is an `Err`: a system whose API failed is unread.
+pub async fn read_systems(
+    snapshot: Option<&Snapshot>,
+    live: &Live<'_>,
+    adapters: &[Box<dyn Adapter>],
+) -> Result<Vec<SystemRead>, engine::Error> {
+    if let Some(snapshot) = snapshot {
+        return engine::read_snapshot(snapshot, adapters);
+    }
+    let sources: Vec<Box<dyn Source + '_>> =
+        adapters.iter().map(|a| live.source(a.system())).collect();
+    let sources: Vec<&dyn Source> = sources.iter().map(|s| s.as_ref()).collect();
+    engine::read_all(&sources).await
+}
+
+/// What was not read, on stderr: one line each (the report lists them too).
+pub fn print_unread(unread: &[crate::access::Unread]) {
+    for u in unread {
+        match (u.system, &u.resource) {
+            (System::Github, Some(team)) => {
+                crate::errln!("error: team {team} was not read: {}", u.reason);
+            }
+            (system, Some(resource)) => {
+                crate::errln!("error: {system} {resource} was not read: {}", u.reason);
+            }
+            (system, None) => crate::errln!("error: {system} was not read: {}", u.reason),
+        }
     }
 }
 
@@ -235,13 +327,7 @@ fn command_name() -> &'static str {
 
 /// Print config errors to stderr, all of them, and return the usage exit code.
 pub fn report_config_errors(errors: &ConfigErrors) -> u8 {
-    crate::errln!("{errors}");
-    let n = errors.0.len();
-    crate::errln!(
-        "{n} error{} found; nothing was checked. Fix the errors above and run again.",
-        if n == 1 { "" } else { "s" }
-    );
-    crate::exit::USAGE
+    fail(&engine::Error::Config(errors.clone()), "")
 }
 
 /// Write a rendered report to stdout (see [`crate::output::write_stdout`]).
@@ -282,19 +368,8 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, u8> {
         })
 }
 
-/// Report a failed membership read on stderr and return its exit code: usage (2) for a bad flag,
-/// file or snapshot; the source code (3) for a GitHub API error, followed by `consequence` (what
-/// was not done).
+/// Report a failed read on stderr and return its exit code: usage (2) for a bad flag, file or
+/// snapshot; the source code (3) for an API error, followed by `consequence` (what was not done).
 pub fn source_error(e: SourceError, consequence: &str) -> u8 {
-    match e {
-        SourceError::Usage(msg) => {
-            crate::errln!("error: {msg}");
-            crate::exit::USAGE
-        }
-        SourceError::Api(msg) => {
-            crate::errln!("error: {msg}");
-            crate::errln!("{consequence}");
-            crate::exit::SOURCE
-        }
-    }
+    fail(&e.into(), consequence)
 }

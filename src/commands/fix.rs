@@ -12,19 +12,23 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 
+use crate::access::System;
 use crate::cli::{FixArgs, GlobalArgs};
 use crate::commands::common;
+use crate::commands::live::Live;
 use crate::config::{self, Config, Mapping};
+use crate::engine;
 use crate::exit;
 use crate::finding::{self, Finding};
+use crate::fix;
 use crate::fix::edit;
-use crate::fix::pr::{BaseFile, Change, PrWriter, Repo};
+use crate::fix::json::{FixJson, Mode};
+use crate::fix::pr::{BaseFile, Change, Outcome, PrWriter, Repo};
 use crate::fix::propose::{self, Options, Plan, Reason};
-use crate::github::live::LiveSource;
-use crate::github::rest::RestClient;
-use crate::github::snapshot::SnapshotSource;
-use crate::github::{MembershipRead, MembershipSource, OrgMembership, SourceError};
-use crate::report::{self, Format, Report, Summary};
+use crate::report::{self, Format, Report};
+use crate::sources::github::adapter::{membership_read, org_membership};
+use crate::sources::github::rest::RestClient;
+use crate::sources::github::{MembershipRead, MembershipSource, OrgMembership, SourceError};
 
 /// The PR body is cut to stay under GitHub's 65,536-character limit.
 const MAX_BODY: usize = 60_000;
@@ -78,9 +82,14 @@ pub fn run(global: &GlobalArgs, args: FixArgs) -> u8 {
     runtime.block_on(run.go(repo))
 }
 
+/// Every error of `fix` is printed by `common::fail`, as for the other commands.
 fn usage(msg: &str) -> u8 {
-    crate::errln!("error: {msg}");
-    exit::USAGE
+    common::fail(&engine::Error::Usage(msg.to_owned()), "")
+}
+
+/// An API error after the read (the pull request): printed by `common::fail`; exit 3.
+fn api(msg: String) -> u8 {
+    common::fail(&engine::Error::Source(msg), "")
 }
 
 fn source_error(e: SourceError) -> u8 {
@@ -94,10 +103,12 @@ struct Run<'a> {
     today: NaiveDate,
 }
 
-/// What the membership read produced.
+/// What the read produced.
 struct Drift {
+    /// GitHub's own form of its read (empty when GitHub is not selected).
     read: MembershipRead,
-    findings: Vec<Finding>,
+    /// The report, findings sorted (its config path is set by [`Run::report`]).
+    report: Report,
     org_membership: Option<BTreeMap<String, OrgMembership>>,
 }
 
@@ -109,12 +120,12 @@ impl Run<'_> {
         let mut writer = None;
         let (display, text, base) = match repo {
             Some(repo) => {
-                client = match RestClient::connect(&args.github, &repo.owner).await {
+                client = match RestClient::connect(&args.github.options(), &repo.owner).await {
                     Ok(c) => c,
                     // --open-pr reads and writes the repository: --snapshot is no way around it.
                     Err(SourceError::Usage(msg)) => {
                         return source_error(SourceError::Usage(
-                            crate::github::rest::without_offline_hint(&msg),
+                            crate::sources::github::rest::without_offline_hint(&msg),
                         ));
                     }
                     Err(e) => return source_error(e),
@@ -124,10 +135,7 @@ impl Run<'_> {
                 let w = PrWriter::new(&client, repo, &args.path, &args.branch, delay);
                 let base = match w.read_base().await {
                     Ok(b) => b,
-                    Err(e) => {
-                        crate::errln!("error: {e}");
-                        return exit::SOURCE;
-                    }
+                    Err(e) => return api(e.to_string()),
                 };
                 if base.default_branch == args.branch {
                     return usage(&format!(
@@ -157,14 +165,14 @@ impl Run<'_> {
             Err(code) => return code,
         }
 
-        let drift = match self.drift(&config).await {
+        let drift = match self.drift(&config, &display).await {
             Ok(d) => d,
             Err(code) => return code,
         };
         let plan = match propose::propose(
             &config,
             self.mapping,
-            &drift.findings,
+            &drift.report.findings,
             &drift.read,
             drift.org_membership.as_ref(),
             Options {
@@ -174,24 +182,18 @@ impl Run<'_> {
             },
         ) {
             Ok(p) => p,
-            Err(e) => {
-                crate::errln!("error: {e}");
-                return exit::USAGE;
-            }
+            Err(e) => return usage(&e.to_string()),
         };
         let edits = plan.edits();
-        let new_text = if edits.is_empty() {
-            text.clone()
+        let (new_text, edited) = if edits.is_empty() {
+            (text.clone(), None)
         } else {
-            let applied = edit::apply(&text, &edits)
-                .and_then(|new| edit::verify(&config, &new, &edits, self.mapping).map(|_| new));
+            let applied = edit::apply(&text, &edits).and_then(|new| {
+                edit::verify(&config, &new, &edits, self.mapping).map(|after| (new, Some(after)))
+            });
             match applied {
-                Ok(new) => new,
-                Err(e) => {
-                    crate::errln!("error: {e}");
-                    crate::errln!("Nothing was changed.");
-                    return exit::USAGE;
-                }
+                Ok(done) => done,
+                Err(e) => return usage(&format!("{e}\nNothing was changed.")),
             }
         };
         // The diff names the file as a reviewer knows it: the repository path for --open-pr.
@@ -201,7 +203,17 @@ impl Run<'_> {
             display.clone()
         };
         let diff = edit::unified_diff(&text, &new_text, &diff_path);
-        let report = self.report(&display, &config, drift);
+        let report = self.report(&display, &drift);
+        let mut out = Output {
+            plan: &plan,
+            diff: &diff,
+            report: &report,
+            config: &config,
+            edited: edited.as_ref(),
+            mode: self.mode(),
+            written: false,
+            pull_request: None,
+        };
 
         // The policy findings the edits would create (a codified person without a sponsor...),
         // said before anything is written; under --strict they block the write.
@@ -212,51 +224,39 @@ impl Run<'_> {
         };
         let created_text = created_text(&created);
         if !created.is_empty() && self.global.strict {
-            crate::errln!(
-                "{created_text}error: --strict: the edits would create {} policy finding(s); nothing was written. Complete the new entries by hand, or run without --codify-unexpected.",
+            crate::errln!("{}", created_text.trim_end());
+            return usage(&format!(
+                "--strict: the edits would create {} policy finding(s); nothing was written. Complete the new entries by hand, or run without --codify-unexpected.",
                 created.len()
-            );
-            return exit::USAGE;
+            ));
+        }
+        // The JSON has no tail: the created findings go to stderr there.
+        if self.global.format == Format::Json && !created_text.is_empty() {
+            crate::errln!("{}", created_text.trim_end());
         }
 
         match (writer, base) {
             (Some(mut w), Some(base)) => {
-                match self
-                    .open_pr(&mut w, &base, &plan, &new_text, &diff, &report)
+                self.open_pr(&mut w, &base, &new_text, out, &created_text)
                     .await
-                {
-                    Ok(outcome) => {
-                        let tail = format!("{created_text}{outcome}\n");
-                        self.print(&plan, &diff, &report, &tail);
-                        if plan.is_empty() {
-                            exit::OK
-                        } else {
-                            exit::FINDINGS
-                        }
-                    }
-                    Err(code) => code,
-                }
             }
             _ if args.write && !plan.is_empty() => {
                 // A read-only file says "do not edit me": the rename would replace it anyway.
                 if crate::fsutil::is_read_only(&args.config.config) && !args.force {
-                    crate::errln!(
-                        "error: cannot write {}: the file is read-only\n  help: make it writable (chmod u+w), or pass --force to replace it anyway\nNothing was changed.",
+                    return usage(&format!(
+                        "cannot write {}: the file is read-only\n  help: make it writable (chmod u+w), or pass --force to replace it anyway\nNothing was changed.",
                         args.config.config.display()
-                    );
-                    return exit::USAGE;
+                    ));
                 }
                 if let Err(msg) = write_in_place(&args.config.config, &text, &new_text) {
-                    crate::errln!(
-                        "error: cannot write {}: {msg}\nNothing was changed.",
+                    return usage(&format!(
+                        "cannot write {}: {msg}\nNothing was changed.",
                         args.config.config.display()
-                    );
-                    return exit::USAGE;
+                    ));
                 }
+                out.written = true;
                 self.print(
-                    &plan,
-                    &diff,
-                    &report,
+                    &out,
                     &format!("{created_text}Wrote the edits to {display}."),
                 );
                 exit::FINDINGS
@@ -269,7 +269,7 @@ impl Run<'_> {
                         "{created_text}Dry run: nothing was written. Apply with --write, or propose with --open-pr --repo OWNER/NAME."
                     )
                 };
-                self.print(&plan, &diff, &report, &tail);
+                self.print(&out, &tail);
                 if plan.is_empty() {
                     exit::OK
                 } else {
@@ -279,74 +279,107 @@ impl Run<'_> {
         }
     }
 
-    /// Read the membership (snapshot or live), compute the findings, and look up the org
-    /// membership of the missing people with a role. An incomplete read stops here (exit 3).
-    async fn drift(&self, config: &Config) -> Result<Drift, u8> {
-        match &self.args.snapshot {
-            Some(path) => {
-                let source = SnapshotSource::open(path, &path.display().to_string())
-                    .map_err(source_error)?;
-                let label = format!("the snapshot {}", path.display());
-                if let Some(stale) = crate::evidence::stale_evidence(
-                    &label,
-                    source.read.fetched_at,
-                    self.today,
-                    self.args.max_age,
-                ) {
-                    crate::errln!("warning: {}\n  help: {}", stale.message, stale.fix);
-                    if self.global.strict {
-                        crate::errln!("error: --strict: no edits are proposed from stale evidence");
-                        return Err(exit::USAGE);
-                    }
-                }
-                self.drift_from(&source, config).await
-            }
-            None => {
-                let progress = !self.global.quiet && std::io::stderr().is_terminal();
-                let source = LiveSource::connect(&self.args.github, &self.mapping.org, progress)
-                    .await
-                    .map_err(source_error)?;
-                self.drift_from(&source, config).await
+    /// Read the selected systems (snapshot or live, concurrently), compute the findings, and
+    /// look up the GitHub org membership of the missing people with a role. An incomplete read
+    /// stops here (exit 3): fix never acts on a partial read.
+    async fn drift(&self, config: &Config, display: &str) -> Result<Drift, u8> {
+        let (systems, adapters) = common::select(self.mapping, self.args.system.as_deref())?;
+        let snapshot = match self.args.snapshot.as_deref().map(common::open_snapshot) {
+            None => None,
+            Some(Ok(s)) => Some(s),
+            Some(Err(e)) => return Err(common::fail(&e, "No edits were made.")),
+        };
+        if let Some(stale) = snapshot
+            .as_ref()
+            .and_then(|s| common::snapshot_evidence(s, self.today, self.args.max_age))
+        {
+            crate::errln!("warning: {}\n  help: {}", stale.message, stale.fix);
+            if self.global.strict {
+                return Err(usage("--strict: no edits are proposed from stale evidence"));
             }
         }
-    }
-
-    async fn drift_from<S: MembershipSource>(
-        &self,
-        source: &S,
-        config: &Config,
-    ) -> Result<Drift, u8> {
-        let org = &self.mapping.org;
-        let read = source
-            .read_teams(org, &self.mapping.managed_teams())
+        let progress = !self.global.quiet && std::io::stderr().is_terminal();
+        let live = Live::new(self.mapping, &self.args.github, progress);
+        let reads = common::read_systems(snapshot.as_ref(), &live, &adapters)
             .await
-            .map_err(source_error)?;
-        if !read.complete() {
-            for e in &read.errors {
-                crate::errln!("error: team {} was not read: {}", e.team, e.reason);
+            .map_err(|e| common::fail(&e, "No edits were made."))?;
+        let inputs = engine::Inputs {
+            today: self.today,
+            mapping: self.mapping.clone(),
+            config: config.clone(),
+            // Said on stderr already (fix's report lists no unknown keys).
+            unknown_keys: Vec::new(),
+        };
+        let outcome = engine::evaluate(&inputs, &adapters, reads);
+        if !outcome.complete() {
+            common::print_unread(&outcome.unread);
+            if self.global.format == Format::Json {
+                // The JSON still says what was read and what was not; no edits (exit 3).
+                let report = Report {
+                    config_path: display.to_owned(),
+                    ..engine::report(
+                        report::Command::Fix,
+                        "",
+                        &inputs,
+                        &adapters,
+                        outcome.clone(),
+                    )
+                };
+                let json = fix::json::render(&FixJson {
+                    report: &report,
+                    mode: self.mode(),
+                    plan: &Plan::default(),
+                    config,
+                    edited: None,
+                    diff: "",
+                    written: false,
+                    pull_request: None,
+                });
+                common::write_stdout(json.as_bytes());
             }
-            crate::errln!(
-                "The membership read is incomplete, so no edits are proposed: fix never acts on a \
-                 partial read. Run again when every managed team can be read."
-            );
+            if systems == [System::Github] {
+                crate::errln!(
+                    "The membership read is incomplete, so no edits are proposed: fix never acts on a \
+                     partial read. Run again when every managed team can be read."
+                );
+            } else {
+                crate::errln!(
+                    "The read is incomplete, so no edits are proposed: fix never acts on a partial \
+                     read. Run again when every selected system can be read whole."
+                );
+            }
             return Err(exit::SOURCE);
         }
-        let mut findings = crate::policy::check(config, self.mapping, self.today);
-        findings.extend(crate::drift::membership_findings(
-            config,
-            self.mapping,
-            &read,
-            self.today,
-        ));
-        finding::sort(&mut findings);
-        let candidates = propose::leaver_candidates(config, &findings);
-        let org_membership = if candidates.is_empty() {
+        let read = outcome
+            .read(System::Github)
+            .map(membership_read)
+            .unwrap_or_default();
+        let candidates = propose::leaver_candidates(config, &outcome.findings);
+        let org_membership = if candidates.is_empty() || self.mapping.github.is_none() {
             Some(BTreeMap::new())
         } else {
-            let states = source
-                .org_membership(org, &candidates)
-                .await
-                .map_err(source_error)?;
+            let org = self.mapping.org().unwrap_or_default();
+            let states = match &self.args.snapshot {
+                None => {
+                    let source = live.github_connection().await.map_err(source_error)?;
+                    source
+                        .org_membership(org, &candidates)
+                        .await
+                        .map_err(source_error)?
+                }
+                Some(_) => outcome
+                    .read(System::Github)
+                    .and_then(org_membership)
+                    .map(|all| {
+                        candidates
+                            .iter()
+                            .filter_map(|l| {
+                                let key = l.to_ascii_lowercase();
+                                all.get(&key).map(|s| (key, *s))
+                            })
+                            .collect()
+                    }),
+            };
             if states.is_none() {
                 tracing::info!(
                     "the snapshot has no org_membership, so no leaver edits are proposed"
@@ -354,33 +387,48 @@ impl Run<'_> {
             }
             states
         };
+        let report = engine::report(report::Command::Fix, "", &inputs, &adapters, outcome);
         Ok(Drift {
             read,
-            findings,
+            report,
             org_membership,
         })
     }
 
-    fn report(&self, display: &str, config: &Config, drift: Drift) -> Report {
+    fn report(&self, display: &str, drift: &Drift) -> Report {
         Report {
-            command: report::Command::Fix,
             config_path: display.to_owned(),
-            org: Some(self.mapping.org.clone()),
-            complete: true,
-            errors: Vec::new(),
-            summary: Summary {
-                people: config.people.len(),
-                teams: Some(drift.read.teams.len()),
-                members_read: Some(drift.read.members_read()),
-            },
-            findings: drift.findings,
-            fetched_at: None,
+            ..drift.report.clone()
         }
     }
 
-    /// The diff and the summary on stdout (or the PR body, for --format markdown).
-    fn print(&self, plan: &Plan, diff: &str, report: &Report, tail: &str) {
-        let out = if self.global.format == Format::Markdown {
+    /// What `fix` was asked to do with the edits.
+    fn mode(&self) -> Mode {
+        if self.args.open_pr {
+            Mode::OpenPr
+        } else if self.args.write {
+            Mode::Write
+        } else {
+            Mode::DryRun
+        }
+    }
+
+    /// The diff and the summary on stdout (the PR body for --format markdown, the fix JSON for
+    /// --format json).
+    fn print(&self, o: &Output<'_>, tail: &str) {
+        let (plan, diff, report) = (o.plan, o.diff, o.report);
+        let out = if self.global.format == Format::Json {
+            fix::json::render(&FixJson {
+                report,
+                mode: o.mode,
+                plan,
+                config: o.config,
+                edited: o.edited,
+                diff,
+                written: o.written,
+                pull_request: o.pull_request,
+            })
+        } else if self.global.format == Format::Markdown {
             pr_body(plan, diff, report)
         } else {
             let mut s = String::new();
@@ -405,11 +453,11 @@ impl Run<'_> {
         &self,
         writer: &mut PrWriter<'_>,
         base: &BaseFile,
-        plan: &Plan,
         new_text: &str,
-        diff: &str,
-        report: &Report,
-    ) -> Result<String, u8> {
+        out: Output<'_>,
+        created_text: &str,
+    ) -> u8 {
+        let (plan, diff, report) = (out.plan, out.diff, out.report);
         let outcome = if plan.is_empty() {
             writer.close_resolved().await
         } else {
@@ -437,13 +485,38 @@ impl Run<'_> {
                 .await
         };
         match outcome {
-            Ok(outcome) => Ok(outcome.to_string()),
-            Err(e) => {
-                crate::errln!("error: {e}");
-                Err(exit::SOURCE)
+            Ok(outcome) => {
+                let tail = format!("{created_text}{outcome}\n");
+                self.print(
+                    &Output {
+                        pull_request: Some(&outcome),
+                        ..out
+                    },
+                    &tail,
+                );
+                if plan.is_empty() {
+                    exit::OK
+                } else {
+                    exit::FINDINGS
+                }
             }
+            Err(e) => api(e.to_string()),
         }
     }
+}
+
+/// What is printed: the plan, its diff and report, and what was done with them.
+#[derive(Clone, Copy)]
+struct Output<'a> {
+    plan: &'a Plan,
+    diff: &'a str,
+    report: &'a Report,
+    config: &'a Config,
+    /// The edited config, re-validated (`None` without edits).
+    edited: Option<&'a Config>,
+    mode: Mode,
+    written: bool,
+    pull_request: Option<&'a Outcome>,
 }
 
 /// The policy findings on the edited config that the original did not have (same person and
@@ -647,8 +720,9 @@ mod tests {
             complete: true,
             errors: vec![],
             findings: vec![],
-            summary: Summary::default(),
+            summary: crate::report::Summary::default(),
             fetched_at: None,
+            systems: vec![],
         };
         let body = pr_body(&Plan::default(), "+ why: ```x```\n", &report);
         assert!(

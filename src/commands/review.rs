@@ -11,11 +11,11 @@ use super::common;
 use crate::cli::{GlobalArgs, ReviewArgs};
 use crate::config::{self, Config, ConfigError, ConfigErrors, Mapping};
 use crate::exit;
-use crate::github::SourceError;
-use crate::github::rest::{ApiError, RestClient, encode};
 use crate::report::Format;
 use crate::review::comment::{self, CommentApi, CommentError, IssueComment, Posted};
 use crate::review::{self, markdown};
+use crate::sources::github::SourceError;
+use crate::sources::github::rest::{ApiError, RestClient, encode};
 
 /// The login GitHub Actions' own `GITHUB_TOKEN` comments as; it cannot read `GET /user`.
 const ACTIONS_BOT: &str = "github-actions[bot]";
@@ -128,7 +128,22 @@ fn render_review(
 ) -> review::Review {
     let base_findings = crate::policy::check(base, mapping, today);
     let head_findings = crate::policy::check(head, mapping, today);
-    review::review(base, head, mapping, &base_findings, head_findings)
+    // Both sides read the same mapping; an adapter with inputs of its own (AWS's
+    // temporary_admin.yml) is built per side, from that side's files.
+    let adapters = crate::engine::adapters(mapping, &mapping.systems());
+    review::review(
+        review::Side {
+            config: base,
+            adapters: &adapters,
+        },
+        review::Side {
+            config: head,
+            adapters: &adapters,
+        },
+        mapping,
+        &base_findings,
+        head_findings,
+    )
 }
 
 /// Report config errors: all of them on stderr; in Markdown (stdout and the comment) they lead.
@@ -165,7 +180,7 @@ struct Target {
     owner: String,
     repo: String,
     pr: u64,
-    github: crate::cli::GithubArgs,
+    github: crate::sources::github::rest::ClientOptions,
 }
 
 fn comment_target(args: &ReviewArgs) -> Result<Option<Target>, String> {
@@ -185,7 +200,7 @@ fn comment_target(args: &ReviewArgs) -> Result<Option<Target>, String> {
             owner: owner.to_owned(),
             repo: name.to_owned(),
             pr,
-            github: args.github.clone(),
+            github: args.github.options(),
         })),
         _ => Err(format!(
             "--repo {repo:?} is not OWNER/NAME, e.g. --repo alphagov/govuk-user-reviewer"
@@ -211,7 +226,7 @@ fn post(target: &Target, body: &str) -> Result<(), u8> {
             Ok(c) => c,
             Err(SourceError::Usage(msg)) => {
                 // review has no --snapshot: the hint would name a flag it does not take.
-                let msg = crate::github::rest::without_offline_hint(&msg);
+                let msg = crate::sources::github::rest::without_offline_hint(&msg);
                 crate::errln!("error: {msg}");
                 crate::errln!(
                     "  (posting the review comment needs the repository permission \

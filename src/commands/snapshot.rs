@@ -1,25 +1,29 @@
-//! `access-reconciler snapshot --out PATH`: read the managed teams live and record them in the
-//! snapshot format (`github::snapshot`), written atomically. Also records org membership for
-//! every declared person with a role who is missing from one of their teams, so an offline
-//! `fix` can spot leavers.
+//! `access-reconciler snapshot --out PATH`: read every selected system live (`--system`, default
+//! all configured) and record them in a snapshot v2 (`sources::snapshot`), one section per system
+//! written by its adapter, atomically. GitHub also records org membership for every declared
+//! person with a role who is missing from one of their teams, so an offline `fix` can spot
+//! leavers.
 //!
 //! Exit codes: 0 written whole; 2 usage/config error (nothing written); 3 API error. When some
-//! teams could not be read, the snapshot is still written without them (reading it back reports
-//! them as not recorded, never as empty) and the exit code is 3; when none could, or the whole
-//! read failed (bad credentials), nothing is written.
+//! scopes (teams, systems) could not be read, the snapshot is still written without them (reading
+//! it back reports them as not recorded, never as empty) and the exit code is 3; when nothing
+//! could, or a whole read failed (bad credentials), nothing is written.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::IsTerminal;
 
+use crate::access::{SourceError, System};
 use crate::cli::{GlobalArgs, SnapshotArgs};
 use crate::commands::common;
+use crate::commands::live::Live;
 use crate::config::{Config, Mapping};
+use crate::engine;
 use crate::exit;
-use crate::github::live::LiveSource;
-use crate::github::{MembershipRead, MembershipSource, SourceError, snapshot};
+use crate::sources::github::{MembershipRead, MembershipSource};
+use crate::sources::snapshot;
 
 pub fn run(global: &GlobalArgs, args: SnapshotArgs) -> u8 {
-    // No --today: a snapshot records GitHub as it is now.
+    // No --today: a snapshot records the systems as they are now.
     let mapping = match common::load_mapping(global) {
         Ok(m) => m,
         Err(code) => return code,
@@ -43,34 +47,64 @@ pub fn run(global: &GlobalArgs, args: SnapshotArgs) -> u8 {
         crate::errln!("error: {msg}\nNothing was read and no snapshot was written.");
         return exit::USAGE;
     }
+    let (systems, adapters) = match common::select(&mapping, args.system.as_deref()) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
     let runtime = match common::runtime() {
         Ok(rt) => rt,
         Err(code) => return code,
     };
     let progress = !global.quiet && std::io::stderr().is_terminal();
-    let read = runtime.block_on(async {
-        let source = LiveSource::connect(&args.github, &mapping.org, progress).await?;
-        read_with_org_membership(&source, &config, &mapping).await
-    });
-    let read = match read {
+    // Every selected system at once; GitHub also records the org membership `fix` needs.
+    let mut live = Live::new(&mapping, &args.github, progress);
+    live.org_membership_for = Some(&config);
+    let reads = match runtime.block_on(common::read_systems(None, &live, &adapters)) {
         Ok(r) => r,
         // snapshot has no --snapshot: the hint would name a flag it does not take.
-        Err(SourceError::Usage(msg)) => {
-            return common::source_error(
-                SourceError::Usage(crate::github::rest::without_offline_hint(&msg)),
+        Err(engine::Error::Usage(msg)) => {
+            return common::fail(
+                &engine::Error::Usage(crate::sources::github::rest::without_offline_hint(&msg)),
                 "No snapshot was written.",
             );
         }
-        Err(e) => return common::source_error(e, "No snapshot was written."),
+        Err(e) => return common::fail(&e, "No snapshot was written."),
     };
-    if read.teams.is_empty() && !read.errors.is_empty() {
-        for e in &read.errors {
-            crate::errln!("error: team {} was not read: {}", e.team, e.reason);
+    let mut normalised = Vec::new();
+    for (adapter, mut read) in adapters.iter().zip(reads) {
+        engine::normalise(adapter.as_ref(), &mut read);
+        normalised.push(read);
+    }
+    let unread: Vec<_> = normalised
+        .iter()
+        .flat_map(|r| r.unread.iter().cloned())
+        .collect();
+    let print_unread = || common::print_unread(&unread);
+    if normalised.iter().all(|r| r.read_whole.is_empty()) {
+        print_unread();
+        if systems == [System::Github] {
+            crate::errln!("No team could be read; no snapshot was written.");
+        } else {
+            crate::errln!("Nothing could be read; no snapshot was written.");
         }
-        crate::errln!("No team could be read; no snapshot was written.");
         return exit::SOURCE;
     }
-    let json = match snapshot::to_json(&read) {
+    let mut sections = BTreeMap::new();
+    for (adapter, read) in adapters.iter().zip(&normalised) {
+        if read.read_whole.is_empty() {
+            continue;
+        }
+        match adapter.write_snapshot(read) {
+            Ok(section) => {
+                sections.insert(adapter.system(), section);
+            }
+            Err(e) => {
+                crate::errln!("error: cannot serialise the snapshot: {e}");
+                return exit::SOURCE;
+            }
+        }
+    }
+    let json = match snapshot::to_json(Some(chrono::Utc::now()), &sections) {
         Ok(j) => j,
         Err(e) => {
             crate::errln!("error: cannot serialise the snapshot: {e}");
@@ -85,25 +119,42 @@ pub fn run(global: &GlobalArgs, args: SnapshotArgs) -> u8 {
         return exit::USAGE;
     }
     if !global.quiet {
-        crate::errln!(
-            "Wrote {}: {} team(s), {} member(s) of org {}.",
-            args.out.display(),
-            read.teams.len(),
-            read.members_read(),
-            read.org
-        );
+        for (adapter, read) in adapters.iter().zip(&normalised) {
+            if adapter.system() == System::Github {
+                crate::errln!(
+                    "Wrote {}: {} team(s), {} member(s) of org {}.",
+                    args.out.display(),
+                    read.read_whole.len(),
+                    read.held_in(|r| adapter.scope_of(r)),
+                    mapping.org().unwrap_or_default()
+                );
+            } else if !read.read_whole.is_empty() {
+                crate::errln!(
+                    "Wrote {}: {} grant(s) of {}.",
+                    args.out.display(),
+                    read.grants.len(),
+                    adapter.system()
+                );
+            }
+        }
     }
-    if read.complete() {
+    if unread.is_empty() {
         exit::OK
     } else {
-        for e in &read.errors {
-            crate::errln!("error: team {} was not read: {}", e.team, e.reason);
+        print_unread();
+        if systems == [System::Github] {
+            crate::errln!(
+                "The snapshot is incomplete: {} team(s) were not read and are not in it; a drift run \
+                 from it reports them as not recorded.",
+                unread.len()
+            );
+        } else {
+            crate::errln!(
+                "The snapshot is incomplete: {} part(s) were not read and are not in it; a drift run \
+                 from it reports them as not recorded.",
+                unread.len()
+            );
         }
-        crate::errln!(
-            "The snapshot is incomplete: {} team(s) were not read and are not in it; a drift run \
-             from it reports them as not recorded.",
-            read.errors.len()
-        );
         exit::SOURCE
     }
 }
@@ -115,14 +166,13 @@ pub async fn read_with_org_membership<S: MembershipSource>(
     config: &Config,
     mapping: &Mapping,
 ) -> Result<MembershipRead, SourceError> {
-    let mut read = source
-        .read_teams(&mapping.org, &mapping.managed_teams())
-        .await?;
+    let org = mapping.org().unwrap_or_default();
+    let mut read = source.read_teams(org, &mapping.managed_teams()).await?;
     let logins = missing_logins(&read, config, mapping);
     read.org_membership = if logins.is_empty() {
         Some(Default::default())
     } else {
-        source.org_membership(&mapping.org, &logins).await?
+        source.org_membership(org, &logins).await?
     };
     Ok(read)
 }
@@ -154,7 +204,7 @@ pub fn missing_logins(read: &MembershipRead, config: &Config, mapping: &Mapping)
 mod tests {
     use super::*;
     use crate::config::{Located, Person, Pos};
-    use crate::github::{Member, MemberRole, TeamMembership};
+    use crate::sources::github::{Member, MemberRole, TeamMembership};
 
     fn person(login: &str, role: Option<&str>) -> Person {
         let mut p = Person::named(login, 1);
@@ -165,15 +215,11 @@ mod tests {
 
     #[test]
     fn looks_up_only_people_missing_from_a_read_team() {
-        let mapping = Mapping {
-            path: "m".into(),
-            org: "o".into(),
-            everyone: vec!["all".into()],
-            roles: [("deploy".to_string(), vec!["deployers".to_string()])].into(),
-            ignore: vec![],
-            senior_tech: vec![],
-            extra_keys: vec![],
-        };
+        let mapping = Mapping::parse(
+            "m",
+            "org: o\neveryone: [all]\nroles:\n  deploy: [deployers]\n",
+        )
+        .unwrap();
         let member = |l: &str| Member {
             login: l.into(),
             role: MemberRole::Member,

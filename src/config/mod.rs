@@ -6,8 +6,10 @@
 
 pub mod check;
 pub mod error;
+pub mod fields;
 pub mod mapping;
 pub mod people;
+pub mod systems;
 pub mod unknown;
 pub mod yaml;
 

@@ -4,7 +4,7 @@
 //! The mapping's `extra_keys` lists the keys a team's file carries on purpose.
 
 use super::check::{self, Errors};
-use super::people::KNOWN_KEYS;
+use super::fields;
 use super::yaml::{self, Node};
 use super::{ConfigError, Mapping, Pos};
 use crate::finding::{Finding, Kind, Severity};
@@ -31,6 +31,7 @@ pub fn unknown_keys(path: &str, text: &str, mapping: &Mapping) -> Vec<UnknownKey
     let Some(items) = root.as_ref().and_then(Node::as_seq) else {
         return Vec::new();
     };
+    let known = fields::keys();
     let mut out = Vec::new();
     for item in items {
         let Some(entries) = item.as_map() else {
@@ -46,9 +47,9 @@ pub fn unknown_keys(path: &str, text: &str, mapping: &Mapping) -> Vec<UnknownKey
         for (key, _) in entries {
             let Some(k) = key.as_str() else { continue };
             if k == "<<"
-                || KNOWN_KEYS.contains(&k)
+                || known.contains(&k)
                 || mapping.extra_keys.iter().any(|e| e == k)
-                || check::did_you_mean(k, KNOWN_KEYS).is_some()
+                || check::did_you_mean(k, &known).is_some()
             {
                 continue;
             }
@@ -76,10 +77,9 @@ fn shares_a_word(key: &str) -> Option<&'static str> {
             .collect()
     };
     let mine = words(key);
-    KNOWN_KEYS
-        .iter()
+    fields::keys()
+        .into_iter()
         .find(|k| words(k).iter().any(|w| mine.contains(w)))
-        .copied()
 }
 
 impl UnknownKey {
@@ -107,8 +107,9 @@ impl UnknownKey {
             github_username: self.login.clone(),
             declared_role: self.role.clone(),
             in_config: true,
+            // No `resource`: the contract keeps it for a system's resource (null for findings
+            // about the config), and findings of one person stay in line order.
             line: Some(self.pos.line),
-            resource: Some(self.key.clone()),
             fix: capitalise(&self.help()),
             ..Finding::new(
                 Kind::UnknownKey,

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::finding::{Finding, Kind};
 use crate::policy::Rule;
+use crate::system::System;
 
 /// Which command produced the report (the JSON `command` field).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,8 +25,8 @@ impl Command {
     }
 }
 
-/// Output format (`--format`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+/// Output format (`--format`; its command-line spelling is in `cli.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Format {
     #[default]
     Text,
@@ -42,11 +43,14 @@ pub enum Color {
     Never,
 }
 
-/// A source that could not be read whole (a team), listed in `errors`.
+/// A source that could not be read whole (a team, an account, a system), listed in `errors`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportError {
-    /// The team slug, when the error is about one team.
+    /// The team slug, when the error is about one GitHub team (v1's key).
     pub team: Option<String>,
+    /// The system, and the scope in it (`None`: the whole system).
+    pub system: Option<System>,
+    pub resource: Option<String>,
     pub message: String,
 }
 
@@ -75,9 +79,17 @@ pub struct Report {
     pub summary: Summary,
     /// When the membership was recorded, for a run from a snapshot (shown in every format).
     pub fetched_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The systems the run covered (empty for `check`), in report order.
+    pub systems: Vec<System>,
 }
 
 impl Report {
+    /// Whether more than one system is in the report: only then do text, Markdown and
+    /// annotations name the system (so single-system, v1 runs read exactly as before).
+    pub fn multi_system(&self) -> bool {
+        self.systems.len() > 1
+    }
+
     /// Findings counted by JSON kind string.
     pub fn counts_by_kind(&self) -> BTreeMap<&'static str, usize> {
         let mut counts = BTreeMap::new();
@@ -97,14 +109,54 @@ pub mod text;
 pub mod wrap;
 
 /// Every finding kind string (as `Kind::as_str` spells it), in the order reports list them.
-pub const KIND_ORDER: [&str; 5] = [
+pub const KIND_ORDER: [&str; 12] = [
     Kind::UnexpectedMember.as_str(),
     Kind::UnexpectedInvitation.as_str(),
+    Kind::ExpiredTemporaryAccess.as_str(),
+    Kind::UntrustedPrincipal.as_str(),
+    Kind::MfaNotRequired.as_str(),
+    Kind::WrongRole.as_str(),
     // One string for every rule; the rule here only names the variant.
+    Kind::PolicyViolation(Rule::ClearanceRequired).as_str(),
+    Kind::Missing.as_str(),
+    Kind::LimitedServices.as_str(),
+    Kind::PendingInvitation.as_str(),
+    Kind::StaleEvidence.as_str(),
+    Kind::UnknownKey.as_str(),
+];
+
+/// The kinds of v1: the JSON `summary.by_kind` always lists these (0 when none); later kinds
+/// are listed only when they occur, so a v1 run's JSON keeps v1's keys.
+pub const V1_KINDS: [&str; 5] = [
+    Kind::UnexpectedMember.as_str(),
+    Kind::UnexpectedInvitation.as_str(),
     Kind::PolicyViolation(Rule::ClearanceRequired).as_str(),
     Kind::Missing.as_str(),
     Kind::PendingInvitation.as_str(),
 ];
+
+impl Finding {
+    /// Where a finding is, for reports: with more than one system in the report,
+    /// `system: resource`; else the team (v1) or the resource.
+    pub fn place(&self, multi_system: bool) -> Option<String> {
+        match (&self.system, &self.resource) {
+            (Some(system), Some(resource)) if multi_system => Some(format!("{system}: {resource}")),
+            _ => self.team.clone().or_else(|| self.resource.clone()),
+        }
+    }
+}
+
+impl ReportError {
+    /// What was not read, for reports: the team (v1), else `system resource` or the system.
+    pub fn place(&self, multi_system: bool) -> Option<String> {
+        match (&self.team, self.system, &self.resource) {
+            (Some(team), _, _) if !multi_system => Some(team.clone()),
+            (_, Some(system), Some(resource)) => Some(format!("{system}: {resource}")),
+            (_, Some(system), None) => Some(system.as_str().to_owned()),
+            (team, None, _) => team.clone(),
+        }
+    }
+}
 
 /// Render `report` in `format` to `out`. `color` only affects the text format.
 pub fn render(
@@ -150,7 +202,9 @@ impl Report {
                 .iter()
                 .map(|e| ReportError {
                     team: opt(&e.team),
+                    resource: opt(&e.resource),
                     message: visible(&e.message),
+                    ..e.clone()
                 })
                 .collect(),
             findings: self
@@ -162,6 +216,11 @@ impl Report {
                     team: opt(&f.team),
                     declared_role: opt(&f.declared_role),
                     via_team: opt(&f.via_team),
+                    resource: opt(&f.resource),
+                    email: opt(&f.email),
+                    account: opt(&f.account),
+                    expected_role: opt(&f.expected_role),
+                    actual_role: opt(&f.actual_role),
                     message: visible(&f.message),
                     fix: visible(&f.fix),
                     ..f.clone()

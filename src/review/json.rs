@@ -23,6 +23,21 @@ pub fn change(c: &Change) -> Value {
     })
 }
 
+/// A change's access per system (`access`, for any mapping but GitHub alone):
+/// `[{"system": "github", "added": [..], "removed": [..]}, ..]`.
+pub fn access(c: &Change) -> Value {
+    c.access
+        .iter()
+        .map(|a| {
+            json!({
+                "system": a.system.as_str(),
+                "added": a.added,
+                "removed": a.removed,
+            })
+        })
+        .collect()
+}
+
 /// One finding as the v1 JSON object (the same shape as `check` and `drift`, from
 /// [`report::json::finding_v1`](crate::report::json::finding_v1)), plus `introduced`.
 pub fn finding(f: &Finding, introduced: bool) -> Value {
@@ -63,6 +78,9 @@ struct ChangeV1<'a> {
     teams_removed: &'a [String],
     line: usize,
     removed_from_file: bool,
+    /// The access per system, for any mapping but GitHub alone (see [`access`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    access: Option<Value>,
 }
 
 #[derive(serde::Serialize)]
@@ -109,6 +127,8 @@ pub fn render(review: &Review) -> String {
                 teams_removed: &c.teams_removed,
                 line: c.line,
                 removed_from_file: c.removed_from_file,
+                // With GitHub alone the v1 keys say it all, and the v1 output is unchanged.
+                access: review.per_system().then(|| access(c)),
             })
             .collect(),
         findings: review
