@@ -110,7 +110,9 @@ pub fn parse(system: System, path: &str, bytes: &[u8]) -> Result<Export, ExportE
             None => (rest, ""),
         };
         let trimmed = line.trim();
-        if !(trimmed.is_empty() && !after.is_empty()) && !trimmed.starts_with('#') {
+        // A blank line, or a comment; the last line of the file is never skipped as blank.
+        let blank = trimmed.is_empty() && !after.is_empty();
+        if !blank && !trimmed.starts_with('#') {
             break;
         }
         skipped += 1;

@@ -352,7 +352,7 @@ mod tests {
             serde_json::json!({"customer_id": "abc123", "users": [{"login": "a@x", "role": "engineer", "limit_services": false}]})
         );
         let s = AccountSection::from_rows(System::Sentry, rows.clone(), "govuk").unwrap();
-        assert_eq!(s.holdings()[0].pending, false);
+        assert!(!s.holdings()[0].pending);
         assert!(AccountSection::from_rows(System::Aws, rows, "").is_none());
         assert!(is_multi_valued(System::Logit) && !is_multi_valued(System::Signon));
         assert!(is_account_system(System::Gcp) && !is_account_system(System::Github));
