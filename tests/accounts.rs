@@ -423,3 +423,53 @@ async fn retries_follow_the_policy() {
     assert!(err.to_string().contains("after 1 tries"), "{err}");
     assert!(delay.waits().is_empty());
 }
+
+// ------------------------------------------------------------------------- source dispatch
+
+#[tokio::test]
+async fn a_live_read_records_the_url_and_time() {
+    use access_reconciler::access::System;
+    use access_reconciler::sources::accounts::source::{connect as connect_system, read_live};
+    use access_reconciler::sources::accounts::{Holding, Origin};
+
+    let fake = FakeSentry::start(
+        "govuk",
+        SENTRY_TOKEN,
+        vec![SentryMember::invited("a@x", "admin", false)],
+    )
+    .await;
+    let client = connect_system(
+        System::Sentry,
+        &fake.url,
+        SecretString::from(SENTRY_TOKEN.to_owned()),
+        policy(),
+        Arc::new(NoDelay::default()),
+    )
+    .unwrap();
+    let now = chrono::Utc::now();
+    let read = read_live(&client, "govuk", now).await.unwrap();
+    assert_eq!(
+        read.origin,
+        Origin::Api {
+            url: format!("{}/api/0/organizations/govuk/members/", fake.url)
+        }
+    );
+    assert_eq!(read.at, Some(now));
+    assert_eq!(
+        read.section.holdings(),
+        vec![Holding {
+            pending: true,
+            ..Holding::new("a@x", "admin")
+        }]
+    );
+    assert!(
+        connect_system(
+            System::Signon,
+            &fake.url,
+            SecretString::from(SENTRY_TOKEN.to_owned()),
+            policy(),
+            Arc::new(NoDelay::default()),
+        )
+        .is_err()
+    );
+}

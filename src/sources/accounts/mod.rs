@@ -4,6 +4,7 @@
 //! - [`http`]: the shared GET client (retries, rate limits, the token that cannot be printed).
 //! - [`sentry`], [`fastly`], [`pagerduty`]: one live reader each, into its snapshot section.
 //! - [`export`]: `--export SYSTEM=PATH` files (Signon's own CSV, the normalised `email,role` CSV).
+//! - [`source`]: where each system is read from (live, `--export`, snapshot) and the reads.
 //! - [`findings`]: pure (people, mapping section, holdings) -> findings for one system.
 //!
 //! Each system's data is recorded as its snapshot v2 section ([`SentrySection`], ...), exactly
@@ -15,6 +16,7 @@ pub mod findings;
 pub mod http;
 pub mod pagerduty;
 pub mod sentry;
+pub mod source;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
