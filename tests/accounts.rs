@@ -473,3 +473,138 @@ async fn a_live_read_records_the_url_and_time() {
         .is_err()
     );
 }
+
+// -------------------------------------------------------------------------------- fixtures
+
+/// The shipped export fixtures give the findings their header comments promise, against the
+/// contract's v2 mapping sections for signon and logit.
+#[test]
+fn the_signon_and_logit_fixtures_give_their_documented_findings() {
+    use access_reconciler::access::System;
+    use access_reconciler::config::{Mapping, people};
+    use access_reconciler::finding::{Kind, Severity};
+    use access_reconciler::sources::accounts::AccountMapping;
+    use access_reconciler::sources::accounts::findings::account_findings;
+    use access_reconciler::sources::accounts::source::read_export;
+
+    let text = std::fs::read_to_string("fixtures/govuk_tech.yml").unwrap();
+    let config = people::parse("fixtures/govuk_tech.yml", &text, &Mapping::builtin()).unwrap();
+    let roles = |pairs: &[(&str, &str)]| {
+        pairs
+            .iter()
+            .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+            .collect()
+    };
+    let summary = |system: System, path: &str, mapping: &AccountMapping| {
+        let read = read_export(system, std::path::Path::new(path), "").unwrap();
+        let mut out: Vec<(Kind, Severity, String)> =
+            account_findings(system, &config.people, mapping, &read.section.holdings())
+                .into_iter()
+                .map(|f| {
+                    (
+                        f.kind,
+                        f.severity,
+                        format!(
+                            "{} {}",
+                            f.email.unwrap_or_default(),
+                            f.resource.unwrap_or_default()
+                        ),
+                    )
+                })
+                .collect();
+        out.sort();
+        out
+    };
+
+    let signon = AccountMapping {
+        roles: roles(&[
+            ("production_admin_access", "Superadmin"),
+            ("platformengineer", "Superadmin"),
+            ("production_deploy_access", "Normal"),
+        ]),
+        managed: Some(vec!["Superadmin".into(), "Admin".into()]),
+        ..AccountMapping::default()
+    };
+    let d = "@digital.example.gov.uk";
+    assert_eq!(
+        summary(System::Signon, "fixtures/signon_users.csv", &signon),
+        vec![
+            (
+                Kind::Missing,
+                Severity::Medium,
+                format!("mo.missing{d} Normal")
+            ),
+            (
+                Kind::Missing,
+                Severity::Medium,
+                format!("zoe.zhang{d} Normal")
+            ),
+            (
+                Kind::UnexpectedMember,
+                Severity::High,
+                format!("edsger.dijkman{d} Admin")
+            ),
+            (
+                Kind::UnexpectedMember,
+                Severity::High,
+                "former.contractor@example.com Superadmin".into()
+            ),
+            (
+                Kind::WrongRole,
+                Severity::Medium,
+                format!("hal.hopper{d} Admin")
+            ),
+            (
+                Kind::WrongRole,
+                Severity::High,
+                format!("dana.deployer{d} Superadmin")
+            ),
+        ]
+    );
+
+    let logit = AccountMapping {
+        roles: roles(&[
+            ("production_deploy_access", "GOV.UK Users"),
+            ("production_admin_access", "GOV.UK Users"),
+            ("platformengineer", "GOV.UK Users"),
+        ]),
+        ..AccountMapping::default()
+    };
+    let read = read_export(
+        System::Logit,
+        std::path::Path::new("fixtures/logit_members.csv"),
+        "",
+    )
+    .unwrap();
+    assert_eq!(read.at.unwrap().to_rfc3339(), "2026-11-28T06:00:00+00:00");
+    assert_eq!(
+        summary(System::Logit, "fixtures/logit_members.csv", &logit),
+        vec![
+            (
+                Kind::Missing,
+                Severity::Medium,
+                format!("mo.missing{d} GOV.UK Users")
+            ),
+            (
+                Kind::Missing,
+                Severity::Medium,
+                format!("yusuf.yilmaz{d} GOV.UK Users")
+            ),
+            (
+                Kind::UnexpectedMember,
+                Severity::High,
+                format!("ada.lovelock{d} GOV.UK Admins")
+            ),
+            (
+                Kind::UnexpectedMember,
+                Severity::High,
+                format!("ken.thomsen{d} GOV.UK Users")
+            ),
+            (
+                Kind::UnexpectedMember,
+                Severity::High,
+                format!("old.leaver{d} GOV.UK Users")
+            ),
+        ]
+    );
+}
