@@ -2,3 +2,5 @@
 //! section into the neutral model of [`crate::access`], and nothing else.
 
 pub mod accounts;
+pub mod github;
+pub mod snapshot;

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::http::{AccountClient, AuthScheme, HttpError, RateLimit, ResetIn, Service};
 use super::{FastlySection, FastlyUser};
 use crate::access::System;
-use crate::github::rest::encode;
+use crate::sources::github::rest::encode;
 
 /// Fastly, as the shared client sees it.
 pub static SERVICE: Service = Service {

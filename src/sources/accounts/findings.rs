@@ -28,38 +28,11 @@ use crate::finding::{Finding, Kind, Severity};
 
 use super::{AccountMapping, Holding, is_multi_valued};
 
-/// The contract's rank order of `system`'s roles, lowest first.
-pub fn ranks(system: System) -> &'static [&'static str] {
-    match system {
-        System::Sentry => &["member", "admin", "manager", "owner"],
-        System::Fastly => &["user", "billing", "engineer", "superuser"],
-        System::Pagerduty => &[
-            "read_only_limited_user",
-            "read_only_user",
-            "observer",
-            "limited_user",
-            "restricted_access",
-            "user",
-            "manager",
-            "admin",
-            "owner",
-        ],
-        System::Signon => &[
-            "Normal",
-            "Organisation admin",
-            "Super organisation admin",
-            "Admin",
-            "Superadmin",
-        ],
-        System::Gcp => &["member", "manager", "owner"],
-        System::Github | System::Aws | System::Logit => &[],
-    }
-}
-
-/// The rank of `role` in `system` (case-insensitive); `None` for a role the contract does not
-/// rank.
+/// The rank of `role` in `system` by the contract's order ([`System::ranks`], lowest first;
+/// case-insensitive); `None` for a role the contract does not rank.
 pub fn rank(system: System, role: &str) -> Option<usize> {
-    ranks(system)
+    system
+        .ranks()?
         .iter()
         .position(|r| r.eq_ignore_ascii_case(role.trim()))
 }

@@ -18,7 +18,6 @@ pub mod pagerduty;
 pub mod sentry;
 pub mod source;
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
@@ -72,19 +71,8 @@ impl Holding {
     }
 }
 
-/// One account system's section of the mapping (`systems.<name>`): the phase-1 stand-in for
-/// the access model's parsed section (same fields, same meaning).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct AccountMapping {
-    /// Config role -> the system role that person should hold.
-    pub roles: BTreeMap<String, String>,
-    /// The system role expected for every other person with an email (absent: none).
-    pub default: Option<String>,
-    /// System roles whose holders must all be declared (absent: every role).
-    pub managed: Option<Vec<String>>,
-    /// Emails never reported.
-    pub ignore: Vec<String>,
-}
+/// One account system's section of the mapping (`systems.<name>`), parsed by the access model.
+pub use crate::config::systems::AccountMapping;
 
 /// `email, role` rows: PagerDuty, Signon, GCP and Logit sections.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::http::{AccountClient, AuthScheme, HttpError, RateLimit, ResetIn, Service};
 use super::{SentryMember, SentrySection};
 use crate::access::System;
-use crate::github::rest::encode;
+use crate::sources::github::rest::encode;
 
 /// Sentry, as the shared client sees it.
 pub static SERVICE: Service = Service {

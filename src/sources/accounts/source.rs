@@ -171,12 +171,15 @@ pub async fn read_live(
             AccountSection::Sentry(sentry::read(client, scope).await?),
             format!(
                 "/api/0/organizations/{}/members/",
-                crate::github::rest::encode(scope)
+                crate::sources::github::rest::encode(scope)
             ),
         ),
         System::Fastly => (
             AccountSection::Fastly(fastly::read(client, scope).await?),
-            format!("/customer/{}/users", crate::github::rest::encode(scope)),
+            format!(
+                "/customer/{}/users",
+                crate::sources::github::rest::encode(scope)
+            ),
         ),
         System::Pagerduty => (
             AccountSection::Pagerduty(pagerduty::read(client).await?),
