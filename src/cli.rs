@@ -6,6 +6,8 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::report::Format;
+use crate::sources::accounts::http::RetryPolicy;
+use crate::sources::accounts::source::{AccountOptions, ExportArg};
 
 /// Keep GOV.UK's production access config and GitHub team membership in agreement.
 #[derive(Debug, Parser)]
@@ -94,6 +96,50 @@ pub struct GithubArgs {
     pub secondary_wait: u64,
 }
 
+/// How to reach the account systems: Sentry, Fastly and PagerDuty live (tokens from
+/// SENTRY_AUTH_TOKEN, FASTLY_API_TOKEN, PAGERDUTY_TOKEN), any account system from an export file.
+/// Retries and rate-limit waits follow the GitHub flags (--retries, --max-wait).
+#[derive(Debug, Args, Clone)]
+pub struct AccountArgs {
+    /// Sentry base URL (self-hosted Sentry). Token: SENTRY_AUTH_TOKEN (scope member:read).
+    #[arg(long, value_name = "URL", default_value = "https://sentry.io")]
+    pub sentry_url: String,
+
+    /// Fastly API base URL. Token: FASTLY_API_TOKEN (a read-only key).
+    #[arg(long, value_name = "URL", default_value = "https://api.fastly.com")]
+    pub fastly_url: String,
+
+    /// PagerDuty API base URL. Token: PAGERDUTY_TOKEN (a read-only key).
+    #[arg(long, value_name = "URL", default_value = "https://api.pagerduty.com")]
+    pub pagerduty_url: String,
+
+    /// Read SYSTEM from this export file instead of its API or the snapshot (repeatable), e.g.
+    /// signon=signon-users.csv: Signon's "Export users as CSV", or a CSV with header email,role.
+    #[arg(long = "export", value_name = "SYSTEM=PATH", value_parser = parse_export)]
+    pub exports: Vec<ExportArg>,
+}
+
+fn parse_export(s: &str) -> Result<ExportArg, String> {
+    s.parse()
+}
+
+impl AccountArgs {
+    /// The library's options, with the retry policy of the GitHub flags.
+    pub fn options(&self, github: &GithubArgs) -> AccountOptions {
+        AccountOptions {
+            sentry_url: self.sentry_url.clone(),
+            fastly_url: self.fastly_url.clone(),
+            pagerduty_url: self.pagerduty_url.clone(),
+            exports: self.exports.clone(),
+            policy: RetryPolicy {
+                tries: github.retries,
+                backoff_ms: github.backoff_ms,
+                max_wait: github.max_wait,
+            },
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Validate the config and check it against the production access rules.
@@ -137,6 +183,9 @@ pub struct DriftArgs {
 
     #[command(flatten)]
     pub github: GithubArgs,
+
+    #[command(flatten)]
+    pub accounts: AccountArgs,
 }
 
 #[derive(Debug, Args)]
@@ -155,6 +204,9 @@ pub struct SnapshotArgs {
 
     #[command(flatten)]
     pub github: GithubArgs,
+
+    #[command(flatten)]
+    pub accounts: AccountArgs,
 }
 
 #[derive(Debug, Args)]
@@ -244,6 +296,9 @@ pub struct FixArgs {
 
     #[command(flatten)]
     pub github: GithubArgs,
+
+    #[command(flatten)]
+    pub accounts: AccountArgs,
 }
 
 /// Parse the command line, run the command, and map the outcome to an exit code.

@@ -12,6 +12,9 @@ use crate::config::mapping::GithubMapping;
 use crate::config::{Config, ConfigErrors, Mapping};
 use crate::engine;
 use crate::report::{self, Color, Report};
+use crate::sources::accounts;
+use crate::sources::accounts::http::TokioDelay;
+use crate::sources::accounts::source::{AccountOptions, AccountSource};
 use crate::sources::github::MembershipSource;
 use crate::sources::github::adapter::system_read;
 use crate::sources::github::live::LiveSource;
@@ -144,33 +147,92 @@ impl Source for Unreadable {
     }
 }
 
-/// Read the selected systems: from `--snapshot` when given, else live, every system at once.
+/// Read the selected systems: from `--snapshot` when given, else live, every system at once. An
+/// `--export SYSTEM=PATH` names its system's source outright, over both.
 pub async fn read_systems(
     snapshot: Option<&Path>,
     github: &GithubArgs,
+    accounts: &AccountOptions,
     mapping: &Mapping,
     adapters: &[Box<dyn Adapter>],
     progress: bool,
 ) -> Result<Vec<SystemRead>, engine::Error> {
+    let account = account_sources(mapping, adapters, accounts, snapshot.is_some())?;
     if let Some(path) = snapshot {
         let snapshot = Snapshot::open(path, &path.display().to_string())?;
         tracing::info!(snapshot = %path.display(), fetched_at = ?snapshot.fetched_at, version = snapshot.version, "reading the snapshot");
-        return engine::read_snapshot(&snapshot, adapters);
+        let mut reads = engine::read_snapshot(&snapshot, adapters)?;
+        read_exports_over(adapters, &mut reads, &account).await?;
+        return Ok(reads);
     }
     let live = mapping
         .github
         .as_ref()
         .map(|g| LiveGithub::new(github, g, progress));
     let unreadable: Vec<Unreadable> = adapters.iter().map(|a| Unreadable(a.system())).collect();
-    let sources: Vec<&dyn Source> = adapters
+    engine::read_all(&live_sources(
+        adapters,
+        live.as_ref(),
+        &account,
+        &unreadable,
+    ))
+    .await
+}
+
+/// The account systems' sources of a run (exports; and, for a live run, the APIs), waiting on
+/// the tokio timer.
+pub fn account_sources(
+    mapping: &Mapping,
+    adapters: &[Box<dyn Adapter>],
+    accounts: &AccountOptions,
+    from_snapshot: bool,
+) -> Result<Vec<AccountSource>, engine::Error> {
+    let systems: Vec<System> = adapters.iter().map(|a| a.system()).collect();
+    Ok(accounts::source::account_sources(
+        mapping,
+        &systems,
+        accounts,
+        from_snapshot,
+        std::sync::Arc::new(TokioDelay),
+    )?)
+}
+
+/// One source per adapter, in order: GitHub live, an account system's source, else unreadable.
+pub fn live_sources<'a>(
+    adapters: &[Box<dyn Adapter>],
+    github: Option<&'a LiveGithub<'_>>,
+    accounts: &'a [AccountSource],
+    unreadable: &'a [Unreadable],
+) -> Vec<&'a dyn Source> {
+    adapters
         .iter()
-        .zip(&unreadable)
-        .map(|(a, u)| match (&live, a.system()) {
-            (Some(live), System::Github) => live as &dyn Source,
-            _ => u as &dyn Source,
+        .zip(unreadable)
+        .map(|(a, u)| {
+            let system = a.system();
+            match (github, system) {
+                (Some(live), System::Github) => live as &dyn Source,
+                _ => accounts
+                    .iter()
+                    .find(|s| s.system() == system)
+                    .map_or(u as &dyn Source, |s| s as &dyn Source),
+            }
         })
-        .collect();
-    engine::read_all(&sources).await
+        .collect()
+}
+
+/// Replace the snapshot's read of each system that has an `--export` with the export's.
+pub async fn read_exports_over(
+    adapters: &[Box<dyn Adapter>],
+    reads: &mut [SystemRead],
+    accounts: &[AccountSource],
+) -> Result<(), engine::Error> {
+    for source in accounts.iter().filter(|s| s.is_export()) {
+        let read = source.read().await?;
+        if let Some(i) = adapters.iter().position(|a| a.system() == source.system()) {
+            reads[i] = read;
+        }
+    }
+    Ok(())
 }
 
 /// Whether text on stdout is coloured: `--color`, then NO_COLOR, then whether stdout is a terminal.

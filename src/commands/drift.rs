@@ -29,6 +29,7 @@ pub fn run(global: &GlobalArgs, args: DriftArgs) -> u8 {
     let reads = runtime.block_on(common::read_systems(
         args.snapshot.as_deref(),
         &args.github,
+        &args.accounts.options(&args.github),
         &inputs.mapping,
         &adapters,
         progress,

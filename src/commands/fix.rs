@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 
-use crate::access::{Source, System};
+use crate::access::System;
 use crate::cli::{FixArgs, GlobalArgs};
 use crate::commands::common;
 use crate::config::{self, Config, Mapping};
@@ -243,21 +243,30 @@ impl Run<'_> {
             (None, Some(g)) => Some(common::LiveGithub::new(&self.args.github, g, progress)),
             _ => None,
         };
+        let options = self.args.accounts.options(&self.args.github);
+        let account = common::account_sources(
+            self.mapping,
+            &adapters,
+            &options,
+            self.args.snapshot.is_some(),
+        )
+        .map_err(|e| common::fail(&e, "No edits were made."))?;
         let reads = match &self.args.snapshot {
-            Some(path) => Snapshot::open(path, &path.display().to_string())
-                .map_err(engine::Error::from)
-                .and_then(|s| engine::read_snapshot(&s, &adapters)),
+            Some(path) => {
+                let reads = Snapshot::open(path, &path.display().to_string())
+                    .map_err(engine::Error::from)
+                    .and_then(|s| engine::read_snapshot(&s, &adapters));
+                match reads {
+                    Ok(mut reads) => common::read_exports_over(&adapters, &mut reads, &account)
+                        .await
+                        .map(|()| reads),
+                    Err(e) => Err(e),
+                }
+            }
             None => {
                 let unreadable: Vec<common::Unreadable> =
                     systems.iter().map(|s| common::Unreadable(*s)).collect();
-                let sources: Vec<&dyn Source> = systems
-                    .iter()
-                    .zip(&unreadable)
-                    .map(|(s, u)| match (&live, s) {
-                        (Some(live), System::Github) => live as &dyn Source,
-                        _ => u as &dyn Source,
-                    })
-                    .collect();
+                let sources = common::live_sources(&adapters, live.as_ref(), &account, &unreadable);
                 engine::read_all(&sources).await
             }
         };

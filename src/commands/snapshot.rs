@@ -14,7 +14,7 @@ use std::io::IsTerminal;
 
 use futures::future::{LocalBoxFuture, join_all};
 
-use crate::access::{NoReader, SourceError, System, SystemRead};
+use crate::access::{NoReader, Source, SourceError, System, SystemRead};
 use crate::cli::{GlobalArgs, SnapshotArgs};
 use crate::commands::common;
 use crate::config::{Config, Mapping};
@@ -47,6 +47,16 @@ pub fn run(global: &GlobalArgs, args: SnapshotArgs) -> u8 {
         .github
         .as_ref()
         .map(|g| common::LiveGithub::new(&args.github, g, progress));
+    // The account systems: an --export records its rows; the others are read live.
+    let account = match common::account_sources(
+        &mapping,
+        &adapters,
+        &args.accounts.options(&args.github),
+        false,
+    ) {
+        Ok(a) => a,
+        Err(e) => return common::fail(&e, "No snapshot was written."),
+    };
     // Every selected system at once; GitHub also records the org membership `fix` needs.
     let reads = runtime.block_on(join_all(systems.iter().map(
         |system| -> LocalBoxFuture<'_, Result<SystemRead, SourceError>> {
@@ -56,10 +66,13 @@ pub fn run(global: &GlobalArgs, args: SnapshotArgs) -> u8 {
                     let read = read_with_org_membership(source, &config, &mapping).await?;
                     Ok(system_read(read))
                 }),
-                (other, _) => {
-                    let reason = NoReader(other).reason();
-                    Box::pin(async move { Ok(SystemRead::unread(other, reason)) })
-                }
+                (other, _) => match account.iter().find(|s| s.system() == other) {
+                    Some(source) => source.read(),
+                    None => {
+                        let reason = NoReader(other).reason();
+                        Box::pin(async move { Ok(SystemRead::unread(other, reason)) })
+                    }
+                },
             }
         },
     )));

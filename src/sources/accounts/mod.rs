@@ -1,6 +1,7 @@
 //! The account systems: Sentry, Fastly and PagerDuty (read live), Signon, the GCP group and
 //! Logit (read from export files), in one shape.
 //!
+//! - [`adapter`]: the account systems as adapters of the access model (wording, snapshots).
 //! - [`http`]: the shared GET client (retries, rate limits, the token that cannot be printed).
 //! - [`sentry`], [`fastly`], [`pagerduty`]: one live reader each, into its snapshot section.
 //! - [`export`]: `--export SYSTEM=PATH` files (Signon's own CSV, the normalised `email,role` CSV).
@@ -10,6 +11,7 @@
 //! Each system's data is recorded as its snapshot v2 section ([`SentrySection`], ...), exactly
 //! as the contract shows, and turned into neutral [`Holding`]s for the findings.
 
+pub mod adapter;
 pub mod export;
 pub mod fastly;
 pub mod findings;

@@ -4,17 +4,21 @@
 //! snapshot; else live, which needs the system's token, or it is a usage error naming what to
 //! set.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use futures::future::LocalBoxFuture;
 use secrecy::SecretString;
 
+use super::adapter::system_read;
 use super::export::{self, ExportError};
 use super::http::{AccountClient, Delay, HttpError, RetryPolicy, Service};
 use super::{AccountRead, AccountSection, Origin, fastly, is_account_system, pagerduty, sentry};
-use crate::access::System;
+use crate::access::{Source, SourceError, System, SystemRead};
+use crate::config::Mapping;
 
 /// One `--export SYSTEM=PATH`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -270,4 +274,156 @@ mod tests {
             "{err}"
         );
     }
+}
+
+/// How the account systems are reached in one run (built from the command line at the CLI
+/// edge; no clap types here).
+#[derive(Debug, Clone)]
+pub struct AccountOptions {
+    pub sentry_url: String,
+    pub fastly_url: String,
+    pub pagerduty_url: String,
+    /// `--export SYSTEM=PATH`, in the order given.
+    pub exports: Vec<ExportArg>,
+    pub policy: RetryPolicy,
+}
+
+impl AccountOptions {
+    fn base_url(&self, system: System) -> &str {
+        match system {
+            System::Sentry => &self.sentry_url,
+            System::Fastly => &self.fastly_url,
+            _ => &self.pagerduty_url,
+        }
+    }
+}
+
+/// An account system read live or from an export file, as an access-model [`Source`].
+pub enum AccountSource {
+    Live {
+        client: AccountClient,
+        /// The Sentry org / Fastly customer id.
+        scope: String,
+    },
+    Export {
+        system: System,
+        path: PathBuf,
+        scope: String,
+    },
+}
+
+impl AccountSource {
+    pub fn is_export(&self) -> bool {
+        matches!(self, AccountSource::Export { .. })
+    }
+}
+
+impl Source for AccountSource {
+    fn system(&self) -> System {
+        match self {
+            AccountSource::Live { client, .. } => client.service().system,
+            AccountSource::Export { system, .. } => *system,
+        }
+    }
+
+    /// Live: a failure that is the user's (a bad base URL) stops the run (exit 2); any other
+    /// failure leaves this system unread (exit 3, named in `errors`), and the other systems are
+    /// still reported. Export: an unreadable or invalid file stops the run (exit 2, located).
+    fn read(&self) -> LocalBoxFuture<'_, Result<SystemRead, SourceError>> {
+        Box::pin(async move {
+            let system = self.system();
+            match self {
+                AccountSource::Live { client, scope } => {
+                    match read_live(client, scope, Utc::now()).await {
+                        Ok(read) => Ok(system_read(system, &read)),
+                        Err(e) if e.is_usage() => Err(SourceError::Usage(e.to_string())),
+                        Err(e) => {
+                            tracing::warn!("{system} was not read: {e}");
+                            Ok(SystemRead::unread(system, e.to_string()))
+                        }
+                    }
+                }
+                AccountSource::Export {
+                    system,
+                    path,
+                    scope,
+                } => read_export(*system, path, scope)
+                    .map(|read| system_read(*system, &read))
+                    .map_err(|e| SourceError::Usage(e.to_string())),
+            }
+        })
+    }
+}
+
+/// The account-system sources of a run, one per selected account system that has one: its
+/// `--export` file, else (live runs only) its API with the token from its variable. A selected
+/// account system with neither, in a live run, is a usage error saying what to set; so is an
+/// `--export` for a system the run does not cover, or two for one system.
+pub fn account_sources(
+    mapping: &Mapping,
+    selected: &[System],
+    options: &AccountOptions,
+    from_snapshot: bool,
+    delay: Arc<dyn Delay>,
+) -> Result<Vec<AccountSource>, SourceError> {
+    let mut exports: BTreeMap<System, &ExportArg> = BTreeMap::new();
+    for e in &options.exports {
+        if !selected.contains(&e.system) {
+            let why = if mapping.accounts.contains_key(&e.system) {
+                "--system leaves it out"
+            } else {
+                "the mapping does not configure it"
+            };
+            return Err(SourceError::Usage(format!(
+                "--export {}={}: {why}; the run does not cover {}",
+                e.system,
+                e.path.display(),
+                e.system
+            )));
+        }
+        if let Some(first) = exports.insert(e.system, e) {
+            return Err(SourceError::Usage(format!(
+                "--export {}: given twice ({} and {}); give one file per system",
+                e.system,
+                first.path.display(),
+                e.path.display()
+            )));
+        }
+    }
+    let mut out = Vec::new();
+    for system in selected {
+        let Some(section) = mapping.accounts.get(system) else {
+            continue;
+        };
+        let scope = match system {
+            System::Sentry => section.org.clone(),
+            System::Fastly => section.customer_id.clone(),
+            System::Gcp => section.group.clone(),
+            _ => None,
+        }
+        .unwrap_or_default();
+        if let Some(e) = exports.get(system) {
+            out.push(AccountSource::Export {
+                system: *system,
+                path: e.path.clone(),
+                scope,
+            });
+            continue;
+        }
+        if from_snapshot {
+            continue;
+        }
+        let token =
+            token_from_env(*system).ok_or_else(|| SourceError::Usage(nothing_to_read(*system)))?;
+        let client = connect(
+            *system,
+            options.base_url(*system),
+            token,
+            options.policy,
+            delay.clone(),
+        )
+        .map_err(|e| SourceError::Usage(e.to_string()))?;
+        out.push(AccountSource::Live { client, scope });
+    }
+    Ok(out)
 }
