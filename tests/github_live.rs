@@ -1861,7 +1861,8 @@ fn every_fault_the_live_issue_names_through_the_binary() {
     assert_eq!(
         report["errors"],
         serde_json::json!([{"team": "gov-uk-production-admin",
-            "message": "team gov-uk-production-admin not found in org alphagov, or the token cannot see it (404)"}])
+            "message": "team gov-uk-production-admin not found in org alphagov, or the token cannot see it (404)",
+            "system": "github", "resource": "gov-uk-production-admin"}])
     );
     let findings = report["findings"].as_array().unwrap();
     assert!(

@@ -312,3 +312,6 @@ pub fn by_system(systems: &[System], findings: &[Finding]) -> BTreeMap<System, u
     }
     counts
 }
+
+#[cfg(test)]
+mod fake_system_tests;
