@@ -4,6 +4,7 @@
 //! so no test sleeps.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
 #[path = "support/accounts.rs"]
 mod fake_accounts;
 
@@ -607,4 +608,522 @@ fn the_signon_and_logit_fixtures_give_their_documented_findings() {
             ),
         ]
     );
+}
+
+// ------------------------------------------------------------------ through the real binary
+
+mod bin {
+    use super::*;
+    use serde_json::Value;
+
+    const CONFIG: &str = "fixtures/govuk_tech.yml";
+    const MAPPING: &str = "fixtures/mapping_v2.yml";
+    const SNAPSHOT: &str = "fixtures/snapshot_v2.json";
+    const SIGNON: &str = "signon=fixtures/signon_users.csv";
+    const LOGIT: &str = "logit=fixtures/logit_members.csv";
+    const TODAY: &str = "2026-11-28";
+    /// Every account system, without GitHub (no GitHub fake needed).
+    const ACCOUNTS: &str = "sentry,fastly,pagerduty,signon,gcp,logit";
+
+    pub struct Run {
+        pub code: i32,
+        pub stdout: String,
+        pub stderr: String,
+    }
+
+    impl Run {
+        pub fn json(&self) -> Value {
+            serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {}", self.stdout))
+        }
+    }
+
+    /// Run the binary (blocking, off the runtime the fakes answer on).
+    pub async fn run(args: Vec<String>, env: Vec<(&'static str, String)>) -> Run {
+        tokio::task::spawn_blocking(move || {
+            let mut cmd = common::bin();
+            for (k, v) in env {
+                cmd.env(k, v);
+            }
+            let out = cmd.args(&args).output().expect("the binary runs");
+            Run {
+                code: out.status.code().expect("exited"),
+                stdout: String::from_utf8(out.stdout).unwrap(),
+                stderr: String::from_utf8(out.stderr).unwrap(),
+            }
+        })
+        .await
+        .unwrap()
+    }
+
+    fn args(list: &[&str]) -> Vec<String> {
+        let mut out: Vec<String> = [
+            "drift",
+            "--config",
+            CONFIG,
+            "--mapping",
+            MAPPING,
+            "--today",
+            TODAY,
+            "--color",
+            "never",
+            "--backoff-ms",
+            "0",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        out.extend(list.iter().map(|s| (*s).to_owned()));
+        out
+    }
+
+    /// (system, kind, severity, email, resource) of every account-system finding, sorted.
+    fn account_findings(report: &Value) -> Vec<String> {
+        let mut out: Vec<String> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| !f["system"].is_null() && f["system"] != "github")
+            .map(|f| {
+                format!(
+                    "{} {} {} {} {}",
+                    f["system"].as_str().unwrap(),
+                    f["kind"].as_str().unwrap(),
+                    f["severity"].as_str().unwrap(),
+                    f["email"].as_str().unwrap_or("-"),
+                    f["resource"].as_str().unwrap_or("-"),
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn the_fixtures_give_every_account_finding_kind() {
+        let r = run(
+            args(&[
+                "--snapshot",
+                SNAPSHOT,
+                "--export",
+                SIGNON,
+                "--export",
+                LOGIT,
+                "--format",
+                "json",
+            ]),
+            vec![],
+        )
+        .await;
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        let report = r.json();
+        assert_eq!(report["complete"], true);
+        assert_eq!(
+            report["summary"]["by_system"],
+            serde_json::json!({"github": 12, "sentry": 7, "fastly": 4, "pagerduty": 4,
+                "signon": 6, "gcp": 3, "logit": 5})
+        );
+        let kinds: std::collections::BTreeSet<&str> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| !f["system"].is_null() && f["system"] != "github")
+            .map(|f| f["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            kinds.into_iter().collect::<Vec<_>>(),
+            [
+                "limited_services",
+                "missing",
+                "pending_invitation",
+                "unexpected_invitation",
+                "unexpected_member",
+                "wrong_role"
+            ]
+        );
+        let wrong: Vec<&Value> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["kind"] == "wrong_role" && f["system"] == "sentry")
+            .collect();
+        assert_eq!(wrong.len(), 2);
+        let dana = wrong.iter().find(|f| f["resource"] == "admin").unwrap();
+        assert_eq!(dana["severity"], "high");
+        assert_eq!(dana["expected_role"], "member");
+        assert_eq!(dana["actual_role"], "admin");
+        assert_eq!(dana["name"], "Dana Deployer");
+        // The export wins over the snapshot's signon section.
+        let signon: Vec<String> = account_findings(&report)
+            .into_iter()
+            .filter(|f| f.starts_with("signon "))
+            .collect();
+        assert_eq!(signon.len(), 6, "{signon:?}");
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn an_export_wins_over_the_snapshot() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("signon.csv");
+        std::fs::write(&path, "email,role\nstray@example.com,Superadmin\n").unwrap();
+        let export = format!("signon={}", path.display());
+        let r = run(
+            args(&[
+                "--snapshot",
+                SNAPSHOT,
+                "--system",
+                "signon",
+                "--export",
+                &export,
+                "--format",
+                "json",
+            ]),
+            vec![],
+        )
+        .await;
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        let f = account_findings(&r.json());
+        assert!(
+            f.contains(&"signon unexpected_member high stray@example.com Superadmin".to_owned()),
+            "{f:?}"
+        );
+        // Each of the 30 people with a role is missing from this one-row export.
+        assert_eq!(
+            f.iter().filter(|f| f.contains(" missing ")).count(),
+            30,
+            "{f:?}"
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_selected_system_with_nothing_to_read_exits_2_naming_what_to_set() {
+        for (system, needle) in [
+            ("sentry", "set SENTRY_AUTH_TOKEN"),
+            ("fastly", "set FASTLY_API_TOKEN"),
+            ("pagerduty", "set PAGERDUTY_TOKEN"),
+            ("signon", "give --export signon=PATH"),
+            ("gcp", "give --export gcp=PATH"),
+            ("logit", "give --export logit=PATH"),
+        ] {
+            let r = run(args(&["--system", system]), vec![]).await;
+            assert_eq!(r.code, 2, "{system}: {}", r.stderr);
+            assert!(r.stderr.contains(needle), "{system}: {}", r.stderr);
+            assert!(r.stdout.is_empty(), "{}", r.stdout);
+        }
+        // An export for a system the run does not cover, or twice for one system.
+        let r = run(
+            args(&[
+                "--snapshot",
+                SNAPSHOT,
+                "--system",
+                "github",
+                "--export",
+                SIGNON,
+            ]),
+            vec![],
+        )
+        .await;
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(r.stderr.contains("--system leaves it out"), "{}", r.stderr);
+        let r = run(
+            args(&[
+                "--snapshot",
+                SNAPSHOT,
+                "--export",
+                SIGNON,
+                "--export",
+                SIGNON,
+            ]),
+            vec![],
+        )
+        .await;
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(r.stderr.contains("given twice"), "{}", r.stderr);
+        let r = run(args(&["--export", "jira=x.csv"]), vec![]).await;
+        assert_eq!(r.code, 2, "{}", r.stderr);
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn an_invalid_export_is_a_located_usage_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gcp.csv");
+        std::fs::write(&path, "email,role\na@x,member\nnot-an-email,member\n").unwrap();
+        let export = format!("gcp={}", path.display());
+        let r = run(
+            args(&[
+                "--snapshot",
+                SNAPSHOT,
+                "--system",
+                "gcp",
+                "--export",
+                &export,
+            ]),
+            vec![],
+        )
+        .await;
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(
+            r.stderr.contains(&format!("{}:3: ", path.display())),
+            "{}",
+            r.stderr
+        );
+        std::fs::write(&path, "Member Email,Role\n").unwrap();
+        let r = run(
+            args(&[
+                "--snapshot",
+                SNAPSHOT,
+                "--system",
+                "gcp",
+                "--export",
+                &export,
+            ]),
+            vec![],
+        )
+        .await;
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(r.stderr.contains("header email,role"), "{}", r.stderr);
+    }
+
+    struct Fakes {
+        sentry: FakeSentry,
+        fastly: FakeFastly,
+        pagerduty: FakePagerduty,
+    }
+
+    /// Fakes holding what the snapshot fixture records, so a live run gives the same findings.
+    async fn fakes() -> Fakes {
+        let snapshot: Value =
+            serde_json::from_str(&std::fs::read_to_string(SNAPSHOT).unwrap()).unwrap();
+        let members = snapshot["sentry"]["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| SentryMember {
+                email: m["email"].as_str().unwrap().into(),
+                role: m["role"].as_str().unwrap().into(),
+                pending: m["pending"].as_bool().unwrap(),
+                expired: m["expired"].as_bool().unwrap(),
+            })
+            .collect();
+        let users = snapshot["fastly"]["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| {
+                FastlyUser::new(
+                    u["login"].as_str().unwrap(),
+                    u["role"].as_str().unwrap(),
+                    u["limit_services"].as_bool().unwrap(),
+                )
+            })
+            .collect();
+        let pd: Vec<(String, String)> = snapshot["pagerduty"]["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| {
+                (
+                    u["email"].as_str().unwrap().to_owned(),
+                    u["role"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        let refs: Vec<(&str, &str)> = pd.iter().map(|(e, r)| (e.as_str(), r.as_str())).collect();
+        Fakes {
+            // Pages of 10, so the fixture's 36 members take 4 pages.
+            sentry: FakeSentry::start_paged("govuk", SENTRY_TOKEN, members, 10).await,
+            fastly: FakeFastly::start("abc123", FASTLY_TOKEN, users).await,
+            pagerduty: FakePagerduty::start(PD_TOKEN, &refs).await,
+        }
+    }
+
+    fn tokens() -> Vec<(&'static str, String)> {
+        vec![
+            ("SENTRY_AUTH_TOKEN", SENTRY_TOKEN.to_owned()),
+            ("FASTLY_API_TOKEN", FASTLY_TOKEN.to_owned()),
+            ("PAGERDUTY_TOKEN", PD_TOKEN.to_owned()),
+        ]
+    }
+
+    fn live_args(f: &Fakes, extra: &[&str]) -> Vec<String> {
+        let mut list = vec![
+            "--system",
+            ACCOUNTS,
+            "--sentry-url",
+            &f.sentry.url,
+            "--fastly-url",
+            &f.fastly.url,
+            "--pagerduty-url",
+            &f.pagerduty.url,
+            "--export",
+            SIGNON,
+            "--export",
+            LOGIT,
+            "--export",
+            "gcp=tests/data/gcp_members.csv",
+        ];
+        list.extend(extra);
+        args(&list)
+    }
+
+    fn no_tokens_in(r: &Run) {
+        for t in [SENTRY_TOKEN, FASTLY_TOKEN, PD_TOKEN] {
+            assert!(!r.stdout.contains(t), "token on stdout");
+            assert!(!r.stderr.contains(t), "token on stderr");
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn live_reads_give_the_same_findings_as_the_snapshot_and_never_print_tokens() {
+        let f = fakes().await;
+        let live = run(live_args(&f, &["--format", "json", "-vvv"]), tokens()).await;
+        assert_eq!(live.code, 1, "{}", live.stderr);
+        no_tokens_in(&live);
+        let offline = run(
+            args(&[
+                "--snapshot",
+                SNAPSHOT,
+                "--system",
+                ACCOUNTS,
+                "--export",
+                SIGNON,
+                "--export",
+                LOGIT,
+                "--export",
+                "gcp=tests/data/gcp_members.csv",
+                "--format",
+                "json",
+            ]),
+            vec![],
+        )
+        .await;
+        assert_eq!(offline.code, 1, "{}", offline.stderr);
+        assert_eq!(
+            account_findings(&live.json()),
+            account_findings(&offline.json())
+        );
+        assert_eq!(f.sentry.requests().await.len(), 4, "4 pages of 10");
+        assert_eq!(f.fastly.requests().await.len(), 1);
+        assert_eq!(f.pagerduty.requests().await.len(), 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_bad_token_leaves_that_system_unread_and_the_others_reported() {
+        let f = fakes().await;
+        let mut env = tokens();
+        env[0].1 = "sntrys_WRONGwrongWRONG".into();
+        let r = run(live_args(&f, &["--format", "json"]), env).await;
+        assert_eq!(r.code, 3, "{}", r.stderr);
+        let report = r.json();
+        assert_eq!(report["complete"], false);
+        let errors = report["errors"].as_array().unwrap();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0]["system"], "sentry");
+        let message = errors[0]["message"].as_str().unwrap();
+        assert!(
+            message.contains("401") && message.contains("SENTRY_AUTH_TOKEN"),
+            "{message}"
+        );
+        assert!(!r.stdout.contains("WRONGwrong") && !r.stderr.contains("WRONGwrong"));
+        // No sentry finding; the others are reported.
+        let found = account_findings(&report);
+        assert!(!found.iter().any(|f| f.starts_with("sentry ")), "{found:?}");
+        assert!(found.iter().any(|f| f.starts_with("fastly ")), "{found:?}");
+        assert_eq!(report["summary"]["by_system"]["sentry"], 0);
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn rate_limits_and_server_errors_through_the_binary() {
+        let f = fakes().await;
+        // A 429 with Retry-After: 0 and a 503 are retried; the run completes.
+        f.pagerduty
+            .inject(
+                "/users",
+                Fault::status(429).with_header("retry-after", "0"),
+                1,
+            )
+            .await;
+        f.fastly.inject("/users", Fault::status(503), 1).await;
+        let r = run(live_args(&f, &["--format", "json"]), tokens()).await;
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        assert_eq!(r.json()["complete"], true);
+        assert_eq!(f.pagerduty.requests().await.len(), 2);
+        assert_eq!(f.fastly.requests().await.len(), 2);
+
+        // A Retry-After beyond --max-wait, and a 500 that does not pass: both unread (exit 3).
+        let f = fakes().await;
+        f.sentry
+            .inject(
+                "/members/",
+                Fault::status(429).with_header("retry-after", "3600"),
+                1,
+            )
+            .await;
+        f.pagerduty.inject("/users", Fault::status(500), 10).await;
+        let r = run(
+            live_args(&f, &["--format", "json", "--max-wait", "5"]),
+            tokens(),
+        )
+        .await;
+        assert_eq!(r.code, 3, "{}", r.stderr);
+        let report = r.json();
+        let systems: Vec<&str> = report["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["system"].as_str().unwrap())
+            .collect();
+        assert_eq!(systems, ["sentry", "pagerduty"]);
+        let text = report["errors"].to_string();
+        assert!(text.contains("--max-wait 5 s"), "{text}");
+        assert!(text.contains("after 3 tries"), "{text}");
+        assert_eq!(f.pagerduty.requests().await.len(), 3, "--retries 3");
+        no_tokens_in(&r);
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn snapshot_records_live_reads_and_exports_and_reads_back_the_same() {
+        let f = fakes().await;
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("snap.json");
+        let mut list: Vec<String> = live_args(&f, &[]);
+        // drift args -> snapshot args: same flags, minus --today and --color, plus --out.
+        list[0] = "snapshot".into();
+        let today = list.iter().position(|a| a == "--today").unwrap();
+        list.drain(today..today + 4);
+        list.extend(["--out".to_owned(), out.display().to_string()]);
+        let r = run(list, tokens()).await;
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        no_tokens_in(&r);
+        let written: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+        assert_eq!(written["version"], 2);
+        assert_eq!(written["sentry"]["org"], "govuk");
+        assert_eq!(written["fastly"]["customer_id"], "abc123");
+        let fixture: Value =
+            serde_json::from_str(&std::fs::read_to_string(SNAPSHOT).unwrap()).unwrap();
+        for system in ["pagerduty", "signon", "logit"] {
+            assert_eq!(written[system], fixture[system], "{system}");
+        }
+        assert_eq!(
+            written["sentry"]["members"].as_array().unwrap().len(),
+            fixture["sentry"]["members"].as_array().unwrap().len()
+        );
+        // Read back: the same findings as the live run.
+        let back = run(
+            args(&[
+                "--snapshot",
+                &out.display().to_string(),
+                "--system",
+                ACCOUNTS,
+                "--format",
+                "json",
+            ]),
+            vec![],
+        )
+        .await;
+        let live = run(live_args(&f, &["--format", "json"]), tokens()).await;
+        assert_eq!(
+            account_findings(&back.json()),
+            account_findings(&live.json())
+        );
+    }
 }
