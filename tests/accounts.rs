@@ -498,21 +498,26 @@ fn the_signon_and_logit_fixtures_give_their_documented_findings() {
     };
     let summary = |system: System, path: &str, mapping: &AccountMapping| {
         let read = read_export(system, std::path::Path::new(path), "").unwrap();
-        let mut out: Vec<(Kind, Severity, String)> =
-            account_findings(system, &config.people, mapping, &read.section.holdings())
-                .into_iter()
-                .map(|f| {
-                    (
-                        f.kind,
-                        f.severity,
-                        format!(
-                            "{} {}",
-                            f.email.unwrap_or_default(),
-                            f.resource.unwrap_or_default()
-                        ),
-                    )
-                })
-                .collect();
+        let mut out: Vec<(Kind, Severity, String)> = account_findings(
+            system,
+            &config,
+            mapping,
+            &read.section.holdings(),
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
+        )
+        .into_iter()
+        .map(|f| {
+            (
+                f.kind,
+                f.severity,
+                format!(
+                    "{} {}",
+                    f.email.unwrap_or_default(),
+                    f.resource.unwrap_or_default()
+                ),
+            )
+        })
+        .collect();
         out.sort();
         out
     };

@@ -48,13 +48,17 @@ impl AccountAdapter {
     }
 }
 
-/// The neutral read of an account section.
-pub fn system_read(system: System, read: &AccountRead) -> SystemRead {
+/// A read of `system` holding these rows, read whole (no provenance).
+pub fn holdings_read(system: System, held: &[Holding]) -> SystemRead {
     let mut out = SystemRead::new(system);
     out.read_whole.insert(system.as_str().to_owned());
-    for h in read.section.holdings() {
-        out.grants.push(grant(&h));
-    }
+    out.grants = held.iter().map(|h| grant(system, h)).collect();
+    out
+}
+
+/// The neutral read of an account section, with where it came from.
+pub fn system_read(system: System, read: &AccountRead) -> SystemRead {
+    let mut out = holdings_read(system, &read.section.holdings());
     match &read.section {
         AccountSection::Sentry(s) => {
             out.detail
@@ -84,14 +88,24 @@ pub fn system_read(system: System, read: &AccountRead) -> SystemRead {
     out
 }
 
-fn grant(h: &Holding) -> Grant {
+/// A role as the contract spells it when it names it in another case (Sentry `Admin` is
+/// `admin`); unranked roles (Logit teams) are kept as the system spells them.
+fn canonical(system: System, role: &str) -> String {
+    let role = role.trim();
+    system
+        .ranks()
+        .and_then(|ranks| ranks.iter().find(|r| r.eq_ignore_ascii_case(role)))
+        .map_or_else(|| role.to_owned(), |r| (*r).to_owned())
+}
+
+fn grant(system: System, h: &Holding) -> Grant {
     let mut detail = Detail::new();
     if h.limit_services {
         detail.insert(LIMIT_SERVICES.into(), Value::Bool(true));
     }
     Grant {
-        resource: h.role.clone(),
-        holder: h.email.clone(),
+        resource: canonical(system, &h.role),
+        holder: h.email.trim().to_owned(),
         pending: h.pending.then_some(Pending {
             sent: None,
             expired: Some(h.expired),
@@ -140,6 +154,18 @@ pub fn section(system: System, read: &SystemRead, scope: &str) -> Option<Account
         _ => {}
     }
     Some(section)
+}
+
+/// "Name (email)" with the config's spelling of the email, or the email as the system spells it.
+fn who(person: Option<&crate::config::Person>, holder: &str) -> String {
+    match person {
+        Some(p) => format!(
+            "{} ({})",
+            p.name.value,
+            p.email.as_ref().map_or(holder, |e| e.value.as_str())
+        ),
+        None => holder.to_owned(),
+    }
 }
 
 impl Adapter for AccountAdapter {
@@ -233,10 +259,15 @@ impl Adapter for AccountAdapter {
                 } else {
                     "it has not been accepted yet"
                 };
+                let other = if grant.resource.eq_ignore_ascii_case(&expected.resource) {
+                    String::new()
+                } else {
+                    format!(", but the config expects {}", expected.resource)
+                };
                 (
                     format!(
-                        "{} ({}) was invited to {sys} as {}; {state}",
-                        person.name.value, grant.holder, expected.resource
+                        "{} ({}) was invited to {sys} as {}{other}; {state}",
+                        person.name.value, grant.holder, grant.resource
                     ),
                     if expired {
                         format!(
@@ -249,10 +280,7 @@ impl Adapter for AccountAdapter {
                 )
             }
             Event::UnexpectedMember { grant, person } => {
-                let who = match person {
-                    Some(p) => format!("{} ({})", p.name.value, grant.holder),
-                    None => grant.holder.clone(),
-                };
+                let who = who(person, &grant.holder);
                 let why = match person {
                     Some(p) => match p.role() {
                         Some(role) => format!("their role {role} does not grant it"),
@@ -274,10 +302,7 @@ impl Adapter for AccountAdapter {
                 person,
                 expired,
             } => {
-                let who = match person {
-                    Some(p) => format!("{} ({})", p.name.value, grant.holder),
-                    None => grant.holder.clone(),
-                };
+                let who = who(person, &grant.holder);
                 let state = if expired { " (expired)" } else { "" };
                 (
                     format!(
