@@ -848,6 +848,26 @@ mod bin {
     }
 
     #[tokio::test(flavor = "multi_thread")]
+    async fn a_bad_base_url_or_token_value_is_a_usage_error() {
+        let token = vec![("SENTRY_AUTH_TOKEN", SENTRY_TOKEN.to_owned())];
+        let r = run(
+            args(&["--system", "sentry", "--sentry-url", "ftp://sentry.example"]),
+            token,
+        )
+        .await;
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(r.stderr.contains("--sentry-url"), "{}", r.stderr);
+        let r = run(
+            args(&["--system", "sentry"]),
+            vec![("SENTRY_AUTH_TOKEN", "two words".to_owned())],
+        )
+        .await;
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(r.stderr.contains("SENTRY_AUTH_TOKEN"), "{}", r.stderr);
+        assert!(!r.stderr.contains("two words"), "{}", r.stderr);
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
     async fn an_invalid_export_is_a_located_usage_error() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("gcp.csv");

@@ -149,12 +149,12 @@ impl Delay for NoDelay {
     }
 }
 
-/// Why a call failed. Every variant but [`HttpError::BadUrl`] leaves the system unread (exit 3);
-/// `BadUrl` is a usage error (exit 2). Messages never contain the token.
+/// Why a call failed. Every variant but [`HttpError::Usage`] leaves the system unread (exit 3);
+/// `Usage` (a bad base URL or token value) is exit 2. Messages never contain the token.
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {
     #[error("{0}")]
-    BadUrl(String),
+    Usage(String),
     #[error(
         "{service} rejected the token on GET {url} (401): it is invalid, expired or revoked. Set \
          {token_var} to a valid token with {permission}"
@@ -213,7 +213,7 @@ pub enum HttpError {
 impl HttpError {
     /// Whether this is the user's mistake (a bad base URL): exit 2 rather than 3.
     pub fn is_usage(&self) -> bool {
-        matches!(self, HttpError::BadUrl(_))
+        matches!(self, HttpError::Usage(_))
     }
 }
 
@@ -245,19 +245,19 @@ impl Base {
         let trimmed = url.trim().trim_end_matches('/');
         let uri: Uri = trimmed
             .parse()
-            .map_err(|_| HttpError::BadUrl(format!("{flag} {url:?} is not a URL")))?;
+            .map_err(|_| HttpError::Usage(format!("{flag} {url:?} is not a URL")))?;
         let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
-            return Err(HttpError::BadUrl(format!(
+            return Err(HttpError::Usage(format!(
                 "{flag} {url:?} needs a scheme and a host, e.g. https://host"
             )));
         };
         if scheme != "https" && scheme != "http" {
-            return Err(HttpError::BadUrl(format!(
+            return Err(HttpError::Usage(format!(
                 "{flag} {url:?} must be http or https"
             )));
         }
         if uri.query().is_some() {
-            return Err(HttpError::BadUrl(format!(
+            return Err(HttpError::Usage(format!(
                 "{flag} {url:?} must not have a query"
             )));
         }
@@ -330,7 +330,7 @@ impl AccountClient {
         let base = Base::parse(service.url_flag, base_url)?;
         let secret = token.expose_secret();
         if secret.is_empty() || !secret.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(HttpError::BadUrl(format!(
+            return Err(HttpError::Usage(format!(
                 "{} is empty or contains spaces or control characters; set it to the token alone",
                 service.token_var
             )));

@@ -155,7 +155,7 @@ pub fn connect(
     delay: Arc<dyn Delay>,
 ) -> Result<AccountClient, HttpError> {
     let Some(service) = service(system) else {
-        return Err(HttpError::BadUrl(format!(
+        return Err(HttpError::Usage(format!(
             "{system} has no API this tool reads; give --export {system}=PATH"
         )));
     };
@@ -190,7 +190,7 @@ pub async fn read_live(
             "/users".to_owned(),
         ),
         other => {
-            return Err(HttpError::BadUrl(format!(
+            return Err(HttpError::Usage(format!(
                 "{other} has no API this tool reads"
             )));
         }
