@@ -142,6 +142,37 @@ async fn sentry_waits_for_its_reset_header_when_there_is_no_retry_after() {
 }
 
 #[tokio::test]
+async fn a_used_up_rate_limit_waits_for_the_reset_before_the_next_page() {
+    let fake = FakeSentry::start("govuk", SENTRY_TOKEN, sentry_members(3)).await;
+    let reset = (chrono::Utc::now() + chrono::Duration::seconds(40)).timestamp();
+    let next = format!(
+        "<{}/api/0/organizations/govuk/members/?&cursor=0:100:0>; rel=\"next\"; results=\"true\"; cursor=\"0:100:0\"",
+        fake.url
+    );
+    fake.inject(
+        "/members/",
+        Fault {
+            status: 200,
+            headers: vec![
+                ("link".into(), next),
+                ("x-sentry-rate-limit-remaining".into(), "0".into()),
+                ("x-sentry-rate-limit-reset".into(), reset.to_string()),
+            ],
+            body: r#"[{"email":"a@x","orgRole":"member","pending":false,"expired":false}]"#.into(),
+        },
+        1,
+    )
+    .await;
+    let (client, delay) = connect(&sentry::SERVICE, &fake.url, SENTRY_TOKEN);
+    let section = sentry::read(&client, "govuk").await.unwrap();
+    assert_eq!(section.members.len(), 1, "page 2 (offset 100) is empty");
+    let waits = delay.waits();
+    assert_eq!(waits.len(), 1, "{waits:?}");
+    assert!((39..=41).contains(&waits[0].as_secs()), "{waits:?}");
+    assert_eq!(fake.requests().await.len(), 2);
+}
+
+#[tokio::test]
 async fn a_rate_limit_longer_than_max_wait_gives_up() {
     let fake = FakeSentry::start("govuk", SENTRY_TOKEN, sentry_members(3)).await;
     fake.inject(

@@ -5,7 +5,8 @@
 //!   connection or an unparsable body backs off exponentially; a 429 waits for `Retry-After`,
 //!   else for the service's own documented reset header ([`RateLimit`]), bounded by
 //!   [`RetryPolicy::max_wait`] and [`MAX_RATE_LIMIT_WAITS`]. Then the call fails and the system is
-//!   unread (exit 3).
+//!   unread (exit 3). An answer whose remaining count is 0 makes the next request wait for the
+//!   reset first.
 //! - Every wait goes through a [`Delay`], so tests inject [`NoDelay`] and never sleep.
 //! - The token lives in a [`SecretString`] (its `Debug` prints `[REDACTED]`, it has no
 //!   `Display`), is registered with the shared redaction list, and is never logged at any level;
@@ -305,6 +306,9 @@ struct Inner {
     delay: Arc<dyn Delay>,
     http: Client<Https, Empty<Bytes>>,
     stats: Stats,
+    /// A wait owed before the next request: the last answer said the rate limit is used up
+    /// (its remaining count was 0) until the reset.
+    owed: Mutex<Option<Duration>>,
 }
 
 impl std::fmt::Debug for AccountClient {
@@ -359,6 +363,7 @@ impl AccountClient {
                 delay,
                 http,
                 stats: Stats::default(),
+                owed: Mutex::new(None),
             }),
         })
     }
@@ -402,6 +407,15 @@ impl AccountClient {
         let mut tries = 0u32;
         let mut rate_waits = 0u32;
         loop {
+            let owed = inner.owed.lock().ok().and_then(|mut o| o.take());
+            if let Some(wait) = owed {
+                tracing::info!(
+                    "{}'s rate limit is used up; waiting {} s before GET {url}",
+                    service.name,
+                    wait.as_secs()
+                );
+                inner.delay.wait(wait).await;
+            }
             let outcome = self.send_once(url).await;
             let wait = match outcome {
                 Err(detail) => {
@@ -421,6 +435,7 @@ impl AccountClient {
                 }
                 Ok(a) if a.status.is_success() => {
                     if serde_json::from_slice::<serde::de::IgnoredAny>(&a.body).is_ok() {
+                        self.note_exhausted(&a.headers);
                         return Ok(a);
                     }
                     // A truncated or empty body is never an empty list: ask again.
@@ -519,6 +534,27 @@ impl AccountClient {
             };
             inner.stats.retries.fetch_add(1, Ordering::Relaxed);
             inner.delay.wait(wait).await;
+        }
+    }
+
+    /// After a success: when the service says no requests remain in this window, owe a wait
+    /// until its reset before the next request (within --max-wait; a longer one is left to the
+    /// 429 that would follow, which gives up properly).
+    fn note_exhausted(&self, headers: &HeaderMap) {
+        let service = self.inner.service;
+        let remaining = headers
+            .get(service.rate_limit.remaining)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim);
+        if remaining != Some("0") || headers.get(service.rate_limit.reset).is_none() {
+            return;
+        }
+        let (wait, _) = rate_limit_wait(service, headers, Utc::now());
+        if !wait.is_zero()
+            && wait.as_secs() <= self.inner.policy.max_wait
+            && let Ok(mut owed) = self.inner.owed.lock()
+        {
+            *owed = Some(wait);
         }
     }
 
