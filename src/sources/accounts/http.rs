@@ -1,7 +1,7 @@
 //! One small HTTP GET client for the account systems' APIs (Sentry, Fastly, PagerDuty).
 //!
 //! - GETs only. Retries are bounded and reuse the GitHub client's pieces
-//!   ([`crate::sources::github::rest::backoff`], `retry_after`, `until_reset`): a 5xx, a dropped
+//!   (`sources::github::rest::{backoff, retry_after, until_reset}`): a 5xx, a dropped
 //!   connection or an unparsable body backs off exponentially; a 429 waits for `Retry-After`,
 //!   else for the service's own documented reset header ([`RateLimit`]), bounded by
 //!   [`RetryPolicy::max_wait`] and [`MAX_RATE_LIMIT_WAITS`]. Then the call fails and the system is
