@@ -5,8 +5,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
-#[path = "support/accounts.rs"]
-mod fake_accounts;
+#[path = "support/mod.rs"]
+mod support;
+use support::accounts as fake_accounts;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -94,7 +95,7 @@ async fn sentry_follows_link_pages_until_results_false() {
     assert!(old.pending && old.expired);
     let requests = fake.requests().await;
     assert_eq!(requests.len(), 3, "3 pages of 100");
-    assert!(requests[1].url.query().unwrap().contains("cursor=0:100:0"));
+    assert!(requests[1].query().contains("cursor=0:100:0"));
     assert!(delay.waits().is_empty());
 }
 
@@ -316,16 +317,8 @@ async fn fastly_reads_users_in_one_request() {
     assert!(section.users[2].limit_services);
     let requests = fake.requests().await;
     assert_eq!(requests.len(), 1);
-    assert_eq!(
-        requests[0]
-            .headers
-            .get("fastly-key")
-            .unwrap()
-            .to_str()
-            .unwrap(),
-        FASTLY_TOKEN
-    );
-    assert!(requests[0].headers.get("authorization").is_none());
+    assert_eq!(requests[0].header("fastly-key").unwrap(), FASTLY_TOKEN);
+    assert!(requests[0].header("authorization").is_none());
 }
 
 #[tokio::test]
@@ -380,7 +373,7 @@ async fn pagerduty_pages_by_offset_until_more_is_false() {
         .requests()
         .await
         .iter()
-        .map(|r| r.url.query().unwrap_or_default().to_owned())
+        .map(|r| r.query().to_owned())
         .collect();
     assert_eq!(
         offsets,
@@ -516,7 +509,16 @@ fn the_signon_and_logit_fixtures_give_their_documented_findings() {
     use access_reconciler::config::{Mapping, people};
     use access_reconciler::finding::{Kind, Severity};
     use access_reconciler::sources::accounts::AccountMapping;
-    use access_reconciler::sources::accounts::findings::account_findings;
+    use access_reconciler::sources::accounts::adapter::{AccountAdapter, holdings_read};
+
+    let account_findings = |system: System,
+                            config: &access_reconciler::config::Config,
+                            mapping: &AccountMapping,
+                            held: &[access_reconciler::sources::accounts::Holding],
+                            today: chrono::NaiveDate| {
+        let adapter = AccountAdapter::new(system, mapping);
+        access_reconciler::drift::findings(&adapter, config, &holdings_read(system, held), today)
+    };
     use access_reconciler::sources::accounts::source::read_export;
 
     let text = std::fs::read_to_string("fixtures/govuk_tech.yml").unwrap();

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::access::System;
 use crate::finding::{Finding, Kind};
 use crate::policy::Rule;
+use crate::system::System;
 
 /// Which command produced the report (the JSON `command` field).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,8 +25,8 @@ impl Command {
     }
 }
 
-/// Output format (`--format`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+/// Output format (`--format`; its command-line spelling is in `cli.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Format {
     #[default]
     Text,

@@ -1,24 +1,67 @@
-//! Thin fakes of the Sentry, Fastly and PagerDuty APIs on 127.0.0.1 (wiremock), for the account
-//! readers' wire tests. Each answers as the service's published API reference shows (see the
-//! module docs of `src/sources/accounts/{sentry,fastly,pagerduty}.rs` for the versions):
+//! Fakes of the Sentry, Fastly and PagerDuty APIs: each a [`Service`] on its own
+//! [`FakeServer`] (tests/support/server.rs: one server machinery for every fake, with its fault
+//! queue). Each answers as the service's published API reference shows (see the module docs of
+//! `src/sources/accounts/{sentry,fastly,pagerduty}.rs` for the versions followed):
 //!
 //! - Sentry `GET /api/0/organizations/{org}/members/`: `Authorization: Bearer <token>`, pages of
-//!   [`FakeSentry::page_size`] members by `cursor=0:<offset>:0`, with Sentry's `Link` header
-//!   (`rel="previous"` and `rel="next"`, each with `results` and `cursor`; absolute URLs).
+//!   members by `cursor=0:<offset>:0`, with Sentry's `Link` header (`rel="previous"` and
+//!   `rel="next"`, each with `results` and `cursor`; absolute URLs) and its rate-limit headers.
 //! - Fastly `GET /customer/{id}/users`: `Fastly-Key: <token>`, one JSON array.
 //! - PagerDuty `GET /users?limit=&offset=`: `Authorization: Token token=<token>` and
 //!   `Accept: application/vnd.pagerduty+json;version=2`, `{users, limit, offset, more, total}`.
 //!
-//! A wrong or missing token gets 401 with the service's error body. Faults (a status with
-//! headers, e.g. 429 with `Retry-After`, or 503) are injected in front of the next N requests
-//! whose path contains a string, with [`Faults::inject`].
+//! A wrong or missing token gets 401 with the service's error body; an unknown path 404. Faults
+//! (a status with headers: 429 with `Retry-After` or a reset header, 5xx, a truncated body, an
+//! off-host `Link`) go through the server's queue with [`Faults::inject`]. Every request that
+//! reaches a fake is recorded with its headers ([`Seen`]), faulted or not.
 #![allow(dead_code)]
 
-use serde_json::{Value, json};
-use wiremock::matchers::{method, path, path_regex};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
-/// A fault answer.
+use serde_json::{Value, json};
+
+use super::server::{self, Ctx, FakeServer, FaultRule, Request, Response, Service};
+
+/// A request a fake received.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    /// Path and query.
+    pub target: String,
+    /// Header names lower-cased.
+    pub headers: HashMap<String, String>,
+}
+
+impl Seen {
+    /// The query string ("" when there is none).
+    pub fn query(&self) -> &str {
+        self.target.split_once('?').map_or("", |(_, q)| q)
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(String::as_str)
+    }
+}
+
+#[derive(Default)]
+pub struct Log(Mutex<Vec<Seen>>);
+
+impl Log {
+    fn record(&self, req: &Request) {
+        if let Ok(mut seen) = self.0.lock() {
+            seen.push(Seen {
+                target: req.target.clone(),
+                headers: req.headers.clone(),
+            });
+        }
+    }
+
+    fn all(&self) -> Vec<Seen> {
+        self.0.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+}
+
+/// A fault answer (a status, headers and body) for [`Faults::inject`].
 #[derive(Debug, Clone)]
 pub struct Fault {
     pub status: u16,
@@ -41,44 +84,35 @@ impl Fault {
     }
 }
 
-/// Fault injection shared by the fakes.
+/// What every account fake shares: its server, and the requests it saw.
 pub trait Faults {
-    fn server(&self) -> &MockServer;
+    fn server(&self) -> &FakeServer;
+    fn log(&self) -> &Log;
 
-    /// Answer the next `times` GETs whose path matches `path_re` with `fault`.
-    fn inject(
-        &self,
-        path_re: &str,
-        fault: Fault,
-        times: u64,
-    ) -> impl std::future::Future<Output = ()> {
-        let mut template = ResponseTemplate::new(fault.status).set_body_string(fault.body.clone());
-        for (k, v) in &fault.headers {
-            template = template.insert_header(k.as_str(), v.as_str());
-        }
-        let mock = Mock::given(method("GET"))
-            .and(path_regex(path_re))
-            .respond_with(template)
-            .up_to_n_times(times)
-            .with_priority(1);
-        async move { mock.mount(self.server()).await }
+    /// Answer the next `times` GETs whose path and query contain `path` with `fault`.
+    fn inject(&self, path: &str, fault: Fault, times: usize) -> impl Future<Output = ()> {
+        self.server().fault(FaultRule {
+            method: Some("GET".into()),
+            path_contains: path.to_owned(),
+            fault: server::Fault::Status {
+                status: fault.status,
+                headers: fault.headers,
+                body: fault.body,
+            },
+            times,
+        });
+        async {}
     }
 
-    /// Every request received so far: (path and query, the authorization-ish header values).
-    fn requests(&self) -> impl std::future::Future<Output = Vec<Request>> {
-        async move { self.server().received_requests().await.unwrap_or_default() }
+    /// Every request received so far, in order.
+    fn requests(&self) -> impl Future<Output = Vec<Seen>> {
+        let seen = self.log().all();
+        async move { seen }
     }
 }
 
-fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
-    req.headers.get(name).and_then(|v| v.to_str().ok())
-}
-
-fn query(req: &Request, key: &str) -> Option<String> {
-    req.url
-        .query_pairs()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.into_owned())
+fn unauthorized(body: Value) -> Response {
+    Response::json(401, body)
 }
 
 // ---------------------------------------------------------------------------------- Sentry
@@ -127,38 +161,39 @@ impl SentryMember {
     }
 }
 
-pub struct FakeSentry {
-    pub server: MockServer,
-    pub url: String,
-}
-
-impl Faults for FakeSentry {
-    fn server(&self) -> &MockServer {
-        &self.server
-    }
-}
-
-struct SentryMembers {
+struct SentryService {
     token: String,
+    org: String,
     members: Vec<SentryMember>,
     page_size: usize,
-    base: String,
-    org: String,
+    log: Arc<Log>,
 }
 
-impl Respond for SentryMembers {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
-        if header(req, "authorization") != Some(&format!("Bearer {}", self.token)) {
-            return ResponseTemplate::new(401).set_body_json(json!({"detail": "Invalid token"}));
+impl Service for SentryService {
+    fn observe(&self, req: &Request) {
+        self.log.record(req);
+    }
+
+    fn handle(&self, req: &Request, ctx: &Ctx) -> Response {
+        let list = format!("/api/0/organizations/{}/members/", self.org);
+        if req.method != "GET" || req.path() != list {
+            return Response::json(
+                404,
+                json!({"detail": "The requested resource does not exist"}),
+            );
         }
-        let offset: usize = query(req, "cursor")
+        if req.header("authorization") != Some(&format!("Bearer {}", self.token)) {
+            return unauthorized(json!({"detail": "Invalid token"}));
+        }
+        let offset: usize = req
+            .param("cursor")
             .and_then(|c| c.split(':').nth(1).and_then(|o| o.parse().ok()))
             .unwrap_or(0);
         let end = (offset + self.page_size).min(self.members.len());
         let page: Vec<Value> = (offset.min(end)..end)
             .map(|i| self.members[i].json(i))
             .collect();
-        let url = format!("{}/api/0/organizations/{}/members/", self.base, self.org);
+        let url = format!("{}{list}", ctx.base);
         let prev = offset.saturating_sub(self.page_size);
         let link = format!(
             "<{url}?&cursor=0:{prev}:1>; rel=\"previous\"; results=\"{}\"; cursor=\"0:{prev}:1\", \
@@ -166,11 +201,26 @@ impl Respond for SentryMembers {
             offset > 0,
             end < self.members.len(),
         );
-        ResponseTemplate::new(200)
-            .insert_header("link", link.as_str())
-            .insert_header("x-sentry-rate-limit-remaining", "39")
-            .insert_header("x-sentry-rate-limit-limit", "40")
-            .set_body_json(Value::Array(page))
+        Response::json(200, Value::Array(page))
+            .header("link", &link)
+            .header("x-sentry-rate-limit-remaining", "39")
+            .header("x-sentry-rate-limit-limit", "40")
+    }
+}
+
+pub struct FakeSentry {
+    pub server: FakeServer,
+    pub url: String,
+    log: Arc<Log>,
+}
+
+impl Faults for FakeSentry {
+    fn server(&self) -> &FakeServer {
+        &self.server
+    }
+
+    fn log(&self) -> &Log {
+        &self.log
     }
 }
 
@@ -187,20 +237,20 @@ impl FakeSentry {
         members: Vec<SentryMember>,
         page_size: usize,
     ) -> FakeSentry {
-        let server = MockServer::start().await;
-        let url = server.uri();
-        Mock::given(method("GET"))
-            .and(path(format!("/api/0/organizations/{org}/members/")))
-            .respond_with(SentryMembers {
+        let server = FakeServer::start();
+        let log = Arc::new(Log::default());
+        server.mount(
+            "",
+            Arc::new(SentryService {
                 token: token.into(),
+                org: org.into(),
                 members,
                 page_size,
-                base: url.clone(),
-                org: org.into(),
-            })
-            .mount(&server)
-            .await;
-        FakeSentry { server, url }
+                log: log.clone(),
+            }),
+        );
+        let url = server.url.clone();
+        FakeSentry { server, url, log }
     }
 }
 
@@ -224,28 +274,24 @@ impl FastlyUser {
     }
 }
 
-pub struct FakeFastly {
-    pub server: MockServer,
-    pub url: String,
-}
-
-impl Faults for FakeFastly {
-    fn server(&self) -> &MockServer {
-        &self.server
-    }
-}
-
-struct FastlyUsers {
+struct FastlyService {
     token: String,
     customer_id: String,
     users: Vec<FastlyUser>,
+    log: Arc<Log>,
 }
 
-impl Respond for FastlyUsers {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
-        if header(req, "fastly-key") != Some(self.token.as_str()) {
-            return ResponseTemplate::new(401)
-                .set_body_json(json!({"msg": "Provided credentials are missing or invalid"}));
+impl Service for FastlyService {
+    fn observe(&self, req: &Request) {
+        self.log.record(req);
+    }
+
+    fn handle(&self, req: &Request, _: &Ctx) -> Response {
+        if req.method != "GET" || req.path() != format!("/customer/{}/users", self.customer_id) {
+            return Response::json(404, json!({"msg": "Record not found"}));
+        }
+        if req.header("fastly-key") != Some(self.token.as_str()) {
+            return unauthorized(json!({"msg": "Provided credentials are missing or invalid"}));
         }
         let users: Vec<Value> = self
             .users
@@ -267,62 +313,80 @@ impl Respond for FastlyUsers {
                 })
             })
             .collect();
-        ResponseTemplate::new(200).set_body_json(Value::Array(users))
+        Response::json(200, Value::Array(users))
+    }
+}
+
+pub struct FakeFastly {
+    pub server: FakeServer,
+    pub url: String,
+    log: Arc<Log>,
+}
+
+impl Faults for FakeFastly {
+    fn server(&self) -> &FakeServer {
+        &self.server
+    }
+
+    fn log(&self) -> &Log {
+        &self.log
     }
 }
 
 impl FakeFastly {
     pub async fn start(customer_id: &str, token: &str, users: Vec<FastlyUser>) -> FakeFastly {
-        let server = MockServer::start().await;
-        Mock::given(method("GET"))
-            .and(path(format!("/customer/{customer_id}/users")))
-            .respond_with(FastlyUsers {
+        let server = FakeServer::start();
+        let log = Arc::new(Log::default());
+        server.mount(
+            "",
+            Arc::new(FastlyService {
                 token: token.into(),
                 customer_id: customer_id.into(),
                 users,
-            })
-            .mount(&server)
-            .await;
-        let url = server.uri();
-        FakeFastly { server, url }
+                log: log.clone(),
+            }),
+        );
+        let url = server.url.clone();
+        FakeFastly { server, url, log }
     }
 }
 
 // ------------------------------------------------------------------------------- PagerDuty
 
-pub struct FakePagerduty {
-    pub server: MockServer,
-    pub url: String,
-}
-
-impl Faults for FakePagerduty {
-    fn server(&self) -> &MockServer {
-        &self.server
-    }
-}
-
-struct PagerdutyUsers {
+struct PagerdutyService {
     token: String,
     /// (email, role)
     users: Vec<(String, String)>,
+    log: Arc<Log>,
 }
 
-impl Respond for PagerdutyUsers {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
-        if header(req, "authorization") != Some(&format!("Token token={}", self.token)) {
-            return ResponseTemplate::new(401).set_body_json(
+impl Service for PagerdutyService {
+    fn observe(&self, req: &Request) {
+        self.log.record(req);
+    }
+
+    fn handle(&self, req: &Request, _: &Ctx) -> Response {
+        if req.method != "GET" || req.path() != "/users" {
+            return Response::json(
+                404,
+                json!({"error": {"message": "Not Found", "code": 2100}}),
+            );
+        }
+        if req.header("authorization") != Some(&format!("Token token={}", self.token)) {
+            return unauthorized(
                 json!({"error": {"message": "Authentication required", "code": 2006}}),
             );
         }
-        if header(req, "accept") != Some("application/vnd.pagerduty+json;version=2") {
-            return ResponseTemplate::new(406)
-                .set_body_json(json!({"error": {"message": "Not Acceptable"}}));
+        if req.header("accept") != Some("application/vnd.pagerduty+json;version=2") {
+            return Response::json(406, json!({"error": {"message": "Not Acceptable"}}));
         }
-        let limit: usize = query(req, "limit")
+        let limit: usize = req
+            .param("limit")
             .and_then(|l| l.parse().ok())
             .unwrap_or(25)
             .min(100);
-        let offset: usize = query(req, "offset")
+        let offset: usize = req
+            .param("offset")
             .and_then(|o| o.parse().ok())
             .unwrap_or(0);
         let end = (offset + limit).min(self.users.len());
@@ -332,35 +396,54 @@ impl Respond for PagerdutyUsers {
                 json!({"id": format!("P{i:06}"), "type": "user", "name": email, "email": email, "role": role, "time_zone": "Europe/London"})
             })
             .collect();
-        ResponseTemplate::new(200)
-            .insert_header("ratelimit-limit", "960")
-            .insert_header("ratelimit-remaining", "959")
-            .insert_header("ratelimit-reset", "60")
-            .set_body_json(json!({
+        Response::json(
+            200,
+            json!({
                 "users": users,
                 "limit": limit,
                 "offset": offset,
                 "more": end < self.users.len(),
                 "total": null,
-            }))
+            }),
+        )
+        .header("ratelimit-limit", "960")
+        .header("ratelimit-remaining", "959")
+        .header("ratelimit-reset", "60")
+    }
+}
+
+pub struct FakePagerduty {
+    pub server: FakeServer,
+    pub url: String,
+    log: Arc<Log>,
+}
+
+impl Faults for FakePagerduty {
+    fn server(&self) -> &FakeServer {
+        &self.server
+    }
+
+    fn log(&self) -> &Log {
+        &self.log
     }
 }
 
 impl FakePagerduty {
     pub async fn start(token: &str, users: &[(&str, &str)]) -> FakePagerduty {
-        let server = MockServer::start().await;
-        Mock::given(method("GET"))
-            .and(path("/users"))
-            .respond_with(PagerdutyUsers {
+        let server = FakeServer::start();
+        let log = Arc::new(Log::default());
+        server.mount(
+            "",
+            Arc::new(PagerdutyService {
                 token: token.into(),
                 users: users
                     .iter()
                     .map(|(e, r)| ((*e).to_owned(), (*r).to_owned()))
                     .collect(),
-            })
-            .mount(&server)
-            .await;
-        let url = server.uri();
-        FakePagerduty { server, url }
+                log: log.clone(),
+            }),
+        );
+        let url = server.url.clone();
+        FakePagerduty { server, url, log }
     }
 }
