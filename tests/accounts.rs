@@ -799,6 +799,29 @@ mod bin {
     }
 
     #[tokio::test(flavor = "multi_thread")]
+    async fn markdown_names_undeclared_holders_by_email() {
+        let r = run(
+            args(&[
+                "--snapshot",
+                SNAPSHOT,
+                "--system",
+                "sentry",
+                "--format",
+                "markdown",
+            ]),
+            vec![],
+        )
+        .await;
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        assert!(
+            r.stdout
+                .contains("| `old.contractor@example.com` | `owner` | no |"),
+            "{}",
+            r.stdout
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
     async fn an_export_wins_over_the_snapshot() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("signon.csv");
