@@ -355,3 +355,67 @@ fn a_selected_system_without_a_reader_is_unread() {
     assert!(select(&inputs.mapping, Some("aws")).is_err());
     assert!(select(&inputs.mapping, Some("jira")).is_err());
 }
+
+/// A source that fails as a whole.
+struct FailingSource(System, fn(String) -> SourceError);
+
+impl Source for FailingSource {
+    fn system(&self) -> System {
+        self.0
+    }
+
+    fn read(&self) -> LocalBoxFuture<'_, Result<SystemRead, SourceError>> {
+        let e = (self.1)(format!("{} said 401 Bad credentials", self.0));
+        Box::pin(async move { Err(e) })
+    }
+}
+
+#[test]
+fn a_failed_system_never_hides_the_others() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let failing = FailingSource(System::Github, SourceError::Api);
+    let fake = FakeSource {
+        system: System::Pagerduty,
+        read: accounts(&[("stranger@example.gov.uk", "user")]),
+        barrier: None,
+    };
+    let sources: [&dyn Source; 2] = [&failing, &fake];
+    let reads = rt.block_on(read_all(&sources)).unwrap();
+    assert_eq!(
+        reads[0],
+        SystemRead::unread(System::Github, "github said 401 Bad credentials")
+    );
+    let inputs = inputs();
+    let adapters: Vec<Box<dyn Adapter>> = vec![
+        adapter(&inputs.mapping, System::Github),
+        Box::new(FakeAdapter(
+            inputs.mapping.accounts[&System::Pagerduty].clone(),
+        )),
+    ];
+    let o = evaluate(&inputs, &adapters, reads);
+    assert!(!o.complete());
+    // GitHub: unread whole, named, no findings (never "missing" for everyone).
+    assert_eq!(o.unread.len(), 1);
+    assert_eq!(
+        (o.unread[0].system, o.unread[0].resource.as_deref()),
+        (System::Github, None)
+    );
+    assert!(o.findings.iter().all(|f| f.system != Some(System::Github)));
+    // The other system is still read and reported.
+    assert!(
+        o.findings
+            .iter()
+            .any(|f| f.system == Some(System::Pagerduty) && f.kind == Kind::UnexpectedMember)
+    );
+
+    // A usage error (bad input, missing credentials) still stops the run.
+    let usage = FailingSource(System::Github, SourceError::Usage);
+    let sources: [&dyn Source; 2] = [&usage, &fake];
+    assert!(matches!(
+        rt.block_on(read_all(&sources)),
+        Err(Error::Usage(_))
+    ));
+}

@@ -168,15 +168,32 @@ pub fn read_snapshot(
         .collect()
 }
 
-/// Read every source concurrently: the run takes as long as the slowest. The first source that
-/// fails as a whole stops the run.
+/// Read every source concurrently: the run takes as long as the slowest. A source that fails as
+/// a whole with an API error (a bad token, the network) is that system unread, with the reason,
+/// so the other systems are still read and reported (the run is incomplete, exit 3). A usage
+/// error (a bad snapshot, an org mismatch, missing credentials) stops the run.
 pub async fn read_all(sources: &[&dyn Source]) -> Result<Vec<SystemRead>, Error> {
     let results = join_all(sources.iter().map(|s| s.read())).await;
-    let mut reads = Vec::with_capacity(results.len());
-    for r in results {
-        reads.push(r?);
+    sources
+        .iter()
+        .zip(results)
+        .map(|(source, result)| settle(source.system(), result))
+        .collect()
+}
+
+/// One source's result: an API failure becomes the system unread; a usage error stops the run.
+pub fn settle(
+    system: System,
+    result: Result<SystemRead, SourceError>,
+) -> Result<SystemRead, Error> {
+    match result {
+        Ok(read) => Ok(read),
+        Err(SourceError::Api(reason)) => {
+            tracing::info!(%system, "{system} could not be read: {reason}");
+            Ok(SystemRead::unread(system, reason))
+        }
+        Err(e @ SourceError::Usage(_)) => Err(e.into()),
     }
-    Ok(reads)
 }
 
 pub use crate::access::normalise;

@@ -307,7 +307,7 @@ pub fn render(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
             out,
             "**Incomplete:** {} could not be read. {} no findings here and {} not known to be clean.",
             {
-                let (one, many) = if super::text::github_only(report) {
+                let (one, many) = if super::text::unread_are_teams(report) {
                     ("team", "teams")
                 } else {
                     ("part", "parts")
