@@ -7,6 +7,8 @@ use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::report::Format;
+use crate::sources::accounts::http::RetryPolicy;
+use crate::sources::accounts::source::{AccountOptions, ExportArg};
 use crate::sources::github::rest::ClientOptions;
 
 /// Keep GOV.UK's production access config and GitHub team membership in agreement.
@@ -94,6 +96,50 @@ pub struct GithubArgs {
     /// Minimum wait for a secondary rate limit without headers, in seconds (0 in tests).
     #[arg(long, value_name = "SECONDS", default_value_t = 60, hide = true)]
     pub secondary_wait: u64,
+}
+
+/// How to reach the account systems: Sentry, Fastly and PagerDuty live (tokens from
+/// SENTRY_AUTH_TOKEN, FASTLY_API_TOKEN, PAGERDUTY_TOKEN), any account system from an export file.
+/// Retries and rate-limit waits follow the GitHub flags (--retries, --max-wait).
+#[derive(Debug, Args, Clone)]
+pub struct AccountArgs {
+    /// Sentry base URL (self-hosted Sentry). Token: SENTRY_AUTH_TOKEN (scope member:read).
+    #[arg(long, value_name = "URL", default_value = "https://sentry.io")]
+    pub sentry_url: String,
+
+    /// Fastly API base URL. Token: FASTLY_API_TOKEN (a read-only key).
+    #[arg(long, value_name = "URL", default_value = "https://api.fastly.com")]
+    pub fastly_url: String,
+
+    /// PagerDuty API base URL. Token: PAGERDUTY_TOKEN (a read-only key).
+    #[arg(long, value_name = "URL", default_value = "https://api.pagerduty.com")]
+    pub pagerduty_url: String,
+
+    /// Read SYSTEM from this export file instead of its API or the snapshot (repeatable), e.g.
+    /// signon=signon-users.csv: Signon's "Export users as CSV", or a CSV with header email,role.
+    #[arg(long = "export", value_name = "SYSTEM=PATH", value_parser = parse_export)]
+    pub exports: Vec<ExportArg>,
+}
+
+fn parse_export(s: &str) -> Result<ExportArg, String> {
+    s.parse()
+}
+
+impl AccountArgs {
+    /// The library's options, with the retry policy of the GitHub flags.
+    pub fn options(&self, github: &GithubArgs) -> AccountOptions {
+        AccountOptions {
+            sentry_url: self.sentry_url.clone(),
+            fastly_url: self.fastly_url.clone(),
+            pagerduty_url: self.pagerduty_url.clone(),
+            exports: self.exports.clone(),
+            policy: RetryPolicy {
+                tries: github.retries,
+                backoff_ms: github.backoff_ms,
+                max_wait: github.max_wait,
+            },
+        }
+    }
 }
 
 impl GithubArgs {
@@ -186,6 +232,9 @@ pub struct DriftArgs {
 
     #[command(flatten)]
     pub github: GithubArgs,
+
+    #[command(flatten)]
+    pub accounts: AccountArgs,
 }
 
 #[derive(Debug, Args)]
@@ -204,6 +253,9 @@ pub struct SnapshotArgs {
 
     #[command(flatten)]
     pub github: GithubArgs,
+
+    #[command(flatten)]
+    pub accounts: AccountArgs,
 }
 
 #[derive(Debug, Args)]
@@ -293,6 +345,9 @@ pub struct FixArgs {
 
     #[command(flatten)]
     pub github: GithubArgs,
+
+    #[command(flatten)]
+    pub accounts: AccountArgs,
 }
 
 /// Parse the command line, run the command, and map the outcome to an exit code.

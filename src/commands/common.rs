@@ -9,6 +9,8 @@ use crate::commands::live::Live;
 use crate::config::{Config, ConfigErrors, Mapping};
 use crate::engine;
 use crate::report::{self, Color, Report};
+use crate::sources::accounts::http::TokioDelay;
+use crate::sources::accounts::source::{AccountOptions, AccountSource};
 use crate::sources::snapshot::Snapshot;
 use chrono::NaiveDate;
 
@@ -79,8 +81,44 @@ pub fn select(mapping: &Mapping, list: Option<&str>) -> Result<Selection, u8> {
     Ok((systems, adapters))
 }
 
-/// Read the selected systems: from `--snapshot` when given, else live (each system's source from
-/// [`Live::source`]), every system at once. Only a usage error is an `Err`: a system whose API
+/// The account systems' sources of a run: each selected account system's `--export` file, else
+/// (live runs only) its API with the token from its variable. A selected account system with
+/// neither, an `--export` for a system the run does not cover, or two for one system, is a
+/// usage error (exit 2) saying what to set.
+pub fn account_sources(
+    mapping: &Mapping,
+    adapters: &[Box<dyn Adapter>],
+    accounts: &AccountOptions,
+    from_snapshot: bool,
+) -> Result<Vec<AccountSource>, engine::Error> {
+    let systems: Vec<System> = adapters.iter().map(|a| a.system()).collect();
+    Ok(crate::sources::accounts::source::account_sources(
+        mapping,
+        &systems,
+        accounts,
+        from_snapshot,
+        std::sync::Arc::new(TokioDelay),
+    )?)
+}
+
+/// Replace the snapshot's read of each system that has an `--export` with the export's: an
+/// export names its system's source outright.
+pub async fn read_exports_over(
+    adapters: &[Box<dyn Adapter>],
+    reads: &mut [SystemRead],
+    accounts: &[AccountSource],
+) -> Result<(), engine::Error> {
+    for source in accounts.iter().filter(|s| s.is_export()) {
+        let read = source.read().await?;
+        if let Some(i) = adapters.iter().position(|a| a.system() == source.system()) {
+            reads[i] = read;
+        }
+    }
+    Ok(())
+}
+
+/// Read the selected systems: from `--snapshot` when given (an account system's `--export` over
+/// its section), else live (each system's source from [`Live::source`]), every system at once. Only a usage error is an `Err`: a system whose API
 /// failed is unread.
 pub async fn read_systems(
     snapshot: Option<&Path>,
@@ -90,7 +128,9 @@ pub async fn read_systems(
     if let Some(path) = snapshot {
         let snapshot = Snapshot::open(path, &path.display().to_string())?;
         tracing::info!(snapshot = %path.display(), fetched_at = ?snapshot.fetched_at, version = snapshot.version, "reading the snapshot");
-        return engine::read_snapshot(&snapshot, adapters);
+        let mut reads = engine::read_snapshot(&snapshot, adapters)?;
+        read_exports_over(adapters, &mut reads, &live.accounts).await?;
+        return Ok(reads);
     }
     let sources: Vec<Box<dyn Source + '_>> =
         adapters.iter().map(|a| live.source(a.system())).collect();

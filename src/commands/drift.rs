@@ -27,7 +27,16 @@ pub fn run(global: &GlobalArgs, args: DriftArgs) -> u8 {
         Err(code) => return code,
     };
     let progress = !global.quiet && std::io::stderr().is_terminal();
-    let live = Live::new(&inputs.mapping, &args.github, progress);
+    let mut live = Live::new(&inputs.mapping, &args.github, progress);
+    live.accounts = match common::account_sources(
+        &inputs.mapping,
+        &adapters,
+        &args.accounts.options(&args.github),
+        args.snapshot.is_some(),
+    ) {
+        Ok(a) => a,
+        Err(e) => return common::fail(&e, "Nothing was compared."),
+    };
     let reads = runtime.block_on(common::read_systems(
         args.snapshot.as_deref(),
         &live,

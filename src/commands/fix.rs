@@ -239,7 +239,14 @@ impl Run<'_> {
     async fn drift(&self, config: &Config, display: &str) -> Result<Drift, u8> {
         let (systems, adapters) = common::select(self.mapping, self.args.system.as_deref())?;
         let progress = !self.global.quiet && std::io::stderr().is_terminal();
-        let live = Live::new(self.mapping, &self.args.github, progress);
+        let mut live = Live::new(self.mapping, &self.args.github, progress);
+        live.accounts = common::account_sources(
+            self.mapping,
+            &adapters,
+            &self.args.accounts.options(&self.args.github),
+            self.args.snapshot.is_some(),
+        )
+        .map_err(|e| common::fail(&e, "No edits were made."))?;
         let reads = common::read_systems(self.args.snapshot.as_deref(), &live, &adapters)
             .await
             .map_err(|e| common::fail(&e, "No edits were made."))?;

@@ -44,6 +44,16 @@ pub fn run(global: &GlobalArgs, args: SnapshotArgs) -> u8 {
     // Every selected system at once; GitHub also records the org membership `fix` needs.
     let mut live = Live::new(&mapping, &args.github, progress);
     live.org_membership_for = Some(&config);
+    // The account systems: an --export records its rows; the others are read live.
+    live.accounts = match common::account_sources(
+        &mapping,
+        &adapters,
+        &args.accounts.options(&args.github),
+        false,
+    ) {
+        Ok(a) => a,
+        Err(e) => return common::fail(&e, "No snapshot was written."),
+    };
     let reads = match runtime.block_on(common::read_systems(None, &live, &adapters)) {
         Ok(r) => r,
         Err(e) => return common::fail(&e, "No snapshot was written."),

@@ -12,6 +12,7 @@ use crate::access::{Adapter, NoReader, Source, SourceError, System, SystemRead, 
 use crate::config::{self, Config, ConfigErrors, Mapping};
 use crate::finding::{self, Finding};
 use crate::report::{Command, Report, ReportError, Summary};
+use crate::sources::accounts::adapter::AccountAdapter;
 use crate::sources::github::adapter::GithubAdapter;
 use crate::sources::snapshot::Snapshot;
 
@@ -132,6 +133,9 @@ pub fn select(mapping: &Mapping, list: Option<&str>) -> Result<Vec<System>, Erro
 pub fn adapter(mapping: &Mapping, system: System) -> Box<dyn Adapter> {
     match (system, &mapping.github) {
         (System::Github, Some(github)) => Box::new(GithubAdapter::new(github)),
+        (other, _) if let Some(section) = mapping.accounts.get(&other) => {
+            Box::new(AccountAdapter::new(other, section))
+        }
         // Systems whose readers have not landed yet: selecting them is an unread system.
         (other, _) => Box::new(NoReader(other)),
     }
@@ -291,3 +295,6 @@ pub use crate::finding::by_system;
 
 #[cfg(test)]
 mod fake_system_tests;
+
+#[cfg(test)]
+mod account_tests;
