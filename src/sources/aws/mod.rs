@@ -7,8 +7,10 @@
 //! - [`sigv4`], [`credentials`], [`client`] and [`live`]: the read-only live reader (SigV4 over
 //!   the IAM and STS Query APIs, the standard credential chain and endpoint variables).
 
+pub mod credentials;
 pub mod findings;
 pub mod mapping;
+pub mod sigv4;
 pub mod snapshot;
 pub mod trust;
 
