@@ -7,13 +7,16 @@
 //! - [`sigv4`], [`credentials`], [`client`] and [`live`]: the read-only live reader (SigV4 over
 //!   the IAM and STS Query APIs, the standard credential chain and endpoint variables).
 
+pub mod client;
 pub mod credentials;
 pub mod findings;
+pub mod live;
 pub mod mapping;
 pub mod sigv4;
 pub mod snapshot;
 pub mod trust;
 
 pub use findings::aws_findings;
+pub use live::{AwsReader, ReadOptions};
 pub use mapping::{AwsAccount, AwsMapping};
 pub use snapshot::{AccountRoles, AwsRead, AwsSection, RoleEntry};
