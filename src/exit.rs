@@ -8,3 +8,22 @@ pub const FINDINGS: u8 = 1;
 pub const USAGE: u8 = 2;
 /// The GitHub API, the network or the membership source failed; the report is incomplete.
 pub const SOURCE: u8 = 3;
+
+/// The exit code of a run that stopped without a report: the one place errors become codes.
+pub fn of_error(e: &crate::engine::Error) -> u8 {
+    match e {
+        crate::engine::Error::Config(_) | crate::engine::Error::Usage(_) => USAGE,
+        crate::engine::Error::Source(_) => SOURCE,
+    }
+}
+
+/// The exit code of a report: incomplete (3) beats findings (1).
+pub fn of_report(report: &crate::report::Report) -> u8 {
+    if !report.complete {
+        SOURCE
+    } else if report.findings.is_empty() {
+        OK
+    } else {
+        FINDINGS
+    }
+}

@@ -13,7 +13,7 @@ pub fn run(global: &GlobalArgs, args: CheckArgs) -> u8 {
         today,
         mapping,
         config,
-    } = match common::Inputs::load(global, &args.config.config) {
+    } = match common::load_inputs(global, &args.config.config) {
         Ok(inputs) => inputs,
         Err(code) => return code,
     };
@@ -36,6 +36,7 @@ pub fn run(global: &GlobalArgs, args: CheckArgs) -> u8 {
             teams: None,
             members_read: None,
         },
+        systems: Vec::new(),
     };
     if let Err(code) = common::print_report(global, &report) {
         return code;

@@ -8,6 +8,7 @@ pub mod check;
 pub mod error;
 pub mod mapping;
 pub mod people;
+pub mod systems;
 pub mod temporary_admin;
 pub mod yaml;
 
