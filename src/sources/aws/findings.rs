@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 
-use super::mapping::{AwsAccount, AwsMapping, local_part, role_name};
+use super::mapping::{AwsMapping, local_part, role_name};
 use super::snapshot::{AccountRoles, AwsSection};
 use super::trust;
 use crate::access::System;
@@ -18,12 +18,28 @@ use crate::finding::{Finding, Kind, Severity};
 
 /// Why a person is expected to hold a role.
 #[derive(Debug, Clone, Copy)]
-enum Grant<'a> {
+pub enum Why<'a> {
     /// Their config role grants the suffix in this account.
     Role(&'a str),
-    /// An unexpired temporary_admin.yml entry, until this date.
+    /// An unexpired temporary_admin.yml entry.
     Temporary(&'a TemporaryAdmin),
 }
+
+impl Why<'_> {
+    /// For messages: "`role: x`" or "their temporary admin entry (...)".
+    pub fn describe(&self) -> String {
+        match self {
+            Why::Role(r) => format!("`role: {r}`"),
+            Why::Temporary(t) => format!(
+                "their temporary admin entry (temporary_admin.yml line {}, until {})",
+                t.pos.line, t.expires_at.value
+            ),
+        }
+    }
+}
+
+/// An expected role: its name as the config spells it, who, and why.
+pub type ExpectedRole<'a> = (String, &'a Person, Why<'a>);
 
 /// Every AWS finding for the accounts in `section`, in account order (as in the mapping), then
 /// role name, then kind.
@@ -34,60 +50,75 @@ pub fn aws_findings(
     section: &AwsSection,
     today: NaiveDate,
 ) -> Vec<Finding> {
-    // People with an email, by lower-cased local part (several people may share one).
-    let mut by_local: HashMap<String, Vec<&Person>> = HashMap::new();
-    for p in people {
-        if let Some(email) = &p.email {
-            by_local
-                .entry(local_part(&email.value).to_lowercase())
-                .or_default()
-                .push(p);
-        }
-    }
+    let checker = Checker::new(mapping, people, temporary, today);
     let mut out = Vec::new();
-    for (name, account) in &mapping.accounts {
+    for name in mapping.accounts.keys() {
         if let Some(read) = section.accounts.get(name) {
-            let ctx = Account {
-                name,
-                account,
-                read,
-                mapping,
-                people,
-                by_local: &by_local,
-                temporary,
-                today,
-            };
-            out.extend(ctx.findings());
+            out.extend(checker.account_findings(name, read));
         }
     }
     out
 }
 
-struct Account<'a> {
-    name: &'a str,
-    account: &'a AwsAccount,
-    read: &'a AccountRoles,
+/// The AWS checks over one config, mapping, temporary admin list and date.
+pub struct Checker<'a> {
     mapping: &'a AwsMapping,
     people: &'a [Person],
-    by_local: &'a HashMap<String, Vec<&'a Person>>,
+    /// People with an email, by lower-cased local part (several people may share one).
+    by_local: HashMap<String, Vec<&'a Person>>,
     temporary: &'a [TemporaryAdmin],
     today: NaiveDate,
 }
 
-impl<'a> Account<'a> {
-    /// Lower-cased role name -> (the role name as the config spells it, who, why).
-    fn expected(&self) -> BTreeMap<String, (String, &'a Person, Grant<'a>)> {
+impl<'a> Checker<'a> {
+    pub fn new(
+        mapping: &'a AwsMapping,
+        people: &'a [Person],
+        temporary: &'a [TemporaryAdmin],
+        today: NaiveDate,
+    ) -> Self {
+        let mut by_local: HashMap<String, Vec<&Person>> = HashMap::new();
+        for p in people {
+            if let Some(email) = &p.email {
+                by_local
+                    .entry(local_part(&email.value).to_ascii_lowercase())
+                    .or_default()
+                    .push(p);
+            }
+        }
+        Checker {
+            mapping,
+            people,
+            by_local,
+            temporary,
+            today,
+        }
+    }
+
+    /// The people whose email's local part is `local` (case-insensitively).
+    pub fn known(&self, local: &str) -> &[&'a Person] {
+        self.by_local
+            .get(&local.to_ascii_lowercase())
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// The roles expected in `account`: ASCII-lower-cased role name -> (name, who, why).
+    pub fn expected(&self, account: &str) -> BTreeMap<String, ExpectedRole<'a>> {
         let mut expected = BTreeMap::new();
+        let Some(acct) = self.mapping.accounts.get(account) else {
+            return expected;
+        };
         for p in self.people {
             let Some(email) = p.email.as_ref().map(|e| e.value.as_str()) else {
                 continue;
             };
-            if let Some(role) = p.role() {
-                for suffix in self.account.roles.get(role).into_iter().flatten() {
+            if let Some(role) = p.role.as_ref().map(|r| r.value.as_str()) {
+                for suffix in acct.roles.get(role).into_iter().flatten() {
                     let name = role_name(email, suffix);
                     expected
-                        .entry(name.to_lowercase())
-                        .or_insert((name, p, Grant::Role(role)));
+                        .entry(name.to_ascii_lowercase())
+                        .or_insert((name, p, Why::Role(role)));
                 }
             }
             let live = self
@@ -96,12 +127,12 @@ impl<'a> Account<'a> {
                 .filter(|t| t.is_for(email) && !t.expired(self.today))
                 .max_by_key(|t| t.expires_at.value);
             if let Some(entry) = live {
-                for suffix in &self.account.temporary {
+                for suffix in &acct.temporary {
                     let name = role_name(email, suffix);
-                    expected.entry(name.to_lowercase()).or_insert((
+                    expected.entry(name.to_ascii_lowercase()).or_insert((
                         name,
                         p,
-                        Grant::Temporary(entry),
+                        Why::Temporary(entry),
                     ));
                 }
             }
@@ -109,15 +140,27 @@ impl<'a> Account<'a> {
         expected
     }
 
-    fn resource(&self, role: &str) -> String {
-        format!("{}:{}", self.name, role)
+    fn where_(&self, account: &str) -> String {
+        let id = self
+            .mapping
+            .accounts
+            .get(account)
+            .map_or("", |a| a.id.as_str());
+        format!("the {account} account ({id})")
     }
 
-    fn finding(&self, kind: Kind, severity: Severity, role: &str, who: Option<&Person>) -> Finding {
+    fn finding(
+        &self,
+        kind: Kind,
+        severity: Severity,
+        account: &str,
+        role: &str,
+        who: Option<&Person>,
+    ) -> Finding {
         let mut f = Finding::new(kind, severity, String::new());
         f.system = Some(System::Aws);
-        f.resource = Some(self.resource(role));
-        f.account = Some(self.name.to_owned());
+        f.resource = Some(format!("{account}:{role}"));
+        f.account = Some(account.to_owned());
         if let Some(p) = who {
             f.name = Some(p.name.value.clone());
             f.email = p.email.as_ref().map(|e| e.value.clone());
@@ -129,64 +172,48 @@ impl<'a> Account<'a> {
         f
     }
 
-    fn where_(&self) -> String {
-        format!("the {} account ({})", self.name, self.account.id)
-    }
-
-    fn findings(&self) -> Vec<Finding> {
-        let expected = self.expected();
+    /// Every finding of one account read whole.
+    pub fn account_findings(&self, account: &str, read: &AccountRoles) -> Vec<Finding> {
+        let expected = self.expected(account);
         let mut out = Vec::new();
         let mut held: HashMap<String, ()> = HashMap::new();
-        let mut roles: Vec<_> = self.read.roles.iter().collect();
-        roles.sort_by_key(|r| r.name.to_lowercase());
+        let mut roles: Vec<_> = read.roles.iter().collect();
+        roles.sort_by_key(|r| r.name.to_ascii_lowercase());
         for role in roles {
-            let Some((local, suffix)) = self.mapping.managed(&role.name) else {
+            let Some((_, suffix)) = self.mapping.managed(&role.name) else {
                 continue;
             };
-            let lower = role.name.to_lowercase();
+            let lower = role.name.to_ascii_lowercase();
             held.insert(lower.clone(), ());
-            let known = self
-                .by_local
-                .get(&local.to_lowercase())
-                .map(Vec::as_slice)
-                .unwrap_or(&[]);
             if !expected.contains_key(&lower) {
-                out.push(self.not_granted(&role.name, suffix, known));
+                out.push(self.not_granted(account, &role.name, suffix));
             }
-            if let Some(first) = known.first() {
-                out.extend(self.trust(&role.name, &role.trust_policy, known, first));
-            }
+            out.extend(self.trust(account, &role.name, &role.trust_policy));
         }
-        for (lower, (name, who, grant)) in &expected {
+        for (lower, (name, who, why)) in &expected {
             if !held.contains_key(lower) {
-                out.push(self.missing(name, who, *grant));
+                out.push(self.missing(account, name, who, *why));
             }
         }
         out.sort_by(|a, b| {
-            let key = |f: &Finding| f.resource.as_deref().map(str::to_lowercase);
+            let key = |f: &Finding| f.resource.as_deref().map(str::to_ascii_lowercase);
             key(a).cmp(&key(b)).then(a.kind.cmp(&b.kind))
         });
         out
     }
 
-    fn missing(&self, role: &str, who: &Person, grant: Grant<'_>) -> Finding {
-        let mut f = self.finding(Kind::Missing, Severity::Medium, role, Some(who));
+    /// `missing`: `who` should hold `role` in `account` because `why`.
+    pub fn missing(&self, account: &str, role: &str, who: &Person, why: Why<'_>) -> Finding {
+        let mut f = self.finding(Kind::Missing, Severity::Medium, account, role, Some(who));
         let email = f.email.clone().unwrap_or_default();
-        let because = match grant {
-            Grant::Role(r) => format!("`role: {r}`"),
-            Grant::Temporary(t) => format!(
-                "their temporary admin entry (temporary_admin.yml line {}, until {})",
-                t.pos.line, t.expires_at.value
-            ),
-        };
         f.message = format!(
-            "{} should have the AWS role {role} in {} for {because}, but it does not exist",
+            "{} should have the AWS role {role} in {} for {}, but it does not exist",
             who.name.value,
-            self.where_()
+            self.where_(account),
+            why.describe()
         );
         f.fix = format!(
-            "create the role {role} in {}, trusting only {} with MFA, or change the config",
-            self.name,
+            "create the role {role} in {account}, trusting only {} with MFA, or change the config",
             self.mapping.user_arn(&email)
         );
         f
@@ -194,12 +221,15 @@ impl<'a> Account<'a> {
 
     /// A managed role nobody is granted: `expired_temporary_access` when it is a temporary
     /// suffix of someone whose entry has expired, else `unexpected_member`.
-    fn not_granted(&self, role: &str, suffix: &str, known: &[&Person]) -> Finding {
+    pub fn not_granted(&self, account: &str, role: &str, suffix: &str) -> Finding {
+        let local = local_of(role, suffix);
+        let known = self.known(local);
         let is_temporary = self
-            .account
-            .temporary
-            .iter()
-            .any(|s| s.eq_ignore_ascii_case(suffix));
+            .mapping
+            .accounts
+            .get(account)
+            .is_some_and(|a| a.temporary.iter().any(|s| s.eq_ignore_ascii_case(suffix)));
+        let where_ = self.where_(account);
         if is_temporary {
             let expired = known.iter().find_map(|p| {
                 let email = &p.email.as_ref()?.value;
@@ -210,63 +240,60 @@ impl<'a> Account<'a> {
                     .map(|t| (*p, t))
             });
             if let Some((p, t)) = expired {
-                let mut f =
-                    self.finding(Kind::ExpiredTemporaryAccess, Severity::High, role, Some(p));
+                let mut f = self.finding(
+                    Kind::ExpiredTemporaryAccess,
+                    Severity::High,
+                    account,
+                    role,
+                    Some(p),
+                );
                 f.expired = Some(true);
                 f.message = format!(
-                    "{}'s temporary admin access expired on {} (temporary_admin.yml line {}), but the role {role} still exists in {}",
-                    p.name.value,
-                    t.expires_at.value,
-                    t.pos.line,
-                    self.where_()
+                    "{}'s temporary admin access expired on {} (temporary_admin.yml line {}), but the role {role} still exists in {where_}",
+                    p.name.value, t.expires_at.value, t.pos.line,
                 );
                 f.fix = format!(
-                    "delete the role {role} from {}, or extend `expires_at` in temporary_admin.yml if the access is still needed",
-                    self.name
+                    "delete the role {role} from {account}, or extend `expires_at` in temporary_admin.yml if the access is still needed"
                 );
                 return f;
             }
         }
         let who = known.first().copied();
-        let mut f = self.finding(Kind::UnexpectedMember, Severity::High, role, who);
+        let mut f = self.finding(Kind::UnexpectedMember, Severity::High, account, role, who);
         f.message = match who {
             None => format!(
-                "the AWS role {role} in {} belongs to no one in the config (no email has the local part {:?})",
-                self.where_(),
-                local_of(role, suffix)
+                "the AWS role {role} in {where_} belongs to no one in the config (no email has the local part {local:?})"
             ),
             Some(p) => match p.role() {
                 Some(r) => format!(
-                    "{} has the AWS role {role} in {}, which `role: {r}` does not grant there",
-                    p.name.value,
-                    self.where_()
+                    "{} has the AWS role {role} in {where_}, which `role: {r}` does not grant there",
+                    p.name.value
                 ),
                 None if is_temporary => format!(
-                    "{} has the AWS role {role} in {}, with no role in the config and no temporary_admin.yml entry",
-                    p.name.value,
-                    self.where_()
+                    "{} has the AWS role {role} in {where_}, with no role in the config and no temporary_admin.yml entry",
+                    p.name.value
                 ),
                 None => format!(
-                    "{} has the AWS role {role} in {}, but no role in the config",
-                    p.name.value,
-                    self.where_()
+                    "{} has the AWS role {role} in {where_}, but no role in the config",
+                    p.name.value
                 ),
             },
         };
         f.fix = format!(
-            "delete the role {role} from {} (a stray role is access nobody approved), or grant it in the config",
-            self.name
+            "delete the role {role} from {account} (a stray role is access nobody approved), or grant it in the config"
         );
         f
     }
 
-    fn trust(
-        &self,
-        role: &str,
-        policy: &serde_json::Value,
-        known: &[&Person],
-        first: &Person,
-    ) -> Vec<Finding> {
+    /// `untrusted_principal` and `mfa_not_required` for a role of a known person.
+    pub fn trust(&self, account: &str, role: &str, policy: &serde_json::Value) -> Vec<Finding> {
+        let Some((local, _)) = self.mapping.managed(role) else {
+            return Vec::new();
+        };
+        let known = self.known(&local);
+        let Some(first) = known.first().copied() else {
+            return Vec::new();
+        };
         let own: Vec<String> = known
             .iter()
             .filter_map(|p| p.email.as_ref())
@@ -274,21 +301,32 @@ impl<'a> Account<'a> {
             .collect();
         let check = trust::check(policy, &own);
         let own_list = own.join(" or ");
+        let where_ = self.where_(account);
         let mut out = Vec::new();
         if let Some(why) = &check.unparsable {
-            let mut f = self.finding(Kind::UntrustedPrincipal, Severity::High, role, Some(first));
+            let mut f = self.finding(
+                Kind::UntrustedPrincipal,
+                Severity::High,
+                account,
+                role,
+                Some(first),
+            );
             f.message = format!(
-                "the trust policy of the AWS role {role} in {} cannot be parsed ({why}), so who can assume it is unknown",
-                self.where_()
+                "the trust policy of the AWS role {role} in {where_} cannot be parsed ({why}), so who can assume it is unknown"
             );
             f.fix =
                 format!("rewrite the trust policy of {role} to allow only {own_list}, with MFA");
             out.push(f);
         } else if !check.untrusted.is_empty() {
-            let mut f = self.finding(Kind::UntrustedPrincipal, Severity::High, role, Some(first));
+            let mut f = self.finding(
+                Kind::UntrustedPrincipal,
+                Severity::High,
+                account,
+                role,
+                Some(first),
+            );
             f.message = format!(
-                "the AWS role {role} in {} can be assumed by {}, not only by {own_list}",
-                self.where_(),
+                "the AWS role {role} in {where_} can be assumed by {}, not only by {own_list}",
                 check.untrusted.join(", ")
             );
             f.fix =
@@ -296,11 +334,15 @@ impl<'a> Account<'a> {
             out.push(f);
         }
         if check.mfa_not_required {
-            let mut f = self.finding(Kind::MfaNotRequired, Severity::High, role, Some(first));
-            f.message = format!(
-                "the AWS role {role} in {} can be assumed by {own_list} without MFA",
-                self.where_()
+            let mut f = self.finding(
+                Kind::MfaNotRequired,
+                Severity::High,
+                account,
+                role,
+                Some(first),
             );
+            f.message =
+                format!("the AWS role {role} in {where_} can be assumed by {own_list} without MFA");
             f.fix = format!(
                 "add the condition {{\"Bool\": {{\"aws:MultiFactorAuthPresent\": \"true\"}}}} to the statement of {role}'s trust policy that allows {own_list}"
             );
@@ -310,7 +352,8 @@ impl<'a> Account<'a> {
     }
 }
 
-fn local_of<'r>(role: &'r str, suffix: &str) -> &'r str {
+/// The local part of a managed role name whose suffix is `suffix`.
+pub fn local_of<'r>(role: &'r str, suffix: &str) -> &'r str {
     &role[..role.len().saturating_sub(suffix.len() + 1)]
 }
 
@@ -319,6 +362,7 @@ fn local_of<'r>(role: &'r str, suffix: &str) -> &'r str {
 mod tests {
     use super::*;
     use crate::config::{Located, Pos};
+    use crate::sources::aws::mapping::AwsAccount;
     use crate::sources::aws::snapshot::RoleEntry;
     use serde_json::{Value, json};
 

@@ -1,35 +1,7 @@
-//! The `systems.aws` part of a v2 mapping, as plain data (the v2 mapping parser fills it), and
-//! the naming rules of per-person roles: `<local part of the email>-<suffix>`.
+//! The naming rules of per-person roles (`<local part of the email>-<suffix>`) over `systems.aws`
+//! of the v2 mapping (parsed in `config::systems`).
 
-use std::collections::BTreeMap;
-
-/// `systems.aws` of a v2 mapping.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AwsMapping {
-    /// The account holding the people's IAM users: a person's trust principal is
-    /// `arn:aws:iam::<users_account>:user/<email>`.
-    pub users_account: String,
-    /// The managed role-name suffixes (`developer`, `fulladmin`, ...).
-    pub suffixes: Vec<String>,
-    /// Role names never reported (compared case-insensitively).
-    pub ignore: Vec<String>,
-    /// Account name -> account.
-    pub accounts: BTreeMap<String, AwsAccount>,
-}
-
-/// One account of `systems.aws.accounts`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AwsAccount {
-    /// The 12-digit account id.
-    pub id: String,
-    /// A role to assume for reading (sts:AssumeRole); absent: the ambient credentials, checked
-    /// with sts:GetCallerIdentity.
-    pub read_role: Option<String>,
-    /// Config role -> the suffixes of the roles a person with it gets in this account.
-    pub roles: BTreeMap<String, Vec<String>>,
-    /// Suffixes held while a person has an unexpired temporary_admin.yml entry.
-    pub temporary: Vec<String>,
-}
+pub use crate::config::systems::{AwsAccount, AwsMapping};
 
 impl AwsMapping {
     /// The trust principal of the person with this email.
@@ -78,6 +50,7 @@ pub fn role_name(email: &str, suffix: &str) -> String {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     fn mapping() -> AwsMapping {
         AwsMapping {
