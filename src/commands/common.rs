@@ -12,6 +12,7 @@ use crate::config::mapping::GithubMapping;
 use crate::config::{Config, ConfigErrors, Mapping};
 use crate::engine;
 use crate::report::{self, Color, Report};
+use crate::sources::aws::adapter::{AwsInputs, LiveAws};
 use crate::sources::github::MembershipSource;
 use crate::sources::github::adapter::system_read;
 use crate::sources::github::live::LiveSource;
@@ -26,6 +27,7 @@ pub fn load_inputs(global: &GlobalArgs, config_path: &Path) -> Result<Inputs, u8
         global.today.as_deref(),
         global.mapping.as_deref(),
         config_path,
+        global.temporary_admin.as_deref(),
     )
     .map_err(|e| fail(&e, ""))
 }
@@ -78,9 +80,9 @@ pub type Selection = (Vec<System>, Vec<Box<dyn Adapter>>);
 
 /// The systems `--system` selects, and their adapters. A bad list is reported; `Err` holds the
 /// exit code.
-pub fn select(mapping: &Mapping, list: Option<&str>) -> Result<Selection, u8> {
+pub fn select(mapping: &Mapping, list: Option<&str>, aws: &AwsInputs) -> Result<Selection, u8> {
     let systems = engine::select(mapping, list).map_err(|e| fail(&e, ""))?;
-    let adapters = engine::adapters(mapping, &systems);
+    let adapters = engine::adapters(mapping, &systems, aws);
     Ok((systems, adapters))
 }
 
@@ -161,12 +163,14 @@ pub async fn read_systems(
         .github
         .as_ref()
         .map(|g| LiveGithub::new(github, g, progress));
+    let aws = LiveAws::for_mapping(mapping, github.retries, github.backoff_ms);
     let unreadable: Vec<Unreadable> = adapters.iter().map(|a| Unreadable(a.system())).collect();
     let sources: Vec<&dyn Source> = adapters
         .iter()
         .zip(&unreadable)
-        .map(|(a, u)| match (&live, a.system()) {
-            (Some(live), System::Github) => live as &dyn Source,
+        .map(|(a, u)| match (&live, &aws, a.system()) {
+            (Some(live), _, System::Github) => live as &dyn Source,
+            (_, Some(aws), System::Aws) => aws as &dyn Source,
             _ => u as &dyn Source,
         })
         .collect();

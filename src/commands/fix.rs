@@ -22,6 +22,7 @@ use crate::fix::edit;
 use crate::fix::pr::{BaseFile, Change, PrWriter, Repo};
 use crate::fix::propose::{self, Options, Plan, Reason};
 use crate::report::{self, Format, Report};
+use crate::sources::aws::adapter::{AwsInputs, LiveAws};
 use crate::sources::github::adapter::{membership_read, org_membership};
 use crate::sources::github::rest::RestClient;
 use crate::sources::github::{MembershipRead, MembershipSource, OrgMembership, SourceError};
@@ -237,7 +238,19 @@ impl Run<'_> {
     /// look up the GitHub org membership of the missing people with a role. An incomplete read
     /// stops here (exit 3): fix never acts on a partial read.
     async fn drift(&self, config: &Config) -> Result<Drift, u8> {
-        let (systems, adapters) = common::select(self.mapping, self.args.system.as_deref())?;
+        let temporary = engine::load_temporary(
+            self.global.temporary_admin.as_deref(),
+            &self.args.config.config,
+            self.mapping,
+        )
+        .map_err(|e| common::fail(&e, ""))?;
+        let aws_inputs = AwsInputs {
+            people: config.people.clone(),
+            temporary: temporary.clone(),
+            today: self.today,
+        };
+        let (systems, adapters) =
+            common::select(self.mapping, self.args.system.as_deref(), &aws_inputs)?;
         let progress = !self.global.quiet && std::io::stderr().is_terminal();
         let live = match (&self.args.snapshot, &self.mapping.github) {
             (None, Some(g)) => Some(common::LiveGithub::new(&self.args.github, g, progress)),
@@ -248,13 +261,19 @@ impl Run<'_> {
                 .map_err(engine::Error::from)
                 .and_then(|s| engine::read_snapshot(&s, &adapters)),
             None => {
+                let aws = LiveAws::for_mapping(
+                    self.mapping,
+                    self.args.github.retries,
+                    self.args.github.backoff_ms,
+                );
                 let unreadable: Vec<common::Unreadable> =
                     systems.iter().map(|s| common::Unreadable(*s)).collect();
                 let sources: Vec<&dyn Source> = systems
                     .iter()
                     .zip(&unreadable)
-                    .map(|(s, u)| match (&live, s) {
-                        (Some(live), System::Github) => live as &dyn Source,
+                    .map(|(s, u)| match (&live, &aws, s) {
+                        (Some(live), _, System::Github) => live as &dyn Source,
+                        (_, Some(aws), System::Aws) => aws as &dyn Source,
                         _ => u as &dyn Source,
                     })
                     .collect();
@@ -266,6 +285,7 @@ impl Run<'_> {
             today: self.today,
             mapping: self.mapping.clone(),
             config: config.clone(),
+            temporary,
         };
         let outcome = engine::evaluate(&inputs, &adapters, reads);
         if !outcome.complete() {

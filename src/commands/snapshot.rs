@@ -14,12 +14,13 @@ use std::io::IsTerminal;
 
 use futures::future::{LocalBoxFuture, join_all};
 
-use crate::access::{NoReader, SourceError, System, SystemRead};
+use crate::access::{NoReader, Source, SourceError, System, SystemRead};
 use crate::cli::{GlobalArgs, SnapshotArgs};
 use crate::commands::common;
 use crate::config::{Config, Mapping};
 use crate::engine;
 use crate::exit;
+use crate::sources::aws::adapter::{AwsInputs, LiveAws};
 use crate::sources::github::adapter::system_read;
 use crate::sources::github::{MembershipRead, MembershipSource};
 use crate::sources::snapshot;
@@ -34,7 +35,9 @@ pub fn run(global: &GlobalArgs, args: SnapshotArgs) -> u8 {
         Ok(c) => c,
         Err(e) => return common::report_config_errors(&e),
     };
-    let (systems, adapters) = match common::select(&mapping, args.system.as_deref()) {
+    // A snapshot only records what is held: the AWS adapter needs no people or dates here.
+    let aws_inputs = AwsInputs::none(chrono::Utc::now().date_naive());
+    let (systems, adapters) = match common::select(&mapping, args.system.as_deref(), &aws_inputs) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -47,16 +50,18 @@ pub fn run(global: &GlobalArgs, args: SnapshotArgs) -> u8 {
         .github
         .as_ref()
         .map(|g| common::LiveGithub::new(&args.github, g, progress));
+    let aws = LiveAws::for_mapping(&mapping, args.github.retries, args.github.backoff_ms);
     // Every selected system at once; GitHub also records the org membership `fix` needs.
     let reads = runtime.block_on(join_all(systems.iter().map(
         |system| -> LocalBoxFuture<'_, Result<SystemRead, SourceError>> {
-            match (*system, &live) {
-                (System::Github, Some(live)) => Box::pin(async {
+            match (*system, &live, &aws) {
+                (System::Github, Some(live), _) => Box::pin(async {
                     let source = live.connect().await?;
                     let read = read_with_org_membership(source, &config, &mapping).await?;
                     Ok(system_read(read))
                 }),
-                (other, _) => {
+                (System::Aws, _, Some(aws)) => aws.read(),
+                (other, _, _) => {
                     let reason = NoReader(other).reason();
                     Box::pin(async move { Ok(SystemRead::unread(other, reason)) })
                 }

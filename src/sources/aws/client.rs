@@ -223,6 +223,11 @@ impl QueryClient {
         })
     }
 
+    /// The IAM endpoint's URL.
+    pub fn iam_url(&self) -> String {
+        self.iam.uri.to_string()
+    }
+
     /// Call `action` with `params`, signed with `creds` (unsigned when `None`, for
     /// sts:AssumeRoleWithWebIdentity), retrying as [`RetryPolicy`] says. Returns the XML body.
     pub async fn call(

@@ -204,13 +204,17 @@ impl<'a> Checker<'a> {
 
     /// `missing`: `who` should hold `role` in `account` because `why`.
     pub fn missing(&self, account: &str, role: &str, who: &Person, why: Why<'_>) -> Finding {
+        self.missing_because(account, role, who, &why.describe())
+    }
+
+    /// `missing`, with the reason already worded.
+    pub fn missing_because(&self, account: &str, role: &str, who: &Person, why: &str) -> Finding {
         let mut f = self.finding(Kind::Missing, Severity::Medium, account, role, Some(who));
         let email = f.email.clone().unwrap_or_default();
         f.message = format!(
-            "{} should have the AWS role {role} in {} for {}, but it does not exist",
+            "{} should have the AWS role {role} in {} for {why}, but it does not exist",
             who.name.value,
             self.where_(account),
-            why.describe()
         );
         f.fix = format!(
             "create the role {role} in {account}, trusting only {} with MFA, or change the config",
@@ -430,7 +434,10 @@ mod tests {
             "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]})
     }
 
-    fn section(accounts: &[(&str, &str, Vec<(&str, Value)>)]) -> AwsSection {
+    /// (account name, id, roles as (name, trust policy)).
+    type Accounts<'a> = [(&'a str, &'a str, Vec<(&'a str, Value)>)];
+
+    fn section(accounts: &Accounts<'_>) -> AwsSection {
         AwsSection {
             accounts: accounts
                 .iter()

@@ -103,6 +103,11 @@ impl AwsReader {
         })
     }
 
+    /// The IAM endpoint read (for provenance).
+    pub fn iam_url(&self) -> String {
+        self.client.iam_url()
+    }
+
     /// Requests sent so far (retries included) and retries.
     pub fn requests(&self) -> (u64, u64) {
         use std::sync::atomic::Ordering;

@@ -7,6 +7,7 @@
 //! - [`sigv4`], [`credentials`], [`client`] and [`live`]: the read-only live reader (SigV4 over
 //!   the IAM and STS Query APIs, the standard credential chain and endpoint variables).
 
+pub mod adapter;
 pub mod client;
 pub mod credentials;
 pub mod findings;
