@@ -389,3 +389,136 @@ impl Source for LiveAws {
         }
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::config::Mapping;
+    use crate::sources::aws::findings::aws_findings;
+
+    fn inputs() -> (Config, AwsMapping, Vec<TemporaryAdmin>, NaiveDate) {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mapping_text = std::fs::read_to_string(root.join("fixtures/mapping_v2.yml")).unwrap();
+        let mapping = Mapping::parse("mapping_v2.yml", &mapping_text).unwrap();
+        let config_text = std::fs::read_to_string(root.join("fixtures/govuk_tech.yml")).unwrap();
+        let config =
+            crate::config::people::parse("govuk_tech.yml", &config_text, &mapping).unwrap();
+        let temporary = crate::config::temporary_admin::read(
+            &root.join("fixtures/temporary_admin.yml"),
+            "temporary_admin.yml",
+        )
+        .unwrap();
+        let today = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+        (config, mapping.aws.unwrap(), temporary, today)
+    }
+
+    fn section() -> Value {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(root.join("fixtures/snapshot_v2.json")).unwrap();
+        let snap: Value = serde_json::from_str(&text).unwrap();
+        snap["aws"].clone()
+    }
+
+    fn key(f: &Finding) -> (String, &'static str, String, String) {
+        (
+            f.resource.clone().unwrap_or_default(),
+            f.kind.as_str(),
+            f.message.clone(),
+            f.account.clone().unwrap_or_default(),
+        )
+    }
+
+    /// The generic drift engine with this adapter gives exactly the findings of the pure
+    /// reference, `aws_findings`, on the shipped fixtures (every AWS kind).
+    #[test]
+    fn the_engine_and_the_reference_agree_on_the_fixtures() {
+        let (config, aws, temporary, today) = inputs();
+        let adapter = AwsAdapter::new(
+            &aws,
+            AwsInputs {
+                people: config.people.clone(),
+                temporary: temporary.clone(),
+                today,
+            },
+        );
+        let read = adapter
+            .read_snapshot(&section(), "snap.json", None)
+            .unwrap();
+        assert!(read.unread.is_empty(), "{:?}", read.unread);
+        assert_eq!(adapter.scopes(), vec!["production", "staging"]);
+        let mut engine: Vec<_> = crate::drift::findings(&adapter, &config, &read, today)
+            .iter()
+            .map(key)
+            .collect();
+        let parsed: AwsSection = serde_json::from_value(section()).unwrap();
+        let mut reference: Vec<_> = aws_findings(&config.people, &aws, &temporary, &parsed, today)
+            .iter()
+            .map(key)
+            .collect();
+        engine.sort();
+        reference.sort();
+        assert_eq!(engine, reference);
+        let kinds: std::collections::BTreeSet<_> = engine.iter().map(|k| k.1).collect();
+        assert_eq!(
+            kinds.into_iter().collect::<Vec<_>>(),
+            [
+                "expired_temporary_access",
+                "mfa_not_required",
+                "missing",
+                "unexpected_member",
+                "untrusted_principal"
+            ]
+        );
+    }
+
+    #[test]
+    fn snapshots_round_trip_and_a_changed_account_id_is_unread() {
+        let (_, aws, _, today) = inputs();
+        let adapter = AwsAdapter::new(&aws, AwsInputs::none(today));
+        let read = adapter
+            .read_snapshot(&section(), "snap.json", None)
+            .unwrap();
+        let written = adapter.write_snapshot(&read).unwrap();
+        // Ignored roles are not recorded; everything else is, as it was.
+        let mut want = section();
+        let prod = want["accounts"]["production"]["roles"]
+            .as_array_mut()
+            .unwrap();
+        prod.retain(|r| r["name"] != "break.glass-fulladmin");
+        assert_eq!(written, want);
+
+        let mut moved = section();
+        moved["accounts"]["staging"]["id"] = Value::from("333333333333");
+        let read = adapter.read_snapshot(&moved, "snap.json", None).unwrap();
+        assert_eq!(read.read_whole.iter().collect::<Vec<_>>(), ["production"]);
+        assert!(
+            read.unread[0]
+                .reason
+                .contains("recorded account id 333333333333")
+        );
+        assert_eq!(read.unread[0].resource.as_deref(), Some("staging"));
+
+        let bad = adapter
+            .read_snapshot(&Value::from(3), "snap.json", None)
+            .unwrap_err();
+        assert!(
+            bad.to_string().contains("`aws` section is not valid"),
+            "{bad}"
+        );
+    }
+
+    #[test]
+    fn resources_and_scopes() {
+        let (_, aws, _, today) = inputs();
+        let adapter = AwsAdapter::new(&aws, AwsInputs::none(today));
+        assert_eq!(
+            resource("staging", "Jane.Doe-Developer"),
+            "staging:jane.doe-developer"
+        );
+        assert_eq!(adapter.scope_of("staging:jane.doe-developer"), "staging");
+        assert!(adapter.is_managed("staging:jane.doe-developer"));
+        assert!(!adapter.is_managed("staging:break.glass-fulladmin"));
+        assert!(!adapter.is_managed("staging:AWSServiceRoleForSupport"));
+    }
+}
