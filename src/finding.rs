@@ -1,10 +1,11 @@
 //! Findings: what every check reports. Internal types; the JSON wire format (schema v1) lives in
 //! `report::json` and is built from these.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 
-use crate::access::System;
-use crate::policy::Rule;
+use crate::system::System;
 
 /// How bad a finding is. Ordered from least to most severe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -23,6 +24,85 @@ impl Severity {
             Severity::Medium => "medium",
             Severity::High => "high",
         }
+    }
+}
+
+/// A production access rule: data a finding carries (`Kind::PolicyViolation`). The checks live
+/// in `policy`, which depends on this module and never the other way round. The codes are part
+/// of the JSON interface: never rename one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Rule {
+    ClearanceRequired,
+    SponsorRequired,
+    ProbationRequired,
+    ChecklistReviewRequired,
+    ReviewerNotSeniorTech,
+    ApprenticeAdmin,
+    AbsenceRevocation,
+}
+
+impl Rule {
+    pub const ALL: [Rule; 7] = [
+        Rule::ClearanceRequired,
+        Rule::SponsorRequired,
+        Rule::ProbationRequired,
+        Rule::ChecklistReviewRequired,
+        Rule::ReviewerNotSeniorTech,
+        Rule::ApprenticeAdmin,
+        Rule::AbsenceRevocation,
+    ];
+
+    /// The stable rule code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Rule::ClearanceRequired => "clearance_required",
+            Rule::SponsorRequired => "sponsor_required",
+            Rule::ProbationRequired => "probation_required",
+            Rule::ChecklistReviewRequired => "checklist_review_required",
+            Rule::ReviewerNotSeniorTech => "reviewer_not_senior_tech",
+            Rule::ApprenticeAdmin => "apprentice_admin",
+            Rule::AbsenceRevocation => "absence_revocation",
+        }
+    }
+
+    /// What the access rules say, in one line.
+    pub fn description(self) -> &'static str {
+        match self {
+            Rule::ClearanceRequired => {
+                "any production role needs security clearance BPSS or higher (SC, DV)"
+            }
+            Rule::SponsorRequired => "any production role needs a sponsor",
+            Rule::ProbationRequired => {
+                "production admin and platformengineer access need probation passed"
+            }
+            Rule::ChecklistReviewRequired => {
+                "production admin and platformengineer access need the admin checklist reviewed by Senior Tech"
+            }
+            Rule::ReviewerNotSeniorTech => "the checklist reviewer must be a Senior Tech member",
+            Rule::ApprenticeAdmin => {
+                "an apprentice may hold only deploy access, unless approved for Secondary on-call"
+            }
+            Rule::AbsenceRevocation => {
+                "access is revoked after more than 6 weeks (42 days) of absence"
+            }
+        }
+    }
+
+    pub fn severity(self) -> Severity {
+        match self {
+            Rule::ClearanceRequired
+            | Rule::ProbationRequired
+            | Rule::ApprenticeAdmin
+            | Rule::AbsenceRevocation => Severity::High,
+            Rule::SponsorRequired | Rule::ChecklistReviewRequired | Rule::ReviewerNotSeniorTech => {
+                Severity::Medium
+            }
+        }
+    }
+
+    /// The README anchor documenting this rule.
+    pub fn doc_anchor(self) -> &'static str {
+        self.code()
     }
 }
 
@@ -143,24 +223,41 @@ impl Finding {
         }
     }
 
-    /// A key that groups findings by person: the lower-cased login, else the name.
+    /// A key that groups findings by person: the lower-cased login, else the name, else the
+    /// lower-cased email (an undeclared holder of an email-identified system).
     pub fn person_key(&self) -> String {
-        match (&self.github_username, &self.name) {
-            (Some(login), _) => login.to_ascii_lowercase(),
-            (None, Some(name)) => name.clone(),
-            (None, None) => String::new(),
+        match (&self.github_username, &self.name, &self.email) {
+            (Some(login), _, _) => login.to_ascii_lowercase(),
+            (None, Some(name), _) => name.clone(),
+            (None, None, Some(email)) => email.to_lowercase(),
+            (None, None, None) => String::new(),
         }
     }
 }
 
-/// Sort findings deterministically: by severity (highest first), then person, team, kind.
+/// Sort findings deterministically: by severity (highest first), then person, team, system,
+/// resource, kind. (For GitHub the resource is the team, so v1 order is unchanged.)
 pub fn sort(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
             .then_with(|| a.person_key().cmp(&b.person_key()))
             .then_with(|| a.team.cmp(&b.team))
+            .then_with(|| a.system.cmp(&b.system))
+            .then_with(|| a.resource.cmp(&b.resource))
             .then_with(|| a.kind.cmp(&b.kind))
             .then_with(|| a.line.cmp(&b.line))
     });
+}
+
+/// Findings counted per system (policy findings, which have no system, are not counted); every
+/// selected system is listed, with 0 when it has none.
+pub fn by_system(systems: &[System], findings: &[Finding]) -> BTreeMap<System, usize> {
+    let mut counts: BTreeMap<System, usize> = systems.iter().map(|s| (*s, 0)).collect();
+    for f in findings {
+        if let Some(s) = f.system {
+            *counts.entry(s).or_insert(0) += 1;
+        }
+    }
+    counts
 }

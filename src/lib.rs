@@ -18,3 +18,7 @@ pub mod policy;
 pub mod report;
 pub mod review;
 pub mod sources;
+pub mod system;
+
+#[cfg(test)]
+mod layering;

@@ -4,12 +4,15 @@
 //! identity, no credentials). No credential material reaches stdout or stderr at -vvv.
 
 mod common;
+mod support;
 
 use std::path::Path;
 
 use assert_cmd::Command;
-use wiremock::matchers::{body_string_contains, method};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use std::sync::Arc;
+
+use support::aws::{FakeAws, FakeRole};
+use support::server::FakeServer;
 
 const SECRET: &str = "wJalrXUtnFEMI-fake-secret-key";
 const TOKEN: &str = "FwoGZXIvYXdzEfake-session-token";
@@ -34,7 +37,7 @@ fn fixture_drift(home: &Path) -> Command {
         "--config",
         "fixtures/govuk_tech.yml",
         "--mapping",
-        "fixtures/mapping_v2.yml",
+        "fixtures/mapping_aws.yml",
         "--snapshot",
         "fixtures/snapshot_v2.json",
         "--today",
@@ -124,7 +127,7 @@ fn an_account_missing_from_the_snapshot_is_unread_exit_3() {
             "--config",
             "fixtures/govuk_tech.yml",
             "--mapping",
-            "fixtures/mapping_v2.yml",
+            "fixtures/mapping_aws.yml",
             "--today",
             "2026-11-28",
             "--system",
@@ -174,38 +177,22 @@ fn mapping(read_role: bool) -> String {
     )
 }
 
-fn caller(account: &str) -> String {
-    format!(
-        "<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::{account}:user/reader</Arn><UserId>AIDA</UserId><Account>{account}</Account></GetCallerIdentityResult></GetCallerIdentityResponse>"
-    )
-}
+const JANE_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::999999999999:user/jane.doe@example.gov.uk"},"Action":"sts:AssumeRole"}]}"#;
 
-/// One page of ListRoles: jane.doe-developer with a URL-encoded trust policy lacking MFA, and
-/// a stray fulladmin role.
-fn roles() -> String {
-    let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::999999999999:user/jane.doe@example.gov.uk"},"Action":"sts:AssumeRole"}]}"#;
-    let encoded: String = doc
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
+/// The fake IAM/STS on its own server: account 123456789012 holds jane.doe-developer (a trust
+/// policy without MFA) and a stray ghost-fulladmin.
+fn fake(account: &str) -> (FakeServer, Arc<FakeAws>) {
+    let roles = ["jane.doe-developer", "ghost-fulladmin"]
+        .into_iter()
+        .map(|name| FakeRole {
+            name: name.to_owned(),
+            trust_policy: JANE_POLICY.to_owned(),
         })
         .collect();
-    format!(
-        "<ListRolesResponse><ListRolesResult><IsTruncated>false</IsTruncated><Roles>\
-         <member><RoleName>jane.doe-developer</RoleName><Arn>arn:aws:iam::123456789012:role/jane.doe-developer</Arn><AssumeRolePolicyDocument>{encoded}</AssumeRolePolicyDocument></member>\
-         <member><RoleName>ghost-fulladmin</RoleName><Arn>arn:aws:iam::123456789012:role/ghost-fulladmin</Arn><AssumeRolePolicyDocument>{encoded}</AssumeRolePolicyDocument></member>\
-         </Roles></ListRolesResult></ListRolesResponse>"
-    )
-}
-
-fn throttled() -> ResponseTemplate {
-    ResponseTemplate::new(400).set_body_string(
-        "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>",
-    )
+    let aws = Arc::new(FakeAws::new(account, roles));
+    let server = FakeServer::start();
+    server.mount("", aws.clone());
+    (server, aws)
 }
 
 struct Live {
@@ -220,7 +207,7 @@ impl Live {
         Live { home }
     }
 
-    fn drift(&self, server: &MockServer) -> Command {
+    fn drift(&self, server: &FakeServer) -> Command {
         let mut cmd = bin(self.home.path());
         cmd.args([
             "drift",
@@ -236,7 +223,7 @@ impl Live {
         .arg(self.home.path().join("govuk_tech.yml"))
         .arg("--mapping")
         .arg(self.home.path().join("mapping.yml"))
-        .env("AWS_ENDPOINT_URL", server.uri());
+        .env("AWS_ENDPOINT_URL", &server.url);
         cmd
     }
 }
@@ -265,26 +252,10 @@ fn assert_no_secrets(out: &std::process::Output) {
     }
 }
 
-#[tokio::test]
-async fn live_throttling_is_retried_and_url_encoded_policies_are_read() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(body_string_contains("Action=GetCallerIdentity"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(caller("123456789012")))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(body_string_contains("Action=ListRoles"))
-        .respond_with(throttled())
-        .up_to_n_times(2)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(body_string_contains("Action=ListRoles"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(roles()))
-        .mount(&server)
-        .await;
+#[test]
+fn live_throttling_is_retried_and_url_encoded_policies_are_read() {
+    let (server, aws) = fake("123456789012");
+    aws.throttle_list_roles(2);
     let live = Live::new(false);
     let out = keys(&mut live.drift(&server)).output().expect("run");
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -297,37 +268,27 @@ async fn live_throttling_is_retried_and_url_encoded_policies_are_read() {
     assert!(stdout.contains("the AWS role jane.doe-developer in the staging account (123456789012) can be assumed by arn:aws:iam::999999999999:user/jane.doe@example.gov.uk without MFA"), "{stdout}");
     assert!(stdout.contains("ghost-fulladmin"), "{stdout}");
     assert_no_secrets(&out);
-    let requests = server.received_requests().await.expect("recorded");
-    // GetCallerIdentity, two throttled ListRoles, then the page.
-    assert_eq!(requests.len(), 4);
-    for r in &requests {
-        let auth = r
-            .headers
-            .get("authorization")
-            .expect("signed")
-            .to_str()
-            .expect("ascii");
+    let seen = aws.seen();
+    let actions: Vec<&str> = seen.iter().map(|r| r.action.as_str()).collect();
+    // Two throttled ListRoles, then the page.
+    assert_eq!(
+        actions,
+        ["GetCallerIdentity", "ListRoles", "ListRoles", "ListRoles"]
+    );
+    for r in &seen {
+        let auth = r.authorization.as_deref().expect("signed");
         assert!(
             auth.starts_with("AWS4-HMAC-SHA256 Credential=AKIAFAKEKEY0000000/"),
             "{auth}"
         );
-        assert_eq!(r.headers.get("x-amz-security-token").expect("token"), TOKEN);
+        assert_eq!(r.security_token.as_deref(), Some(TOKEN));
     }
 }
 
-#[tokio::test]
-async fn live_5xx_to_the_end_leaves_the_account_unread_exit_3() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(body_string_contains("Action=GetCallerIdentity"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(caller("123456789012")))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(body_string_contains("Action=ListRoles"))
-        .respond_with(ResponseTemplate::new(503).set_body_string("busy"))
-        .mount(&server)
-        .await;
+#[test]
+fn live_5xx_to_the_end_leaves_the_account_unread_exit_3() {
+    let (server, aws) = fake("123456789012");
+    aws.list_roles_unavailable();
     let live = Live::new(false);
     let out = keys(&mut live.drift(&server))
         .args(["--format", "json"])
@@ -348,14 +309,9 @@ async fn live_5xx_to_the_end_leaves_the_account_unread_exit_3() {
     assert_no_secrets(&out);
 }
 
-#[tokio::test]
-async fn live_wrong_account_is_unread_not_reported() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(body_string_contains("Action=GetCallerIdentity"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(caller("999999999999")))
-        .mount(&server)
-        .await;
+#[test]
+fn live_wrong_account_is_unread_not_reported() {
+    let (server, aws) = fake("999999999999");
     let live = Live::new(false);
     let out = keys(&mut live.drift(&server)).output().expect("run");
     assert_eq!(out.status.code(), Some(3));
@@ -366,40 +322,12 @@ async fn live_wrong_account_is_unread_not_reported() {
     );
     assert!(!stdout.contains("jane.doe-developer"), "{stdout}");
     // ListRoles was never called.
-    assert_eq!(server.received_requests().await.expect("recorded").len(), 1);
+    assert_eq!(aws.seen().len(), 1);
 }
 
-#[tokio::test]
-async fn live_web_identity_then_read_role() {
-    let server = MockServer::start().await;
-    let creds = |key: &str, secret: &str, role: &str| {
-        format!(
-            "<R><Result><Credentials><AccessKeyId>{key}</AccessKeyId><SecretAccessKey>{secret}</SecretAccessKey><SessionToken>tok-{key}</SessionToken></Credentials><AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/{role}/access-reconciler</Arn></AssumedRoleUser></Result></R>"
-        )
-    };
-    Mock::given(method("POST"))
-        .and(body_string_contains("Action=AssumeRoleWithWebIdentity"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(creds(
-            "ASIAOIDCKEY",
-            "OIDCSECRET",
-            "ci",
-        )))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(body_string_contains("Action=AssumeRole&"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(creds(
-            "ASIAROLEKEY",
-            "ROLESECRET",
-            "reader",
-        )))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(body_string_contains("Action=ListRoles"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(roles()))
-        .mount(&server)
-        .await;
+#[test]
+fn live_web_identity_then_read_role() {
+    let (server, aws) = fake("123456789012");
     let live = Live::new(true);
     let token = live.home.path().join("token");
     std::fs::write(&token, WEB_TOKEN).expect("token");
@@ -416,20 +344,17 @@ async fn live_web_identity_then_read_role() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_no_secrets(&out);
-    let requests = server.received_requests().await.expect("recorded");
-    assert_eq!(requests.len(), 3);
-    // The web identity exchange is unsigned; the AssumeRole is signed with its keys, and the
-    // read with the read role's.
-    assert!(requests[0].headers.get("authorization").is_none());
-    let auth = |i: usize| {
-        requests[i]
-            .headers
-            .get("authorization")
-            .expect("signed")
-            .to_str()
-            .expect("ascii")
-            .to_owned()
-    };
+    let seen = aws.seen();
+    let actions: Vec<&str> = seen.iter().map(|r| r.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        ["AssumeRoleWithWebIdentity", "AssumeRole", "ListRoles"]
+    );
+    // The web identity exchange is unsigned and carries the token; the AssumeRole is signed
+    // with its keys, and the read with the read role's.
+    assert!(seen[0].authorization.is_none());
+    assert!(seen[0].body.contains("WebIdentityToken="));
+    let auth = |i: usize| seen[i].authorization.clone().expect("signed");
     assert!(auth(1).contains("Credential=ASIAOIDCKEY/"), "{}", auth(1));
     assert!(auth(2).contains("Credential=ASIAROLEKEY/"), "{}", auth(2));
 }
@@ -454,19 +379,9 @@ fn live_without_credentials_is_a_usage_error_naming_what_to_set() {
     );
 }
 
-#[tokio::test]
-async fn live_snapshot_records_the_aws_section_and_reads_back_the_same() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(body_string_contains("Action=GetCallerIdentity"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(caller("123456789012")))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(body_string_contains("Action=ListRoles"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(roles()))
-        .mount(&server)
-        .await;
+#[test]
+fn live_snapshot_records_the_aws_section_and_reads_back_the_same() {
+    let (server, _aws) = fake("123456789012");
     let live = Live::new(false);
     let snap = live.home.path().join("snap.json");
     let out = keys(&mut bin(live.home.path()))
@@ -477,7 +392,7 @@ async fn live_snapshot_records_the_aws_section_and_reads_back_the_same() {
         .arg(live.home.path().join("mapping.yml"))
         .arg("--out")
         .arg(&snap)
-        .env("AWS_ENDPOINT_URL", server.uri())
+        .env("AWS_ENDPOINT_URL", &server.url)
         .output()
         .expect("run");
     assert_eq!(

@@ -82,6 +82,13 @@ fn fixture_json_report() {
         "line",
         "message",
         "fix",
+        // Added with mapping v2: null for policy findings.
+        "system",
+        "resource",
+        "email",
+        "account",
+        "expected_role",
+        "actual_role",
     ];
     for f in report["findings"].as_array().unwrap() {
         let obj = f.as_object().unwrap();

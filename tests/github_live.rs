@@ -1,4 +1,4 @@
-//! The live GitHub client against a fake GitHub on 127.0.0.1 (tests/support/fake_github.rs):
+//! The live GitHub client against a fake GitHub on 127.0.0.1 (tests/support/github.rs):
 //! through the library (`LiveSource`, `RestClient`) for the fault matrix, and through the real
 //! binary (`snapshot --out`) for exit codes, messages and the token never being printed.
 //! Waits are shortened with the hidden flags (`--backoff-ms 0 --secondary-wait 0`) and
@@ -6,13 +6,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
-#[path = "support/fake_github.rs"]
-mod fake_github;
+#[path = "support/mod.rs"]
+mod support;
+use support::github as fake_github;
 
 use std::time::Duration;
 
-use access_reconciler::cli::GithubArgs;
 use access_reconciler::sources::github::live::LiveSource;
+use access_reconciler::sources::github::rest::ClientOptions;
 use access_reconciler::sources::github::rest::{Credentials, RestClient};
 use access_reconciler::sources::github::{
     MemberRole, MembershipRead, MembershipSource, OrgMembership, SourceError,
@@ -22,8 +23,8 @@ use fake_github::{FakeGithub, FakeTeam, Fault};
 const ORG: &str = "alphagov";
 const TOKEN: &str = "ghp_TESTTOKENabcdef0123456789";
 
-fn args(url: &str) -> GithubArgs {
-    GithubArgs {
+fn args(url: &str) -> ClientOptions {
+    ClientOptions {
         api_url: url.to_owned(),
         app_id: None,
         app_private_key: None,
@@ -36,11 +37,11 @@ fn args(url: &str) -> GithubArgs {
     }
 }
 
-async fn source(args: &GithubArgs, token: &str) -> Result<LiveSource, SourceError> {
+async fn source(args: &ClientOptions, token: &str) -> Result<LiveSource, SourceError> {
     LiveSource::connect_with(args, ORG, false, Credentials::Token(token.to_owned())).await
 }
 
-async fn read(args: &GithubArgs, teams: &[&str]) -> Result<MembershipRead, SourceError> {
+async fn read(args: &ClientOptions, teams: &[&str]) -> Result<MembershipRead, SourceError> {
     let teams: Vec<String> = teams.iter().map(|t| (*t).to_owned()).collect();
     source(args, TOKEN).await?.read_teams(ORG, &teams).await
 }
@@ -499,7 +500,7 @@ async fn whoami_and_mutations_are_never_retried() {
 async fn an_api_url_that_is_not_a_url_is_a_usage_error() {
     let a = args("http://127.0.0.1:9");
     let e = LiveSource::connect_with(
-        &GithubArgs {
+        &ClientOptions {
             api_url: "not a url".into(),
             ..a
         },
@@ -1861,7 +1862,8 @@ fn every_fault_the_live_issue_names_through_the_binary() {
     assert_eq!(
         report["errors"],
         serde_json::json!([{"team": "gov-uk-production-admin",
-            "message": "team gov-uk-production-admin not found in org alphagov, or the token cannot see it (404)"}])
+            "message": "team gov-uk-production-admin not found in org alphagov, or the token cannot see it (404)",
+            "system": "github", "resource": "gov-uk-production-admin"}])
     );
     let findings = report["findings"].as_array().unwrap();
     assert!(
@@ -1872,6 +1874,8 @@ fn every_fault_the_live_issue_names_through_the_binary() {
     assert!(findings.iter().any(|f| f["kind"] == "missing"));
 
     // 401 and 403 (missing permission): the whole read fails, naming the permission; exit 3.
+    // GitHub is then an unread system: the report says so (complete: false, GitHub named in
+    // errors), with no finding from GitHub, never a clean one.
     for (status, body) in [
         (401, r#"{"message":"Bad credentials"}"#),
         (
@@ -1883,12 +1887,109 @@ fn every_fault_the_live_issue_names_through_the_binary() {
         gh.fault("/teams/", Fault::status(status, body), 1000);
         let (code, report, stderr) = live_json(&gh.url, &[]);
         assert_eq!(code, 3, "{status}: {stderr}");
-        assert!(report.is_none(), "{status}: no report on stdout");
         assert!(
             stderr.contains("read:org") && stderr.contains("\"Members: read\""),
             "{status}: {stderr}"
         );
+        assert!(stderr.contains("error: github was not read: "), "{stderr}");
+        let report = report.expect("a JSON report naming GitHub unread");
+        assert_eq!(report["complete"], false, "{status}");
+        let errors = report["errors"].as_array().unwrap();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(
+            (
+                &errors[0]["system"],
+                &errors[0]["resource"],
+                &errors[0]["team"]
+            ),
+            (
+                &serde_json::json!("github"),
+                &serde_json::Value::Null,
+                &serde_json::Value::Null
+            )
+        );
+        assert!(errors[0]["message"].as_str().unwrap().contains("read:org"));
+        assert!(
+            report["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|f| f["system"].is_null()),
+            "{status}: only policy findings: {report}"
+        );
+        assert_eq!(report["summary"]["teams"], 0);
+        // The text names GitHub as what was not read, not as a team.
+        let (code, text, _) = drift_run(&["--api-url", &gh.url, "--backoff-ms", "0"], Some(TOKEN));
+        assert_eq!(code, 3, "{status}");
+        assert!(
+            text.contains("INCOMPLETE: 1 part not read (github); "),
+            "{status}: {text}"
+        );
     }
+}
+
+#[test]
+fn a_failed_github_never_hides_the_other_selected_systems() {
+    // GitHub rejects the token; PagerDuty (selected by the v2 mapping) is still reported on: it
+    // has no reader in this version, so it is unread too, but on its own account; the policy
+    // findings are reported. Nothing stops at the first failure.
+    let gh = fake_from_fixture();
+    gh.fault(
+        "/teams/",
+        Fault::status(401, r#"{"message":"Bad credentials"}"#),
+        1000,
+    );
+    let (code, report, stderr) = live_json(&gh.url, &["--mapping", "fixtures/mapping_v2.yml"]);
+    assert_eq!(code, 3, "{stderr}");
+    let report = report.expect("a JSON report");
+    assert_eq!(report["complete"], false);
+    let unread: Vec<(&str, &str)> = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["system"].as_str().unwrap(),
+                e["message"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(unread.len(), 2, "{unread:?}");
+    assert_eq!(unread[0].0, "github");
+    assert!(unread[0].1.contains("401 Bad credentials"), "{unread:?}");
+    assert_eq!(unread[1].0, "pagerduty");
+    assert!(unread[1].1.contains("no reader"), "{unread:?}");
+    assert_eq!(
+        report["summary"]["by_system"],
+        serde_json::json!({"github": 0, "pagerduty": 0})
+    );
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["kind"] == "policy_violation"),
+        "policy findings are still reported: {report}"
+    );
+    assert!(stderr.contains("error: github was not read: "), "{stderr}");
+    assert!(
+        stderr.contains("error: pagerduty was not read: "),
+        "{stderr}"
+    );
+
+    // A usage error (no token at all) still stops the run before any report: exit 2.
+    let (code, stdout, stderr) = drift_run(
+        &[
+            "--api-url",
+            &gh.url,
+            "--mapping",
+            "fixtures/mapping_v2.yml",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!((code, stdout.as_str()), (2, ""), "{stderr}");
 }
 
 #[test]

@@ -3,20 +3,15 @@
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
-use chrono::NaiveDate;
-use futures::future::LocalBoxFuture;
-
-use crate::access::{Adapter, NoReader, Provenance, Source, SourceError, System, SystemRead};
-use crate::cli::{ColorChoice, GithubArgs, GlobalArgs};
-use crate::config::mapping::GithubMapping;
+use crate::access::{Adapter, Source, SourceError, System, SystemRead};
+use crate::cli::{ColorChoice, GlobalArgs};
+use crate::commands::live::Live;
 use crate::config::{Config, ConfigErrors, Mapping};
 use crate::engine;
 use crate::report::{self, Color, Report};
-use crate::sources::aws::adapter::{AwsInputs, LiveAws};
-use crate::sources::github::MembershipSource;
-use crate::sources::github::adapter::system_read;
-use crate::sources::github::live::LiveSource;
+use crate::sources::aws::adapter::AwsInputs;
 use crate::sources::snapshot::Snapshot;
+use chrono::NaiveDate;
 
 pub use crate::engine::Inputs;
 
@@ -86,95 +81,38 @@ pub fn select(mapping: &Mapping, list: Option<&str>, aws: &AwsInputs) -> Result<
     Ok((systems, adapters))
 }
 
-/// GitHub read live: connects on first use (inside the run, so it is concurrent with the other
-/// systems) and keeps the connection for `fix`'s org-membership look-ups.
-pub struct LiveGithub<'a> {
-    pub args: &'a GithubArgs,
-    pub org: String,
-    pub teams: Vec<String>,
-    pub progress: bool,
-    connected: tokio::sync::OnceCell<LiveSource>,
-}
-
-impl<'a> LiveGithub<'a> {
-    pub fn new(args: &'a GithubArgs, mapping: &GithubMapping, progress: bool) -> Self {
-        LiveGithub {
-            args,
-            org: mapping.org.clone(),
-            teams: mapping.managed_teams(),
-            progress,
-            connected: tokio::sync::OnceCell::new(),
-        }
-    }
-
-    pub async fn connect(&self) -> Result<&LiveSource, SourceError> {
-        self.connected
-            .get_or_try_init(|| LiveSource::connect(self.args, &self.org, self.progress))
-            .await
-    }
-}
-
-impl Source for LiveGithub<'_> {
-    fn system(&self) -> System {
-        System::Github
-    }
-
-    fn read(&self) -> LocalBoxFuture<'_, Result<SystemRead, SourceError>> {
-        Box::pin(async move {
-            let source = self.connect().await?;
-            let read = source.read_teams(&self.org, &self.teams).await?;
-            let mut out = system_read(read);
-            out.provenance = Provenance::Live {
-                url: self.args.api_url.clone(),
-            };
-            Ok(out)
-        })
-    }
-}
-
-/// A selected system that has no live reader yet: unread, named in `errors` (exit 3).
-pub struct Unreadable(pub System);
-
-impl Source for Unreadable {
-    fn system(&self) -> System {
-        self.0
-    }
-
-    fn read(&self) -> LocalBoxFuture<'_, Result<SystemRead, SourceError>> {
-        let reason = NoReader(self.0).reason();
-        Box::pin(async move { Ok(SystemRead::unread(self.0, reason)) })
-    }
-}
-
-/// Read the selected systems: from `--snapshot` when given, else live, every system at once.
+/// Read the selected systems: from `--snapshot` when given, else live (each system's source from
+/// [`Live::source`]), every system at once. Only a usage error is an `Err`: a system whose API
+/// failed is unread.
 pub async fn read_systems(
     snapshot: Option<&Path>,
-    github: &GithubArgs,
-    mapping: &Mapping,
+    live: &Live<'_>,
     adapters: &[Box<dyn Adapter>],
-    progress: bool,
 ) -> Result<Vec<SystemRead>, engine::Error> {
     if let Some(path) = snapshot {
         let snapshot = Snapshot::open(path, &path.display().to_string())?;
         tracing::info!(snapshot = %path.display(), fetched_at = ?snapshot.fetched_at, version = snapshot.version, "reading the snapshot");
         return engine::read_snapshot(&snapshot, adapters);
     }
-    let live = mapping
-        .github
-        .as_ref()
-        .map(|g| LiveGithub::new(github, g, progress));
-    let aws = LiveAws::for_mapping(mapping, github.retries, github.backoff_ms);
-    let unreadable: Vec<Unreadable> = adapters.iter().map(|a| Unreadable(a.system())).collect();
-    let sources: Vec<&dyn Source> = adapters
-        .iter()
-        .zip(&unreadable)
-        .map(|(a, u)| match (&live, &aws, a.system()) {
-            (Some(live), _, System::Github) => live as &dyn Source,
-            (_, Some(aws), System::Aws) => aws as &dyn Source,
-            _ => u as &dyn Source,
-        })
-        .collect();
+    let sources: Vec<Box<dyn Source + '_>> =
+        adapters.iter().map(|a| live.source(a.system())).collect();
+    let sources: Vec<&dyn Source> = sources.iter().map(|s| s.as_ref()).collect();
     engine::read_all(&sources).await
+}
+
+/// What was not read, on stderr: one line each (the report lists them too).
+pub fn print_unread(unread: &[crate::access::Unread]) {
+    for u in unread {
+        match (u.system, &u.resource) {
+            (System::Github, Some(team)) => {
+                eprintln!("error: team {team} was not read: {}", u.reason);
+            }
+            (system, Some(resource)) => {
+                eprintln!("error: {system} {resource} was not read: {}", u.reason);
+            }
+            (system, None) => eprintln!("error: {system} was not read: {}", u.reason),
+        }
+    }
 }
 
 /// Whether text on stdout is coloured: `--color`, then NO_COLOR, then whether stdout is a terminal.

@@ -5,6 +5,7 @@ pub mod check;
 pub mod common;
 pub mod drift;
 pub mod fix;
+pub mod live;
 pub mod review;
 pub mod snapshot;
 

@@ -116,7 +116,24 @@ fn render_review(
 ) -> review::Review {
     let base_findings = crate::policy::check(base, mapping, today);
     let head_findings = crate::policy::check(head, mapping, today);
-    review::review(base, head, mapping, &base_findings, head_findings)
+    // Both sides read the same mapping; an adapter with inputs of its own (AWS's
+    // temporary_admin.yml) is built per side, from that side's files.
+    // Until review reads each side's temporary_admin.yml, AWS expects no temporary roles here.
+    let aws = crate::sources::aws::adapter::AwsInputs::none(today);
+    let adapters = crate::engine::adapters(mapping, &mapping.systems(), &aws);
+    review::review(
+        review::Side {
+            config: base,
+            adapters: &adapters,
+        },
+        review::Side {
+            config: head,
+            adapters: &adapters,
+        },
+        mapping,
+        &base_findings,
+        head_findings,
+    )
 }
 
 /// Report config errors: all of them on stderr; in Markdown (stdout and the comment) they lead.
@@ -147,7 +164,7 @@ struct Target {
     owner: String,
     repo: String,
     pr: u64,
-    github: crate::cli::GithubArgs,
+    github: crate::sources::github::rest::ClientOptions,
 }
 
 fn comment_target(args: &ReviewArgs) -> Result<Option<Target>, String> {
@@ -167,7 +184,7 @@ fn comment_target(args: &ReviewArgs) -> Result<Option<Target>, String> {
             owner: owner.to_owned(),
             repo: name.to_owned(),
             pr,
-            github: args.github.clone(),
+            github: args.github.options(),
         })),
         _ => Err(format!(
             "--repo {repo:?} is not OWNER/NAME, e.g. --repo alphagov/govuk-user-reviewer"

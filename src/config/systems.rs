@@ -10,7 +10,7 @@ use super::mapping::{
     self, AccessLevel, GITHUB_KEYS, GithubMapping, MAPPING_V2_KEYS, Mapping, RoleDef,
 };
 use super::yaml::Node;
-use crate::access::System;
+use crate::system::System;
 
 /// `systems.aws`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -857,17 +857,6 @@ systems:
     }
 
     #[test]
-    fn a_custom_role_follows_its_level() {
-        let m = Mapping::parse(
-            "m.yml",
-            "version: 2\nroles:\n  support: {level: admin}\nsystems:\n  github: {org: o, roles: {support: [t]}}\n",
-        )
-        .unwrap();
-        assert!(m.level("support").is_admin());
-        assert_eq!(m.systems(), vec![System::Github]);
-    }
-
-    #[test]
     fn only_some_systems() {
         let m = Mapping::parse(
             "m.yml",
@@ -914,5 +903,32 @@ systems:
         assert!(e.iter().any(|e| e.contains("no `systems`")), "{e:?}");
         let e = errors("version: 2\nroles: {r: {level: deploy}}\nsystems: {}\n");
         assert!(e[0].contains("`systems` is empty"), "{e:?}");
+    }
+
+    #[test]
+    fn each_system_needs_its_identity_field_with_a_role() {
+        let parse = |mapping: &str, config: &str| {
+            let m = Mapping::parse("m.yml", mapping).unwrap();
+            crate::config::people::parse("c.yml", config, &m)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        };
+        let pagerduty_only =
+            "version: 2\nroles: {r: {level: deploy}}\nsystems:\n  pagerduty: {roles: {r: user}}\n";
+        let github_only = "version: 2\nroles: {r: {level: deploy}}\nsystems:\n  github: {org: o, roles: {r: [t]}}\n";
+        // No github configured: no github_username needed; an email is.
+        assert!(parse(pagerduty_only, "- name: A\n  email: a@x\n  role: r\n").is_ok());
+        let e = parse(
+            pagerduty_only,
+            "- name: A\n  github_username: a\n  role: r\n",
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("c.yml:1:3: `role: r` (line 3) is set but the entry has no `email`, which pagerduty identifies people by"),
+            "{e}"
+        );
+        // GitHub only: as v1, a login and no email.
+        assert!(parse(github_only, "- name: A\n  github_username: a\n  role: r\n").is_ok());
+        assert!(parse(github_only, "- name: A\n  email: a@x\n  role: r\n").is_err());
     }
 }

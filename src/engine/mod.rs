@@ -3,7 +3,6 @@
 //! drift, sort. Engines never pick exit codes: failures are an [`Error`], mapped to a code in
 //! `crate::exit` and printed by the command layer.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::NaiveDate;
@@ -213,44 +212,35 @@ pub fn read_snapshot(
         .collect()
 }
 
-/// Read every source concurrently: the run takes as long as the slowest. The first source that
-/// fails as a whole stops the run.
+/// Read every source concurrently: the run takes as long as the slowest. A source that fails as
+/// a whole with an API error (a bad token, the network) is that system unread, with the reason,
+/// so the other systems are still read and reported (the run is incomplete, exit 3). A usage
+/// error (a bad snapshot, an org mismatch, missing credentials) stops the run.
 pub async fn read_all(sources: &[&dyn Source]) -> Result<Vec<SystemRead>, Error> {
     let results = join_all(sources.iter().map(|s| s.read())).await;
-    let mut reads = Vec::with_capacity(results.len());
-    for r in results {
-        reads.push(r?);
-    }
-    Ok(reads)
+    sources
+        .iter()
+        .zip(results)
+        .map(|(source, result)| settle(source.system(), result))
+        .collect()
 }
 
-/// Normalise a read's completeness against its adapter's scopes, once: a scope named unread is
-/// not read whole (whatever else the source said), and a scope neither read whole nor named is
-/// unread. Unread items are sorted.
-pub fn normalise(adapter: &dyn Adapter, read: &mut SystemRead) {
-    let system = adapter.system();
-    read.system = Some(system);
-    let whole_system_unread = read.unread.iter().any(|u| u.resource.is_none());
-    for scope in adapter.scopes() {
-        let named = read
-            .unread
-            .iter()
-            .any(|u| u.resource.as_deref() == Some(scope.as_str()));
-        if named || whole_system_unread {
-            read.read_whole.remove(&scope);
-        } else if !read.read_whole.contains(&scope) {
-            read.unread.push(Unread {
-                system,
-                resource: Some(scope.clone()),
-                reason: adapter.not_recorded(&scope),
-            });
+/// One source's result: an API failure becomes the system unread; a usage error stops the run.
+pub fn settle(
+    system: System,
+    result: Result<SystemRead, SourceError>,
+) -> Result<SystemRead, Error> {
+    match result {
+        Ok(read) => Ok(read),
+        Err(SourceError::Api(reason)) => {
+            tracing::info!(%system, "{system} could not be read: {reason}");
+            Ok(SystemRead::unread(system, reason))
         }
+        Err(e @ SourceError::Usage(_)) => Err(e.into()),
     }
-    if whole_system_unread {
-        read.read_whole.clear();
-    }
-    read.unread.sort();
 }
+
+pub use crate::access::normalise;
 
 /// Everything a run found.
 #[derive(Debug, Clone)]
@@ -345,14 +335,7 @@ pub fn report_error(u: &Unread) -> ReportError {
     }
 }
 
-/// Findings counted per system (policy findings, which have no system, are not counted); every
-/// selected system is listed, with 0 when it has none.
-pub fn by_system(systems: &[System], findings: &[Finding]) -> BTreeMap<System, usize> {
-    let mut counts: BTreeMap<System, usize> = systems.iter().map(|s| (*s, 0)).collect();
-    for f in findings {
-        if let Some(s) = f.system {
-            *counts.entry(s).or_insert(0) += 1;
-        }
-    }
-    counts
-}
+pub use crate::finding::by_system;
+
+#[cfg(test)]
+mod fake_system_tests;

@@ -1,5 +1,5 @@
 //! The JSON report, schema version 1: stable wire types, separate from the internal ones.
-//! Documented field by field in README.md ("JSON report, schema v1"). Never rename or remove a
+//! Documented field by field in docs/json.md (schema version 1). Never rename or remove a
 //! field here; add new ones only with a new schema version or as optional extras.
 
 use std::collections::BTreeMap;
@@ -7,7 +7,7 @@ use std::io::Write;
 
 use serde::{Deserialize, Serialize};
 
-use super::{KIND_ORDER, Report};
+use super::{KIND_ORDER, Report, V1_KINDS};
 use crate::finding::{Finding, Kind};
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -33,6 +33,11 @@ pub struct ReportV1 {
 pub struct ErrorV1 {
     pub team: Option<String>,
     pub message: String,
+    /// Added with mapping v2: the system, and the scope in it (`null`: the whole system).
+    #[serde(default)]
+    pub system: Option<String>,
+    #[serde(default)]
+    pub resource: Option<String>,
 }
 
 /// One finding. The same shape for every command and kind; every key is always present, `null`
@@ -62,6 +67,25 @@ pub struct FindingV1 {
     pub line: Option<usize>,
     pub message: String,
     pub fix: String,
+    // Added with mapping v2 (after every v1 key; `null` where they do not apply).
+    /// `github`, `aws`, ...; `null` for policy findings.
+    #[serde(default)]
+    pub system: Option<String>,
+    /// The team slug, `<account>:<role>` or system role; `null` for policy findings.
+    #[serde(default)]
+    pub resource: Option<String>,
+    /// The person's email as in the config, or the holder's for undeclared holders of an
+    /// email-identified system.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// AWS only: the account's name in the mapping.
+    #[serde(default)]
+    pub account: Option<String>,
+    /// `wrong_role` only.
+    #[serde(default)]
+    pub expected_role: Option<String>,
+    #[serde(default)]
+    pub actual_role: Option<String>,
 }
 
 /// Counts. `teams`, `members_read` and `by_kind` are drift only (absent for check).
@@ -75,6 +99,10 @@ pub struct SummaryV1 {
     pub findings: usize,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by_kind: Option<BTreeMap<String, usize>>,
+    /// Findings per selected system (policy findings are not counted: they have no system);
+    /// drift and fix only, like `by_kind`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by_system: Option<BTreeMap<String, usize>>,
 }
 
 /// The wire form of one finding (also used by `review`).
@@ -96,6 +124,12 @@ pub fn finding_v1(f: &Finding) -> FindingV1 {
         line: f.line,
         message: f.message.clone(),
         fix: f.fix.clone(),
+        system: f.system.map(|s| s.as_str().to_owned()),
+        resource: f.resource.clone(),
+        email: f.email.clone(),
+        account: f.account.clone(),
+        expected_role: f.expected_role.clone(),
+        actual_role: f.actual_role.clone(),
     }
 }
 
@@ -113,6 +147,8 @@ pub fn report_v1(report: &Report) -> ReportV1 {
             .map(|e| ErrorV1 {
                 team: e.team.clone(),
                 message: e.message.clone(),
+                system: e.system.map(|s| s.as_str().to_owned()),
+                resource: e.resource.clone(),
             })
             .collect(),
         findings: report.findings.iter().map(finding_v1).collect(),
@@ -125,7 +161,14 @@ pub fn report_v1(report: &Report) -> ReportV1 {
                 let counts = report.counts_by_kind();
                 KIND_ORDER
                     .iter()
+                    .filter(|k| V1_KINDS.contains(k) || counts.contains_key(*k))
                     .map(|k| ((*k).to_owned(), counts.get(k).copied().unwrap_or(0)))
+                    .collect()
+            }),
+            by_system: drift.then(|| {
+                crate::finding::by_system(&report.systems, &report.findings)
+                    .into_iter()
+                    .map(|(s, n)| (s.as_str().to_owned(), n))
                     .collect()
             }),
         },

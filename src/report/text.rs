@@ -91,12 +91,16 @@ pub fn render(report: &Report, out: &mut impl Write, color: Color) -> std::io::R
             "{}",
             p.severity(
                 Severity::High,
-                "NOT READ: the report is incomplete; these teams are not known to be clean"
+                if unread_are_teams(report) {
+                    "NOT READ: the report is incomplete; these teams are not known to be clean"
+                } else {
+                    "NOT READ: the report is incomplete; these are not known to be clean"
+                }
             )
         )?;
         for e in &report.errors {
-            match &e.team {
-                Some(team) => writeln!(out, "  {team}: {}", e.message)?,
+            match e.place(report.multi_system()) {
+                Some(place) => writeln!(out, "  {place}: {}", e.message)?,
                 None => writeln!(out, "  {}", e.message)?,
             }
         }
@@ -141,8 +145,8 @@ fn person(
             p.severity(f.severity, &format!("[{}]", f.severity.as_str())),
             label(f)
         );
-        if let Some(team) = &f.team {
-            line.push_str(&format!(" · {team}"));
+        if let Some(place) = f.place(report.multi_system()) {
+            line.push_str(&format!(" · {place}"));
         }
         if let Some(n) = f.line.filter(|&n| Some(n) != group.line) {
             line.push_str(&p.dim(&format!(" · line {n}")));
@@ -152,6 +156,20 @@ fn person(
         writeln!(out, "      {} {}", p.dim("fix:"), f.fix)?;
     }
     Ok(())
+}
+
+/// Whether the report is about GitHub alone (or no system: `check`), so v1's words fit.
+pub fn github_only(report: &Report) -> bool {
+    report
+        .systems
+        .iter()
+        .all(|s| *s == crate::system::System::Github)
+}
+
+/// Whether everything not read is a GitHub team (v1's wording: "3 teams not read"), rather
+/// than parts of several systems or a whole system ("1 part not read (github)").
+pub fn unread_are_teams(report: &Report) -> bool {
+    github_only(report) && report.errors.iter().all(|e| e.resource.is_some())
 }
 
 /// `1 person`, `2 people`.
@@ -165,14 +183,22 @@ pub fn summary_line(report: &Report) -> String {
     // An incomplete run says so first: "No findings" must never lead when teams were not read.
     let mut s = String::new();
     if !report.complete {
-        let unread: Vec<&str> = report
+        let unread: Vec<String> = report
             .errors
             .iter()
-            .map(|e| e.team.as_deref().unwrap_or("(source)"))
+            .map(|e| {
+                e.place(report.multi_system())
+                    .unwrap_or_else(|| "(source)".to_owned())
+            })
             .collect();
+        let (one, many) = if unread_are_teams(report) {
+            ("team", "teams")
+        } else {
+            ("part", "parts")
+        };
         s.push_str(&format!(
             "INCOMPLETE: {} not read ({}); ",
-            count(unread.len(), "team", "teams"),
+            count(unread.len(), one, many),
             unread.join(", ")
         ));
     }

@@ -399,8 +399,8 @@ mod tests {
 
     fn inputs() -> (Config, AwsMapping, Vec<TemporaryAdmin>, NaiveDate) {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mapping_text = std::fs::read_to_string(root.join("fixtures/mapping_v2.yml")).unwrap();
-        let mapping = Mapping::parse("mapping_v2.yml", &mapping_text).unwrap();
+        let mapping_text = std::fs::read_to_string(root.join("fixtures/mapping_aws.yml")).unwrap();
+        let mapping = Mapping::parse("mapping_aws.yml", &mapping_text).unwrap();
         let config_text = std::fs::read_to_string(root.join("fixtures/govuk_tech.yml")).unwrap();
         let config =
             crate::config::people::parse("govuk_tech.yml", &config_text, &mapping).unwrap();
