@@ -430,3 +430,78 @@ fn live_snapshot_records_the_aws_section_and_reads_back_the_same() {
     assert_eq!(body(&offline), body(&live_out));
     assert_eq!(body(&offline).len(), 2);
 }
+
+/// The generic drift engine with the AWS adapter gives exactly the findings (kind, resource,
+/// message, account) of the pure reference, `aws_findings`, on the shipped fixtures.
+#[test]
+fn the_engine_and_the_reference_agree_on_the_fixtures() {
+    use access_reconciler::access::Adapter;
+    use access_reconciler::config::Mapping;
+    use access_reconciler::finding::Finding;
+    use access_reconciler::sources::aws::adapter::{AwsAdapter, AwsInputs};
+    use access_reconciler::sources::aws::{AwsSection, aws_findings};
+
+    let root = common::root();
+    let read = |p: &str| std::fs::read_to_string(root.join(p)).expect("fixture");
+    let mapping =
+        Mapping::parse("mapping_aws.yml", &read("fixtures/mapping_aws.yml")).expect("mapping");
+    let config = access_reconciler::config::people::parse(
+        "govuk_tech.yml",
+        &read("fixtures/govuk_tech.yml"),
+        &mapping,
+    )
+    .expect("config");
+    let temporary = access_reconciler::config::temporary_admin::parse(
+        "temporary_admin.yml",
+        &read("fixtures/temporary_admin.yml"),
+    )
+    .expect("temporary");
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 28).expect("date");
+    let aws = mapping.aws.clone().expect("aws");
+    let snapshot: serde_json::Value =
+        serde_json::from_str(&read("fixtures/snapshot_v2.json")).expect("json");
+    let adapter = AwsAdapter::new(
+        &aws,
+        AwsInputs {
+            people: config.people.clone(),
+            temporary: temporary.clone(),
+            today,
+        },
+    );
+    let system_read = adapter
+        .read_snapshot(&snapshot["aws"], "snapshot_v2.json", None)
+        .expect("read");
+    assert!(system_read.unread.is_empty(), "{:?}", system_read.unread);
+    let key = |f: &Finding| {
+        (
+            f.resource.clone().unwrap_or_default(),
+            f.kind.as_str(),
+            f.message.clone(),
+            f.account.clone().unwrap_or_default(),
+        )
+    };
+    let mut engine: Vec<_> =
+        access_reconciler::drift::findings(&adapter, &config, &system_read, today)
+            .iter()
+            .map(key)
+            .collect();
+    let section: AwsSection = serde_json::from_value(snapshot["aws"].clone()).expect("section");
+    let mut reference: Vec<_> = aws_findings(&config.people, &aws, &temporary, &section, today)
+        .iter()
+        .map(key)
+        .collect();
+    engine.sort();
+    reference.sort();
+    assert_eq!(engine, reference);
+    let kinds: std::collections::BTreeSet<_> = engine.iter().map(|k| k.1).collect();
+    assert_eq!(
+        kinds.into_iter().collect::<Vec<_>>(),
+        [
+            "expired_temporary_access",
+            "mfa_not_required",
+            "missing",
+            "unexpected_member",
+            "untrusted_principal"
+        ]
+    );
+}
