@@ -33,6 +33,11 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "DATE")]
     pub today: Option<String>,
 
+    /// Time-boxed AWS admin access (YAML list of name, email_address, expires_at,
+    /// why_do_they_need_access). Default: temporary_admin.yml beside the config, when it exists.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub temporary_admin: Option<PathBuf>,
+
     /// Report format.
     #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -85,7 +90,7 @@ pub struct GithubArgs {
     #[arg(long, value_name = "N", default_value_t = 8)]
     pub concurrency: usize,
 
-    /// Tries for a retryable failure (5xx, connection error) before giving up.
+    /// Tries for a retryable failure (5xx, connection error; AWS throttling too) before giving up.
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub retries: u32,
 

@@ -13,6 +13,7 @@ pub fn run(global: &GlobalArgs, args: CheckArgs) -> u8 {
         today,
         mapping,
         config,
+        ..
     } = match common::load_inputs(global, &args.config.config) {
         Ok(inputs) => inputs,
         Err(code) => return code,

@@ -11,6 +11,7 @@ use crate::engine;
 use crate::report::{self, Color, Report};
 use crate::sources::accounts::http::TokioDelay;
 use crate::sources::accounts::source::{AccountOptions, AccountSource};
+use crate::sources::aws::adapter::AwsInputs;
 use crate::sources::snapshot::Snapshot;
 use chrono::NaiveDate;
 
@@ -23,6 +24,7 @@ pub fn load_inputs(global: &GlobalArgs, config_path: &Path) -> Result<Inputs, u8
         global.today.as_deref(),
         global.mapping.as_deref(),
         config_path,
+        global.temporary_admin.as_deref(),
     )
     .map_err(|e| fail(&e, ""))
 }
@@ -75,9 +77,9 @@ pub type Selection = (Vec<System>, Vec<Box<dyn Adapter>>);
 
 /// The systems `--system` selects, and their adapters. A bad list is reported; `Err` holds the
 /// exit code.
-pub fn select(mapping: &Mapping, list: Option<&str>) -> Result<Selection, u8> {
+pub fn select(mapping: &Mapping, list: Option<&str>, aws: &AwsInputs) -> Result<Selection, u8> {
     let systems = engine::select(mapping, list).map_err(|e| fail(&e, ""))?;
-    let adapters = engine::adapters(mapping, &systems);
+    let adapters = engine::adapters(mapping, &systems, aws);
     Ok((systems, adapters))
 }
 

@@ -18,10 +18,11 @@ pub fn run(global: &GlobalArgs, args: DriftArgs) -> u8 {
         Ok(inputs) => inputs,
         Err(code) => return code,
     };
-    let (systems, adapters) = match common::select(&inputs.mapping, args.system.as_deref()) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
+    let (systems, adapters) =
+        match common::select(&inputs.mapping, args.system.as_deref(), &inputs.aws()) {
+            Ok(s) => s,
+            Err(code) => return code,
+        };
     let runtime = match common::runtime() {
         Ok(rt) => rt,
         Err(code) => return code,

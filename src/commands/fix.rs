@@ -25,6 +25,7 @@ use crate::fix::json::{FixJson, Mode};
 use crate::fix::pr::{BaseFile, Change, Outcome, PrWriter, Repo};
 use crate::fix::propose::{self, Options, Plan, Reason};
 use crate::report::{self, Format, Report};
+use crate::sources::aws::adapter::AwsInputs;
 use crate::sources::github::adapter::{membership_read, org_membership};
 use crate::sources::github::rest::RestClient;
 use crate::sources::github::{MembershipRead, MembershipSource, OrgMembership, SourceError};
@@ -237,7 +238,19 @@ impl Run<'_> {
     /// look up the GitHub org membership of the missing people with a role. An incomplete read
     /// stops here (exit 3): fix never acts on a partial read.
     async fn drift(&self, config: &Config, display: &str) -> Result<Drift, u8> {
-        let (systems, adapters) = common::select(self.mapping, self.args.system.as_deref())?;
+        let temporary = engine::load_temporary(
+            self.global.temporary_admin.as_deref(),
+            &self.args.config.config,
+            self.mapping,
+        )
+        .map_err(|e| common::fail(&e, ""))?;
+        let aws_inputs = AwsInputs {
+            people: config.people.clone(),
+            temporary: temporary.clone(),
+            today: self.today,
+        };
+        let (systems, adapters) =
+            common::select(self.mapping, self.args.system.as_deref(), &aws_inputs)?;
         let progress = !self.global.quiet && std::io::stderr().is_terminal();
         let mut live = Live::new(self.mapping, &self.args.github, progress);
         live.accounts = common::account_sources(
@@ -254,6 +267,7 @@ impl Run<'_> {
             today: self.today,
             mapping: self.mapping.clone(),
             config: config.clone(),
+            temporary,
         };
         let outcome = engine::evaluate(&inputs, &adapters, reads);
         if !outcome.complete() {

@@ -9,6 +9,7 @@ use crate::cli::GithubArgs;
 use crate::config::mapping::GithubMapping;
 use crate::config::{Config, Mapping};
 use crate::sources::accounts::source::AccountSource;
+use crate::sources::aws::adapter::LiveAws;
 use crate::sources::github::MembershipSource;
 use crate::sources::github::adapter::system_read;
 use crate::sources::github::live::LiveSource;
@@ -53,6 +54,16 @@ impl<'a> Live<'a> {
                 live: self,
                 mapping,
             }),
+            // AWS: the standard credential chain and endpoint variables; throttling and 5xx
+            // retried as GitHub's --retries and --backoff-ms say.
+            (System::Aws, _) => match LiveAws::for_mapping(
+                self.mapping,
+                self.github.retries,
+                self.github.backoff_ms,
+            ) {
+                Some(aws) => Box::new(aws),
+                None => Box::new(Unreadable(system)),
+            },
             // Systems whose live readers have not landed yet: unread, named in `errors`.
             (other, _) => Box::new(Unreadable(other)),
         }

@@ -19,6 +19,7 @@ use crate::commands::live::Live;
 use crate::config::{Config, Mapping};
 use crate::engine;
 use crate::exit;
+use crate::sources::aws::adapter::AwsInputs;
 use crate::sources::github::{MembershipRead, MembershipSource};
 use crate::sources::snapshot;
 
@@ -32,7 +33,9 @@ pub fn run(global: &GlobalArgs, args: SnapshotArgs) -> u8 {
         Ok(c) => c,
         Err(e) => return common::report_config_errors(&e),
     };
-    let (systems, adapters) = match common::select(&mapping, args.system.as_deref()) {
+    // A snapshot only records what is held: the AWS adapter needs no people or dates here.
+    let aws_inputs = AwsInputs::none(chrono::Utc::now().date_naive());
+    let (systems, adapters) = match common::select(&mapping, args.system.as_deref(), &aws_inputs) {
         Ok(s) => s,
         Err(code) => return code,
     };

@@ -171,6 +171,7 @@ fn inputs() -> Inputs {
         today: NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
         mapping,
         config,
+        temporary: Vec::new(),
     }
 }
 
@@ -192,7 +193,7 @@ fn github_clean(inputs: &Inputs) -> SystemRead {
 fn run(fake: SystemRead) -> Outcome {
     let inputs = inputs();
     let adapters: Vec<Box<dyn Adapter>> = vec![
-        adapter(&inputs.mapping, System::Github),
+        adapter(&inputs.mapping, System::Github, &inputs.aws()),
         Box::new(FakeAdapter(
             inputs.mapping.accounts[&System::Pagerduty].clone(),
         )),
@@ -339,7 +340,7 @@ fn a_selected_system_without_a_reader_is_unread() {
     let inputs = inputs();
     let systems = select(&inputs.mapping, Some("pagerduty,github")).unwrap();
     assert_eq!(systems, [System::Github, System::Pagerduty]);
-    let adapters = adapters(&inputs.mapping, &systems);
+    let adapters = adapters(&inputs.mapping, &systems, &inputs.aws());
     // PagerDuty has a reader (issue 12): its empty snapshot section is read whole.
     let snapshot = crate::sources::snapshot::Snapshot::parse(
         "s.json",
@@ -390,7 +391,7 @@ fn a_failed_system_never_hides_the_others() {
     );
     let inputs = inputs();
     let adapters: Vec<Box<dyn Adapter>> = vec![
-        adapter(&inputs.mapping, System::Github),
+        adapter(&inputs.mapping, System::Github, &inputs.aws()),
         Box::new(FakeAdapter(
             inputs.mapping.accounts[&System::Pagerduty].clone(),
         )),

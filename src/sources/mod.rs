@@ -2,5 +2,6 @@
 //! section into the neutral model of [`crate::access`], and nothing else.
 
 pub mod accounts;
+pub mod aws;
 pub mod github;
 pub mod snapshot;

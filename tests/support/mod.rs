@@ -12,5 +12,6 @@
 #![allow(dead_code)]
 
 pub mod accounts;
+pub mod aws;
 pub mod github;
 pub mod server;
