@@ -7,6 +7,8 @@ use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::report::Format;
+use crate::sources::accounts::http::RetryPolicy;
+use crate::sources::accounts::source::{AccountOptions, ExportArg};
 use crate::sources::github::rest::ClientOptions;
 
 /// Keep GOV.UK's production access config and GitHub team membership in agreement.
@@ -30,6 +32,11 @@ pub struct GlobalArgs {
     /// The date the date rules are checked at (YYYY-MM-DD). Default: today in UTC.
     #[arg(long, global = true, value_name = "DATE", help_heading = "Input")]
     pub today: Option<String>,
+
+    /// Time-boxed AWS admin access (YAML list of name, email_address, expires_at,
+    /// why_do_they_need_access). Default: temporary_admin.yml beside the config, when it exists.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub temporary_admin: Option<PathBuf>,
 
     /// Report format.
     #[arg(long, global = true, value_enum, default_value_t = Format::Text, help_heading = "Output")]
@@ -94,8 +101,8 @@ pub struct GithubArgs {
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = at_least_one)]
     pub concurrency: usize,
 
-    /// Retries after the first try for a retryable failure (5xx, connection error), as in curl
-    /// and gh: 0 means one try and no retry.
+    /// Retries after the first try for a retryable failure (5xx, connection error; AWS
+    /// throttling too), as in curl and gh: 0 means one try and no retry.
     #[arg(long, value_name = "N", default_value_t = 2)]
     pub retries: u32,
 
@@ -120,6 +127,51 @@ macro_rules! help_tail {
             $two
         )
     };
+}
+
+/// How to reach the account systems: Sentry, Fastly and PagerDuty live (tokens from
+/// SENTRY_AUTH_TOKEN, FASTLY_API_TOKEN, PAGERDUTY_TOKEN), any account system from an export file.
+/// Retries and rate-limit waits follow the GitHub flags (--retries, --max-wait).
+#[derive(Debug, Args, Clone)]
+pub struct AccountArgs {
+    /// Sentry base URL (self-hosted Sentry). Token: SENTRY_AUTH_TOKEN (scope member:read).
+    #[arg(long, value_name = "URL", default_value = "https://sentry.io")]
+    pub sentry_url: String,
+
+    /// Fastly API base URL. Token: FASTLY_API_TOKEN (a read-only key).
+    #[arg(long, value_name = "URL", default_value = "https://api.fastly.com")]
+    pub fastly_url: String,
+
+    /// PagerDuty API base URL. Token: PAGERDUTY_TOKEN (a read-only key).
+    #[arg(long, value_name = "URL", default_value = "https://api.pagerduty.com")]
+    pub pagerduty_url: String,
+
+    /// Read SYSTEM from this export file instead of its API or the snapshot (repeatable), e.g.
+    /// signon=signon-users.csv: Signon's "Export users as CSV", or a CSV with header email,role.
+    #[arg(long = "export", value_name = "SYSTEM=PATH", value_parser = parse_export)]
+    pub exports: Vec<ExportArg>,
+}
+
+fn parse_export(s: &str) -> Result<ExportArg, String> {
+    s.parse()
+}
+
+impl AccountArgs {
+    /// The library's options, with the retry policy of the GitHub flags.
+    pub fn options(&self, github: &GithubArgs) -> AccountOptions {
+        AccountOptions {
+            sentry_url: self.sentry_url.clone(),
+            fastly_url: self.fastly_url.clone(),
+            pagerduty_url: self.pagerduty_url.clone(),
+            exports: self.exports.clone(),
+            policy: RetryPolicy {
+                // --retries N: N retries after the first try.
+                tries: github.retries.saturating_add(1),
+                backoff_ms: github.backoff_ms,
+                max_wait: github.max_wait,
+            },
+        }
+    }
 }
 
 impl GithubArgs {
@@ -245,6 +297,9 @@ pub struct DriftArgs {
         next_help_heading = "GitHub (token: GITHUB_TOKEN or GH_TOKEN; or a GitHub App: GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY)"
     )]
     pub github: GithubArgs,
+
+    #[command(flatten)]
+    pub accounts: AccountArgs,
 }
 
 #[derive(Debug, Args)]
@@ -266,6 +321,9 @@ pub struct SnapshotArgs {
         next_help_heading = "GitHub (token: GITHUB_TOKEN or GH_TOKEN; or a GitHub App: GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY)"
     )]
     pub github: GithubArgs,
+
+    #[command(flatten)]
+    pub accounts: AccountArgs,
 }
 
 #[derive(Debug, Args)]
@@ -396,6 +454,9 @@ pub struct FixArgs {
         next_help_heading = "GitHub (token: GITHUB_TOKEN or GH_TOKEN; or a GitHub App: GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY)"
     )]
     pub github: GithubArgs,
+
+    #[command(flatten)]
+    pub accounts: AccountArgs,
 }
 
 /// A count that must be 1 or more (`--concurrency 0` would never send a request).

@@ -705,7 +705,8 @@ async fn our_comment_on_a_later_page_is_found_and_updated() {
 
 #[test]
 fn with_more_than_one_system_the_access_is_listed_per_system() {
-    // mapping_v2 configures GitHub and PagerDuty: the reports name the system of each grant.
+    // mapping_v2 configures GitHub and the six account systems: the reports name the system of
+    // each grant, and a role change in a single-valued system reads `sentry: member -> admin`.
     let run = |format: &str| {
         let out = review(&[
             "--base",
@@ -723,14 +724,22 @@ fn with_more_than_one_system_the_access_is_listed_per_system() {
         stdout(&out)
     };
     let text = run("text");
+    // Text reports wrap at 100 columns off a terminal: compare with the whitespace squashed.
+    let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
-        text.contains(
-            "  granted       Jo Fabricated (jo-fabricated): none -> production_admin_access (line 67)\n                access added: github: gov-uk, gov-uk-production-admin\n"
-        ),
+        squash(&text).contains(&squash(
+            "  granted       Jo Fabricated (jo-fabricated): none -> production_admin_access (line 67)\n                access added: github: gov-uk, gov-uk-production-admin; sentry: admin; fastly: engineer; pagerduty: user; signon: Superadmin; gcp: member; logit: GOV.UK Users\n"
+        )),
         "{text}"
     );
     assert!(
         text.contains("                access removed: github: gov-uk, gov-uk-production-deploy (as gil-notreal)\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "                role changed: sentry: member -> admin; signon: Normal -> Superadmin\n"
+        ),
         "{text}"
     );
     assert!(!text.contains("teams added"), "{text}");
@@ -741,7 +750,7 @@ fn with_more_than_one_system_the_access_is_listed_per_system() {
     );
     assert!(
         md.contains(
-            "| `github: gov-uk-production-admin` | `github: gov-uk-production-deploy` | 6 |"
+            "| `github: gov-uk-production-admin`; `sentry: member → admin`; `fastly: engineer`; `pagerduty: user`; `signon: Normal → Superadmin`; `gcp: member` | `github: gov-uk-production-deploy` | 6 |"
         ),
         "{md}"
     );
@@ -755,7 +764,12 @@ fn with_more_than_one_system_the_access_is_listed_per_system() {
     assert_eq!(
         basil["access"],
         json!([{"system": "github", "added": ["gov-uk-production-admin"],
-            "removed": ["gov-uk-production-deploy"]}])
+            "removed": ["gov-uk-production-deploy"]},
+            {"system": "sentry", "added": ["admin"], "removed": ["member"]},
+            {"system": "fastly", "added": ["engineer"], "removed": []},
+            {"system": "pagerduty", "added": ["user"], "removed": []},
+            {"system": "signon", "added": ["Superadmin"], "removed": ["Normal"]},
+            {"system": "gcp", "added": ["member"], "removed": []}])
     );
     // The v1 keys keep their meaning.
     assert_eq!(basil["teams_added"], json!(["gov-uk-production-admin"]));

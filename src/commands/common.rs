@@ -10,6 +10,9 @@ use crate::config::{self, Config, ConfigErrors, Mapping};
 use crate::engine;
 use crate::finding::Finding;
 use crate::report::{self, Color, Format, Report};
+use crate::sources::accounts::http::TokioDelay;
+use crate::sources::accounts::source::{AccountOptions, AccountSource};
+use crate::sources::aws::adapter::AwsInputs;
 use crate::sources::snapshot::Snapshot;
 use chrono::NaiveDate;
 
@@ -33,6 +36,7 @@ pub fn load_inputs_with_summary(
         global.today.as_deref(),
         global.mapping.as_deref(),
         config_path,
+        global.temporary_admin.as_deref(),
     )
     .map_err(|e| fail_as(global, &e, step_summary))?;
     strict_unknown_keys(global, &inputs.unknown_keys)?;
@@ -146,9 +150,9 @@ pub type Selection = (Vec<System>, Vec<Box<dyn Adapter>>);
 
 /// The systems `--system` selects, and their adapters. A bad list is reported; `Err` holds the
 /// exit code.
-pub fn select(mapping: &Mapping, list: Option<&str>) -> Result<Selection, u8> {
+pub fn select(mapping: &Mapping, list: Option<&str>, aws: &AwsInputs) -> Result<Selection, u8> {
     let systems = engine::select(mapping, list).map_err(|e| fail(&e, ""))?;
-    let adapters = engine::adapters(mapping, &systems);
+    let adapters = engine::adapters(mapping, &systems, aws);
     Ok((systems, adapters))
 }
 
@@ -181,16 +185,55 @@ pub fn snapshot_evidence(snapshot: &Snapshot, today: NaiveDate, max_age: u32) ->
     crate::evidence::stale_evidence(&label, snapshot.fetched_at, today, max_age)
 }
 
-/// Read the selected systems: from the opened `--snapshot` when given ([`open_snapshot`]), else
-/// live (each system's source from [`Live::source`]), every system at once. Only a usage error
-/// is an `Err`: a system whose API failed is unread.
+/// The account systems' sources of a run: each selected account system's `--export` file, else
+/// (live runs only) its API with the token from its variable. A selected account system with
+/// neither, an `--export` for a system the run does not cover, or two for one system, is a
+/// usage error (exit 2) saying what to set.
+pub fn account_sources(
+    mapping: &Mapping,
+    adapters: &[Box<dyn Adapter>],
+    accounts: &AccountOptions,
+    from_snapshot: bool,
+) -> Result<Vec<AccountSource>, engine::Error> {
+    let systems: Vec<System> = adapters.iter().map(|a| a.system()).collect();
+    Ok(crate::sources::accounts::source::account_sources(
+        mapping,
+        &systems,
+        accounts,
+        from_snapshot,
+        std::sync::Arc::new(TokioDelay),
+    )?)
+}
+
+/// Replace the snapshot's read of each system that has an `--export` with the export's: an
+/// export names its system's source outright.
+pub async fn read_exports_over(
+    adapters: &[Box<dyn Adapter>],
+    reads: &mut [SystemRead],
+    accounts: &[AccountSource],
+) -> Result<(), engine::Error> {
+    for source in accounts.iter().filter(|s| s.is_export()) {
+        let read = source.read().await?;
+        if let Some(i) = adapters.iter().position(|a| a.system() == source.system()) {
+            reads[i] = read;
+        }
+    }
+    Ok(())
+}
+
+/// Read the selected systems: from the opened `--snapshot` when given ([`open_snapshot`]; an
+/// account system's `--export` over its section), else live (each system's source from
+/// [`Live::source`]), every system at once. Only a usage error is an `Err`: a system whose API
+/// failed is unread.
 pub async fn read_systems(
     snapshot: Option<&Snapshot>,
     live: &Live<'_>,
     adapters: &[Box<dyn Adapter>],
 ) -> Result<Vec<SystemRead>, engine::Error> {
     if let Some(snapshot) = snapshot {
-        return engine::read_snapshot(snapshot, adapters);
+        let mut reads = engine::read_snapshot(snapshot, adapters)?;
+        read_exports_over(adapters, &mut reads, &live.accounts).await?;
+        return Ok(reads);
     }
     let sources: Vec<Box<dyn Source + '_>> =
         adapters.iter().map(|a| live.source(a.system())).collect();

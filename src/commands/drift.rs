@@ -19,10 +19,11 @@ pub fn run(global: &GlobalArgs, args: DriftArgs) -> u8 {
         Ok(inputs) => inputs,
         Err(code) => return code,
     };
-    let (systems, adapters) = match common::select(&inputs.mapping, args.system.as_deref()) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
+    let (systems, adapters) =
+        match common::select(&inputs.mapping, args.system.as_deref(), &inputs.aws()) {
+            Ok(s) => s,
+            Err(code) => return code,
+        };
     let snapshot = match args.snapshot.as_deref().map(common::open_snapshot) {
         None => None,
         Some(Ok(s)) => Some(s),
@@ -33,7 +34,16 @@ pub fn run(global: &GlobalArgs, args: DriftArgs) -> u8 {
         Err(code) => return code,
     };
     let progress = !global.quiet && std::io::stderr().is_terminal();
-    let live = Live::new(&inputs.mapping, &args.github, progress);
+    let mut live = Live::new(&inputs.mapping, &args.github, progress);
+    live.accounts = match common::account_sources(
+        &inputs.mapping,
+        &adapters,
+        &args.accounts.options(&args.github),
+        args.snapshot.is_some(),
+    ) {
+        Ok(a) => a,
+        Err(e) => return common::fail(&e, "Nothing was compared."),
+    };
     let reads = runtime.block_on(common::read_systems(snapshot.as_ref(), &live, &adapters));
     // Only a usage error stops the run here (exit 2): a system whose API failed is unread.
     let reads = match reads {

@@ -26,6 +26,7 @@ use crate::fix::json::{FixJson, Mode};
 use crate::fix::pr::{BaseFile, Change, Outcome, PrWriter, Repo};
 use crate::fix::propose::{self, Options, Plan, Reason};
 use crate::report::{self, Format, Report};
+use crate::sources::aws::adapter::AwsInputs;
 use crate::sources::github::adapter::{membership_read, org_membership};
 use crate::sources::github::rest::RestClient;
 use crate::sources::github::{MembershipRead, MembershipSource, OrgMembership, SourceError};
@@ -283,7 +284,19 @@ impl Run<'_> {
     /// look up the GitHub org membership of the missing people with a role. An incomplete read
     /// stops here (exit 3): fix never acts on a partial read.
     async fn drift(&self, config: &Config, display: &str) -> Result<Drift, u8> {
-        let (systems, adapters) = common::select(self.mapping, self.args.system.as_deref())?;
+        let temporary = engine::load_temporary(
+            self.global.temporary_admin.as_deref(),
+            &self.args.config.config,
+            self.mapping,
+        )
+        .map_err(|e| common::fail(&e, ""))?;
+        let aws_inputs = AwsInputs {
+            people: config.people.clone(),
+            temporary: temporary.clone(),
+            today: self.today,
+        };
+        let (systems, adapters) =
+            common::select(self.mapping, self.args.system.as_deref(), &aws_inputs)?;
         let snapshot = match self.args.snapshot.as_deref().map(common::open_snapshot) {
             None => None,
             Some(Ok(s)) => Some(s),
@@ -299,7 +312,14 @@ impl Run<'_> {
             }
         }
         let progress = !self.global.quiet && std::io::stderr().is_terminal();
-        let live = Live::new(self.mapping, &self.args.github, progress);
+        let mut live = Live::new(self.mapping, &self.args.github, progress);
+        live.accounts = common::account_sources(
+            self.mapping,
+            &adapters,
+            &self.args.accounts.options(&self.args.github),
+            self.args.snapshot.is_some(),
+        )
+        .map_err(|e| common::fail(&e, "No edits were made."))?;
         let reads = common::read_systems(snapshot.as_ref(), &live, &adapters)
             .await
             .map_err(|e| common::fail(&e, "No edits were made."))?;
@@ -309,6 +329,7 @@ impl Run<'_> {
             config: config.clone(),
             // Said on stderr already (fix's report lists no unknown keys).
             unknown_keys: Vec::new(),
+            temporary,
         };
         let outcome = engine::evaluate(&inputs, &adapters, reads);
         if !outcome.complete() {

@@ -8,6 +8,8 @@ use crate::access::{NoReader, Provenance, Source, SourceError, System, SystemRea
 use crate::cli::GithubArgs;
 use crate::config::mapping::GithubMapping;
 use crate::config::{Config, Mapping};
+use crate::sources::accounts::source::AccountSource;
+use crate::sources::aws::adapter::LiveAws;
 use crate::sources::github::MembershipSource;
 use crate::sources::github::adapter::system_read;
 use crate::sources::github::live::LiveSource;
@@ -24,6 +26,9 @@ pub struct Live<'a> {
     /// `snapshot --out`: GitHub also records the org membership of the declared people with a
     /// role who are missing from one of their teams, so an offline `fix` can spot leavers.
     pub org_membership_for: Option<&'a Config>,
+    /// The account systems' sources (their `--export` files, or their APIs with the tokens),
+    /// from [`crate::commands::common::account_sources`]; an export also wins over `--snapshot`.
+    pub accounts: Vec<AccountSource>,
     github_connection: tokio::sync::OnceCell<LiveSource>,
 }
 
@@ -34,17 +39,31 @@ impl<'a> Live<'a> {
             github: github.options(),
             progress,
             org_membership_for: None,
+            accounts: Vec::new(),
             github_connection: tokio::sync::OnceCell::new(),
         }
     }
 
     /// The live source of `system`: the one registration point for live readers.
     pub fn source(&self, system: System) -> Box<dyn Source + '_> {
+        if let Some(account) = self.accounts.iter().find(|s| s.system() == system) {
+            return Box::new(Borrowed(account));
+        }
         match (system, &self.mapping.github) {
             (System::Github, Some(mapping)) => Box::new(LiveGithub {
                 live: self,
                 mapping,
             }),
+            // AWS: the standard credential chain and endpoint variables; throttling and 5xx
+            // retried as GitHub's --retries (retries after the first try) and --backoff-ms say.
+            (System::Aws, _) => match LiveAws::for_mapping(
+                self.mapping,
+                self.github.retries.saturating_add(1),
+                self.github.backoff_ms,
+            ) {
+                Some(aws) => Box::new(aws),
+                None => Box::new(Unreadable(system)),
+            },
             // Systems whose live readers have not landed yet: unread, named in `errors`.
             (other, _) => Box::new(Unreadable(other)),
         }
@@ -95,6 +114,19 @@ impl Source for LiveGithub<'_, '_> {
             };
             Ok(out)
         })
+    }
+}
+
+/// An account system's source, kept by [`Live`] and lent to a read.
+struct Borrowed<'a>(&'a AccountSource);
+
+impl Source for Borrowed<'_> {
+    fn system(&self) -> System {
+        self.0.system()
+    }
+
+    fn read(&self) -> LocalBoxFuture<'_, Result<SystemRead, SourceError>> {
+        self.0.read()
     }
 }
 

@@ -130,7 +130,9 @@ fn render_review(
     let head_findings = crate::policy::check(head, mapping, today);
     // Both sides read the same mapping; an adapter with inputs of its own (AWS's
     // temporary_admin.yml) is built per side, from that side's files.
-    let adapters = crate::engine::adapters(mapping, &mapping.systems());
+    // Until review reads each side's temporary_admin.yml, AWS expects no temporary roles here.
+    let aws = crate::sources::aws::adapter::AwsInputs::none(today);
+    let adapters = crate::engine::adapters(mapping, &mapping.systems(), &aws);
     review::review(
         review::Side {
             config: base,

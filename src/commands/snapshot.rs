@@ -19,6 +19,7 @@ use crate::commands::live::Live;
 use crate::config::{Config, Mapping};
 use crate::engine;
 use crate::exit;
+use crate::sources::aws::adapter::AwsInputs;
 use crate::sources::github::{MembershipRead, MembershipSource};
 use crate::sources::snapshot;
 
@@ -47,7 +48,9 @@ pub fn run(global: &GlobalArgs, args: SnapshotArgs) -> u8 {
         crate::errln!("error: {msg}\nNothing was read and no snapshot was written.");
         return exit::USAGE;
     }
-    let (systems, adapters) = match common::select(&mapping, args.system.as_deref()) {
+    // A snapshot only records what is held: the AWS adapter needs no people or dates here.
+    let aws_inputs = AwsInputs::none(chrono::Utc::now().date_naive());
+    let (systems, adapters) = match common::select(&mapping, args.system.as_deref(), &aws_inputs) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -59,6 +62,16 @@ pub fn run(global: &GlobalArgs, args: SnapshotArgs) -> u8 {
     // Every selected system at once; GitHub also records the org membership `fix` needs.
     let mut live = Live::new(&mapping, &args.github, progress);
     live.org_membership_for = Some(&config);
+    // The account systems: an --export records its rows; the others are read live.
+    live.accounts = match common::account_sources(
+        &mapping,
+        &adapters,
+        &args.accounts.options(&args.github),
+        false,
+    ) {
+        Ok(a) => a,
+        Err(e) => return common::fail(&e, "No snapshot was written."),
+    };
     let reads = match runtime.block_on(common::read_systems(None, &live, &adapters)) {
         Ok(r) => r,
         // snapshot has no --snapshot: the hint would name a flag it does not take.

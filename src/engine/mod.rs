@@ -9,10 +9,13 @@ use chrono::NaiveDate;
 use futures::future::join_all;
 
 use crate::access::{Adapter, NoReader, Source, SourceError, System, SystemRead, Unread};
+use crate::config::temporary_admin::{self, TemporaryAdmin};
 use crate::config::unknown::UnknownKey;
 use crate::config::{self, Config, ConfigErrors, Mapping};
 use crate::finding::{self, Finding};
 use crate::report::{Command, Report, ReportError, Summary};
+use crate::sources::accounts::adapter::AccountAdapter;
+use crate::sources::aws::adapter::{AwsAdapter, AwsInputs};
 use crate::sources::github::adapter::GithubAdapter;
 use crate::sources::snapshot::Snapshot;
 
@@ -47,27 +50,71 @@ pub struct Inputs {
     /// Keys in people's entries the tool does not read (nor near misses of ones it does, nor
     /// the mapping's `extra_keys`): `unknown_key` findings, or errors under `--strict`.
     pub unknown_keys: Vec<UnknownKey>,
+    /// temporary_admin.yml (AWS only; empty when AWS is not configured or there is no file).
+    pub temporary: Vec<TemporaryAdmin>,
 }
 
 impl Inputs {
     /// Parse `today` (or take today in UTC), load the mapping (or the built-in one), then the
-    /// config at `config_path`.
+    /// config at `config_path`, then (when the mapping configures AWS) the temporary admins.
     pub fn load(
         today: Option<&str>,
         mapping: Option<&Path>,
         config_path: &Path,
+        temporary_admin: Option<&Path>,
     ) -> Result<Inputs, Error> {
         let today = parse_today(today)?;
         let mapping = load_mapping(mapping)?;
         let (config, text) = load_config_text(config_path, &mapping)?;
         let unknown_keys = config::unknown::unknown_keys(&config.path, &text, &mapping);
+        let temporary = load_temporary(temporary_admin, config_path, &mapping)?;
         Ok(Inputs {
             today,
             mapping,
             config,
             unknown_keys,
+            temporary,
         })
     }
+
+    /// What the AWS adapter needs from the inputs.
+    pub fn aws(&self) -> AwsInputs {
+        AwsInputs {
+            people: self.config.people.clone(),
+            temporary: self.temporary.clone(),
+            today: self.today,
+        }
+    }
+}
+
+/// The file name of the temporary admin list looked for beside the config.
+pub const TEMPORARY_ADMIN_FILE: &str = "temporary_admin.yml";
+
+/// Load `--temporary-admin PATH`, else `temporary_admin.yml` beside the config when it exists;
+/// nothing when the mapping does not configure AWS (the file only grants AWS roles).
+pub fn load_temporary(
+    explicit: Option<&Path>,
+    config_path: &Path,
+    mapping: &Mapping,
+) -> Result<Vec<TemporaryAdmin>, Error> {
+    if mapping.aws.is_none() {
+        if let Some(path) = explicit {
+            tracing::warn!(
+                "--temporary-admin {} is not used: the mapping does not configure aws",
+                path.display()
+            );
+        }
+        return Ok(Vec::new());
+    }
+    let beside = config_path
+        .parent()
+        .map(|d| d.join(TEMPORARY_ADMIN_FILE))
+        .filter(|p| p.is_file());
+    let Some(path) = explicit.map(Path::to_path_buf).or(beside) else {
+        return Ok(Vec::new());
+    };
+    let display = path.display().to_string();
+    Ok(temporary_admin::read(&path, &display)?)
 }
 
 /// `--today`, or today's date in UTC.
@@ -140,18 +187,23 @@ pub fn select(mapping: &Mapping, list: Option<&str>) -> Result<Vec<System>, Erro
     Ok(out)
 }
 
-/// The adapter of a configured system: the one place a system is registered.
-pub fn adapter(mapping: &Mapping, system: System) -> Box<dyn Adapter> {
-    match (system, &mapping.github) {
-        (System::Github, Some(github)) => Box::new(GithubAdapter::new(github)),
+/// The adapter of a configured system: the one place a system is registered. `aws` is what the
+/// AWS checks need beyond the mapping (people, temporary admins, the date).
+pub fn adapter(mapping: &Mapping, system: System, aws: &AwsInputs) -> Box<dyn Adapter> {
+    match (system, &mapping.github, &mapping.aws) {
+        (System::Github, Some(github), _) => Box::new(GithubAdapter::new(github)),
+        (System::Aws, _, Some(m)) => Box::new(AwsAdapter::new(m, aws.clone())),
+        (other, _, _) if let Some(section) = mapping.accounts.get(&other) => {
+            Box::new(AccountAdapter::new(other, section))
+        }
         // Systems whose readers have not landed yet: selecting them is an unread system.
-        (other, _) => Box::new(NoReader(other)),
+        (other, _, _) => Box::new(NoReader(other)),
     }
 }
 
 /// The adapters of `systems`, in order.
-pub fn adapters(mapping: &Mapping, systems: &[System]) -> Vec<Box<dyn Adapter>> {
-    systems.iter().map(|s| adapter(mapping, *s)).collect()
+pub fn adapters(mapping: &Mapping, systems: &[System], aws: &AwsInputs) -> Vec<Box<dyn Adapter>> {
+    systems.iter().map(|s| adapter(mapping, *s, aws)).collect()
 }
 
 /// Read every selected system from a snapshot: each section through its adapter; a system the
@@ -304,3 +356,6 @@ pub use crate::finding::by_system;
 
 #[cfg(test)]
 mod fake_system_tests;
+
+#[cfg(test)]
+mod account_tests;

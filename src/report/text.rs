@@ -121,7 +121,13 @@ fn person(
     group: &PersonGroup<'_>,
 ) -> std::io::Result<()> {
     let about_no_one = group.name.is_none() && group.login.is_none() && !group.in_config;
-    let resource = group.findings.first().and_then(|f| f.resource.as_deref());
+    // Only evidence findings are about no holder at all; a stray AWS role or account keeps
+    // main's `(unknown) · not in the config` heading.
+    let resource = group
+        .findings
+        .first()
+        .filter(|f| f.kind == Kind::StaleEvidence)
+        .and_then(|f| f.resource.as_deref());
     let mut head = match resource.filter(|_| about_no_one) {
         // Not about a person (stale_evidence): name what it is about.
         Some(what) => format!("  {}", p.bold(what)),

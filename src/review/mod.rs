@@ -489,7 +489,9 @@ fn role_change(
 /// The access changes from `base` to `head`, both read with the mapping's adapters (the
 /// configured systems). See [`diff_sides`].
 pub fn diff(base: &Config, head: &Config, mapping: &Mapping) -> Diff {
-    let adapters = crate::engine::adapters(mapping, &mapping.systems());
+    // No temporary admins here, so AWS's expected roles do not depend on the date.
+    let aws = crate::sources::aws::adapter::AwsInputs::none(chrono::NaiveDate::default());
+    let adapters = crate::engine::adapters(mapping, &mapping.systems(), &aws);
     diff_sides(
         Side {
             config: base,
@@ -1228,7 +1230,8 @@ pub(crate) mod tests {
         head_extra: &[(&str, &str)],
     ) -> Review {
         let mapping = Mapping::builtin();
-        let github = || crate::engine::adapter(&mapping, System::Github);
+        let aws = crate::sources::aws::adapter::AwsInputs::none(chrono::NaiveDate::default());
+        let github = || crate::engine::adapter(&mapping, System::Github, &aws);
         let base_adapters = vec![github(), sentry(base_extra)];
         let head_adapters = vec![github(), sentry(head_extra)];
         let (base, head) = (config("base.yml", base), config("head.yml", head));
