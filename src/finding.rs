@@ -110,6 +110,9 @@ pub struct Finding {
     /// `wrong_role` only: the role the config expects, and the role held.
     pub expected_role: Option<String>,
     pub actual_role: Option<String>,
+    /// The accepted exception that covers this finding (see [`crate::exceptions`]), or the
+    /// expired one that no longer does.
+    pub exception: Option<crate::exceptions::Applied>,
     /// One sentence saying what is wrong.
     pub message: String,
     /// One line saying what to do about it.
@@ -138,6 +141,7 @@ impl Finding {
             account: None,
             expected_role: None,
             actual_role: None,
+            exception: None,
             message: message.into(),
             fix: String::new(),
         }

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod drift;
+pub mod exceptions;
 pub mod exit;
 pub mod finding;
 pub mod fix;
