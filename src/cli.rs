@@ -108,6 +108,40 @@ pub enum Command {
     Fix(FixArgs),
 }
 
+/// Accepted exceptions and the severity that fails a run (`check`, `drift`, `review`).
+#[derive(Debug, Args, Clone)]
+pub struct GateArgs {
+    /// Accepted exceptions (YAML). Default: access-exceptions.yml beside the config, when it
+    /// exists.
+    #[arg(long, value_name = "PATH")]
+    pub exceptions: Option<PathBuf>,
+
+    /// Exit 1 only when a finding at or above this severity, not accepted, remains.
+    #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = FailOn::Info)]
+    pub fail_on: FailOn,
+}
+
+/// A severity, for `--fail-on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Info,
+    Low,
+    Medium,
+    High,
+}
+
+impl FailOn {
+    pub fn severity(self) -> crate::finding::Severity {
+        use crate::finding::Severity;
+        match self {
+            FailOn::Info => Severity::Info,
+            FailOn::Low => Severity::Low,
+            FailOn::Medium => Severity::Medium,
+            FailOn::High => Severity::High,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct ConfigArg {
     /// The access config (govuk_tech.yml format).
@@ -119,6 +153,9 @@ pub struct ConfigArg {
 pub struct CheckArgs {
     #[command(flatten)]
     pub config: ConfigArg,
+
+    #[command(flatten)]
+    pub gate: GateArgs,
 }
 
 #[derive(Debug, Args)]
@@ -129,6 +166,9 @@ pub struct DriftArgs {
     /// Read membership from this snapshot instead of the GitHub API.
     #[arg(long, value_name = "PATH")]
     pub snapshot: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub gate: GateArgs,
 
     #[command(flatten)]
     pub github: GithubArgs,
@@ -181,6 +221,9 @@ pub struct ReviewArgs {
     /// The pull request number.
     #[arg(long, value_name = "N")]
     pub pr: Option<u64>,
+
+    #[command(flatten)]
+    pub gate: GateArgs,
 
     #[command(flatten)]
     pub github: GithubArgs,

@@ -169,45 +169,62 @@ pub fn apply(findings: Vec<Finding>, exceptions: &[Exception], today: NaiveDate)
     let mut used = vec![false; exceptions.len()];
     let mut out = Outcome::default();
     for mut f in findings {
-        let matching: Vec<usize> = (0..exceptions.len())
-            .filter(|&i| exceptions[i].matches(&f))
-            .collect();
-        for &i in &matching {
-            used[i] = true;
-        }
-        let active = matching
-            .iter()
-            .copied()
-            .find(|&i| exceptions[i].is_active(today));
-        match active {
-            Some(i) => {
-                f.exception = Some(Applied {
-                    exception: exceptions[i].clone(),
-                    expired: false,
-                });
-                out.accepted.push(f);
-            }
-            None => {
-                // Every match has expired: the finding counts, and says which acceptance lapsed.
-                f.exception = matching
-                    .iter()
-                    .copied()
-                    .max_by_key(|&i| exceptions[i].expires)
-                    .map(|i| Applied {
-                        exception: exceptions[i].clone(),
-                        expired: true,
-                    });
-                out.findings.push(f);
-            }
+        f.exception = decide(&f, exceptions, today, &mut used);
+        if f.exception.as_ref().is_some_and(|a| !a.expired) {
+            out.accepted.push(f);
+        } else {
+            out.findings.push(f);
         }
     }
-    out.unused = exceptions
+    out.unused = unused(exceptions, &used);
+    out
+}
+
+/// The exception for one finding: the first unexpired match (it accepts the finding), else the
+/// match that expired last (the finding counts again), else none. Marks every match in `used`
+/// (indexed like `exceptions`).
+pub fn decide(
+    f: &Finding,
+    exceptions: &[Exception],
+    today: NaiveDate,
+    used: &mut [bool],
+) -> Option<Applied> {
+    let matching: Vec<usize> = (0..exceptions.len())
+        .filter(|&i| exceptions[i].matches(f))
+        .collect();
+    for &i in &matching {
+        if let Some(u) = used.get_mut(i) {
+            *u = true;
+        }
+    }
+    let active = matching
+        .iter()
+        .copied()
+        .find(|&i| exceptions[i].is_active(today));
+    match active {
+        Some(i) => Some(Applied {
+            exception: exceptions[i].clone(),
+            expired: false,
+        }),
+        None => matching
+            .iter()
+            .copied()
+            .max_by_key(|&i| exceptions[i].expires)
+            .map(|i| Applied {
+                exception: exceptions[i].clone(),
+                expired: true,
+            }),
+    }
+}
+
+/// The exceptions not marked in `used`, in file order.
+pub fn unused(exceptions: &[Exception], used: &[bool]) -> Vec<Exception> {
+    exceptions
         .iter()
         .zip(used)
-        .filter(|(_, u)| !u)
+        .filter(|(_, u)| !**u)
         .map(|(e, _)| e.clone())
-        .collect();
-    out
+        .collect()
 }
 
 /// Give findings about people in the config their email from the config (found by login, else

@@ -104,7 +104,7 @@ mod tests {
             assert!(seen.insert(sys.as_str()), "{sys} twice");
             assert_eq!(sys.as_str().parse::<System>(), Ok(sys));
         }
-        let err = "jira".parse::<System>().unwrap_err();
+        let err = "jira".parse::<System>().expect_err("jira is not a system");
         assert!(err.to_string().contains("github, aws, sentry"), "{err}");
     }
 }

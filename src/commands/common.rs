@@ -3,18 +3,22 @@
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::cli::{ColorChoice, GlobalArgs};
 use crate::config::{self, Config, ConfigErrors, Mapping};
+use crate::exceptions::{self, Exceptions};
 use crate::github::SourceError;
+use crate::report::evidence::{Evidence, FileDigest, MappingSource, Origin, sha256_hex};
 use crate::report::{self, Color, Report};
 
-/// What `check`, `drift` and `snapshot` start from: the date, the mapping and the config.
+/// What `check`, `drift` and `snapshot` start from: the date, the mapping and the config, and
+/// the evidence of them (version, date, files and their SHA-256).
 pub struct Inputs {
     pub today: NaiveDate,
     pub mapping: Mapping,
     pub config: Config,
+    pub evidence: Evidence,
 }
 
 impl Inputs {
@@ -22,12 +26,17 @@ impl Inputs {
     /// errors are on stderr and `Err` holds the exit code (usage).
     pub fn load(global: &GlobalArgs, config_path: &Path) -> Result<Inputs, u8> {
         let today = today(global)?;
-        let mapping = load_mapping(global)?;
-        let config = load_config(config_path, &mapping).map_err(|e| report_config_errors(&e))?;
+        let (mapping, mapping_source) = load_mapping_with_source(global)?;
+        let (config, digest) =
+            load_config_digest(config_path, &mapping).map_err(|e| report_config_errors(&e))?;
+        let mut evidence = Evidence::new(today);
+        evidence.mapping = mapping_source;
+        evidence.config = Some(digest);
         Ok(Inputs {
             today,
             mapping,
             config,
+            evidence,
         })
     }
 }
@@ -35,13 +44,24 @@ impl Inputs {
 /// Load the mapping named by `--mapping`, or the built-in one. Errors are reported on stderr;
 /// `Err` holds the exit code.
 pub fn load_mapping(global: &GlobalArgs) -> Result<Mapping, u8> {
+    load_mapping_with_source(global).map(|(m, _)| m)
+}
+
+/// [`load_mapping`], and where the mapping came from (for the evidence).
+pub fn load_mapping_with_source(global: &GlobalArgs) -> Result<(Mapping, MappingSource), u8> {
     let mapping = match &global.mapping {
-        None => Ok(Mapping::builtin()),
+        None => Ok((Mapping::builtin(), MappingSource::Builtin)),
         Some(path) => {
             let display = path.display().to_string();
             config::read_file(path, &display)
                 .map_err(ConfigErrors::from)
-                .and_then(|text| Mapping::parse(&display, &text))
+                .and_then(|text| {
+                    let m = Mapping::parse(&display, &text)?;
+                    Ok((
+                        m,
+                        MappingSource::File(FileDigest::of(&display, text.as_bytes())),
+                    ))
+                })
         }
     };
     mapping.map_err(|e| report_config_errors(&e))
@@ -49,9 +69,60 @@ pub fn load_mapping(global: &GlobalArgs) -> Result<Mapping, u8> {
 
 /// Load and validate a config file against the mapping's roles.
 pub fn load_config(path: &Path, mapping: &Mapping) -> Result<Config, ConfigErrors> {
+    load_config_digest(path, mapping).map(|(c, _)| c)
+}
+
+/// [`load_config`], and the SHA-256 of the bytes read.
+pub fn load_config_digest(
+    path: &Path,
+    mapping: &Mapping,
+) -> Result<(Config, FileDigest), ConfigErrors> {
     let display = path.display().to_string();
     let text = config::read_file(path, &display)?;
-    config::people::parse(&display, &text, mapping)
+    let config = config::people::parse(&display, &text, mapping)?;
+    Ok((config, FileDigest::of(&display, text.as_bytes())))
+}
+
+/// Load the exceptions: `--exceptions PATH`, else `access-exceptions.yml` beside the config when
+/// it exists, else none. Warnings go to stderr; errors too, and `Err` holds the exit code.
+pub fn load_exceptions(
+    explicit: Option<&Path>,
+    config_path: &Path,
+    today: NaiveDate,
+) -> Result<Option<(Exceptions, FileDigest)>, u8> {
+    let path = match explicit {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let beside = config_path
+                .parent()
+                .unwrap_or(Path::new(""))
+                .join(exceptions::DEFAULT_FILE_NAME);
+            if !beside.is_file() {
+                return Ok(None);
+            }
+            beside
+        }
+    };
+    let display = path.display().to_string();
+    let text = config::read_file(&path, &display)
+        .map_err(|e| report_config_errors(&ConfigErrors::from(e)))?;
+    let (exceptions, warnings) =
+        exceptions::parse(&display, &text, today).map_err(|e| report_config_errors(&e))?;
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+    tracing::info!(file = %path.display(), exceptions = exceptions.entries.len(), "read the exceptions");
+    let digest = FileDigest::of(&display, text.as_bytes());
+    Ok(Some((exceptions, digest)))
+}
+
+/// Where a snapshot's data came from: its path, SHA-256 and `fetched_at`.
+pub fn snapshot_origin(path: &Path, fetched_at: Option<DateTime<Utc>>) -> Origin {
+    Origin::Snapshot {
+        path: path.display().to_string(),
+        sha256: std::fs::read(path).ok().map(|b| sha256_hex(&b)),
+        fetched_at,
+    }
 }
 
 /// `--today`, or today's date in UTC. An invalid date is reported on stderr; `Err` holds the

@@ -4,6 +4,7 @@
 
 use std::io::{IsTerminal, Write};
 
+use crate::access::System;
 use crate::cli::{DriftArgs, GlobalArgs};
 use crate::commands::common;
 use crate::config::{Config, Mapping};
@@ -12,6 +13,7 @@ use crate::finding;
 use crate::github::live::LiveSource;
 use crate::github::snapshot::SnapshotSource;
 use crate::github::{MembershipRead, MembershipSource, SourceError, TeamError};
+use crate::report::evidence::{Evidence, Origin};
 use crate::report::{self, Color, Command, Format, Report, ReportError, Summary};
 
 pub fn run(global: &GlobalArgs, args: DriftArgs) -> u8 {
@@ -19,11 +21,22 @@ pub fn run(global: &GlobalArgs, args: DriftArgs) -> u8 {
         today,
         mapping,
         config,
+        mut evidence,
     } = match common::Inputs::load(global, &args.config.config) {
         Ok(inputs) => inputs,
         Err(code) => return code,
     };
+    let exceptions = match common::load_exceptions(
+        args.gate.exceptions.as_deref(),
+        &args.config.config,
+        today,
+    ) {
+        Ok(e) => e,
+        Err(code) => return code,
+    };
+    evidence.exceptions = exceptions.as_ref().map(|(_, digest)| digest.clone());
     let managed = mapping.managed_teams();
+    let read_at = chrono::Utc::now();
     let read = match read_membership(global, &args, &mapping, &managed) {
         Ok(read) => read,
         Err(e) => {
@@ -33,7 +46,19 @@ pub fn run(global: &GlobalArgs, args: DriftArgs) -> u8 {
             );
         }
     };
-    let report = build_report(&config, &mapping, read, &managed, today);
+    let origin = match &args.snapshot {
+        Some(path) => common::snapshot_origin(path, read.fetched_at),
+        None => Origin::Api {
+            url: args.github.api_url.clone(),
+            read_at,
+        },
+    };
+    evidence.add_source(System::Github, origin);
+    let mut report = build_report(&config, &mapping, read, &managed, today);
+    report.evidence = evidence;
+    if let Some((exceptions, _)) = &exceptions {
+        report.apply_exceptions(exceptions, &config);
+    }
 
     if let Err(code) = common::print_report(global, &report) {
         return code;
@@ -47,10 +72,10 @@ pub fn run(global: &GlobalArgs, args: DriftArgs) -> u8 {
             managed.len()
         );
         exit::SOURCE
-    } else if report.findings.is_empty() {
-        exit::OK
-    } else {
+    } else if report.fails(args.gate.fail_on.severity()) {
         exit::FINDINGS
+    } else {
+        exit::OK
     }
 }
 
@@ -128,11 +153,14 @@ pub fn build_report(
             })
             .collect(),
         findings,
+        accepted: Vec::new(),
+        unused_exceptions: Vec::new(),
         summary: Summary {
             people: config.people.len(),
             teams: Some(read_whole.len()),
             members_read: Some(members_read),
         },
+        evidence: Evidence::new(today),
     }
 }
 

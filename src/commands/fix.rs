@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 
+use crate::access::System;
 use crate::cli::{FixArgs, GlobalArgs};
 use crate::commands::common;
 use crate::config::{self, Config, Mapping};
@@ -24,6 +25,7 @@ use crate::github::live::LiveSource;
 use crate::github::rest::RestClient;
 use crate::github::snapshot::SnapshotSource;
 use crate::github::{MembershipRead, MembershipSource, OrgMembership, SourceError};
+use crate::report::evidence::{Evidence, FileDigest, Origin};
 use crate::report::{self, Format, Report, Summary};
 
 /// The PR body is cut to stay under GitHub's 65,536-character limit.
@@ -61,7 +63,7 @@ pub fn run(global: &GlobalArgs, args: FixArgs) -> u8 {
     {
         return usage(&msg);
     }
-    let mapping = match common::load_mapping(global) {
+    let (mapping, mapping_source) = match common::load_mapping_with_source(global) {
         Ok(m) => m,
         Err(code) => return code,
     };
@@ -69,11 +71,14 @@ pub fn run(global: &GlobalArgs, args: FixArgs) -> u8 {
         Ok(rt) => rt,
         Err(code) => return code,
     };
+    let mut evidence = Evidence::new(today);
+    evidence.mapping = mapping_source;
     let run = Run {
         global,
         args: &args,
         mapping: &mapping,
         today,
+        evidence,
     };
     runtime.block_on(run.go(repo))
 }
@@ -92,10 +97,14 @@ struct Run<'a> {
     args: &'a FixArgs,
     mapping: &'a Mapping,
     today: NaiveDate,
+    /// The tool, date and mapping; the config and the source are added as they are read.
+    evidence: Evidence,
 }
 
 /// What the membership read produced.
 struct Drift {
+    /// Where the membership came from.
+    origin: Origin,
     read: MembershipRead,
     findings: Vec<Finding>,
     org_membership: Option<BTreeMap<String, OrgMembership>>,
@@ -191,7 +200,8 @@ impl Run<'_> {
             display.clone()
         };
         let diff = edit::unified_diff(&text, &new_text, &diff_path);
-        let report = self.report(&display, &config, drift);
+        let config_digest = FileDigest::of(&display, text.as_bytes());
+        let report = self.report(&display, &config, drift, config_digest);
 
         match (writer, base) {
             (Some(mut w), Some(base)) => {
@@ -237,14 +247,20 @@ impl Run<'_> {
             Some(path) => {
                 let source = SnapshotSource::open(path, &path.display().to_string())
                     .map_err(source_error)?;
-                self.drift_from(&source, config).await
+                let origin = common::snapshot_origin(path, source.read.fetched_at);
+                self.drift_from(&source, config, origin).await
             }
             None => {
+                let read_at = chrono::Utc::now();
                 let progress = !self.global.quiet && std::io::stderr().is_terminal();
                 let source = LiveSource::connect(&self.args.github, &self.mapping.org, progress)
                     .await
                     .map_err(source_error)?;
-                self.drift_from(&source, config).await
+                let origin = Origin::Api {
+                    url: self.args.github.api_url.clone(),
+                    read_at,
+                };
+                self.drift_from(&source, config, origin).await
             }
         }
     }
@@ -253,6 +269,7 @@ impl Run<'_> {
         &self,
         source: &S,
         config: &Config,
+        origin: Origin,
     ) -> Result<Drift, u8> {
         let org = &self.mapping.org;
         let read = source
@@ -293,13 +310,17 @@ impl Run<'_> {
             states
         };
         Ok(Drift {
+            origin,
             read,
             findings,
             org_membership,
         })
     }
 
-    fn report(&self, display: &str, config: &Config, drift: Drift) -> Report {
+    fn report(&self, display: &str, config: &Config, drift: Drift, digest: FileDigest) -> Report {
+        let mut evidence = self.evidence.clone();
+        evidence.config = Some(digest);
+        evidence.add_source(System::Github, drift.origin);
         Report {
             command: report::Command::Fix,
             config_path: display.to_owned(),
@@ -312,6 +333,9 @@ impl Run<'_> {
                 members_read: Some(drift.read.members_read()),
             },
             findings: drift.findings,
+            accepted: Vec::new(),
+            unused_exceptions: Vec::new(),
+            evidence,
         }
     }
 
@@ -331,6 +355,11 @@ impl Run<'_> {
             s.push_str(&summary(plan, &report.config_path));
             if !tail.is_empty() {
                 s.push_str(tail);
+                s.push('\n');
+            }
+            s.push('\n');
+            for line in report.evidence.text_lines() {
+                s.push_str(&report::visible(&line));
                 s.push('\n');
             }
             s
@@ -544,7 +573,10 @@ mod tests {
             complete: true,
             errors: vec![],
             findings: vec![],
+            accepted: vec![],
+            unused_exceptions: vec![],
             summary: Summary::default(),
+            evidence: Evidence::default(),
         };
         let body = pr_body(&Plan::default(), "+ why: ```x```\n", &report);
         assert!(

@@ -3,8 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::finding::{Finding, Kind};
+use crate::config::Config;
+use crate::exceptions::{self, Exception, Exceptions};
+use crate::finding::{Finding, Kind, Severity};
 use crate::policy::Rule;
+use evidence::Evidence;
 
 /// Which command produced the report (the JSON `command` field).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,9 +73,15 @@ pub struct Report {
     /// False when some source could not be read whole.
     pub complete: bool,
     pub errors: Vec<ReportError>,
-    /// Sorted with `finding::sort`.
+    /// Sorted with `finding::sort`. Findings an exception accepts are not here but in `accepted`.
     pub findings: Vec<Finding>,
+    /// Findings an unexpired exception accepts, each with its exception; they do not count.
+    pub accepted: Vec<Finding>,
+    /// Exceptions that matched no finding.
+    pub unused_exceptions: Vec<Exception>,
     pub summary: Summary,
+    /// What the report was computed from: the footer of text and Markdown, `evidence` in JSON.
+    pub evidence: Evidence,
 }
 
 impl Report {
@@ -84,8 +93,27 @@ impl Report {
         }
         counts
     }
+
+    /// Move the findings that `exceptions` accepts at `today` into `accepted`, attach expired
+    /// exceptions to the findings they no longer accept, and list the unused ones. Emails come
+    /// from `config`, so an exception may name a person by email.
+    pub fn apply_exceptions(&mut self, exceptions: &Exceptions, config: &Config) {
+        let mut findings = std::mem::take(&mut self.findings);
+        exceptions::fill_emails(&mut findings, config);
+        let outcome = exceptions::apply(findings, &exceptions.entries, self.evidence.today);
+        self.findings = outcome.findings;
+        self.accepted = outcome.accepted;
+        self.unused_exceptions = outcome.unused;
+    }
+
+    /// Whether a finding at or above `fail_on` remains (accepted findings do not count).
+    pub fn fails(&self, fail_on: Severity) -> bool {
+        accepted::fails(&self.findings, fail_on)
+    }
 }
 
+pub mod accepted;
+pub mod evidence;
 pub mod github;
 pub mod group;
 pub mod json;
@@ -149,21 +177,48 @@ impl Report {
                     message: visible(&e.message),
                 })
                 .collect(),
-            findings: self
-                .findings
+            findings: self.findings.iter().map(visible_finding).collect(),
+            accepted: self.accepted.iter().map(visible_finding).collect(),
+            unused_exceptions: self
+                .unused_exceptions
                 .iter()
-                .map(|f| Finding {
-                    name: opt(&f.name),
-                    github_username: opt(&f.github_username),
-                    team: opt(&f.team),
-                    declared_role: opt(&f.declared_role),
-                    via_team: opt(&f.via_team),
-                    message: visible(&f.message),
-                    fix: visible(&f.fix),
-                    ..f.clone()
-                })
+                .map(visible_exception)
                 .collect(),
             ..self.clone()
         }
+    }
+}
+
+/// A copy of a finding whose text fields are [`visible`].
+pub fn visible_finding(f: &Finding) -> Finding {
+    let opt = |s: &Option<String>| s.as_deref().map(visible);
+    Finding {
+        name: opt(&f.name),
+        github_username: opt(&f.github_username),
+        team: opt(&f.team),
+        declared_role: opt(&f.declared_role),
+        via_team: opt(&f.via_team),
+        email: opt(&f.email),
+        resource: opt(&f.resource),
+        message: visible(&f.message),
+        fix: visible(&f.fix),
+        exception: f.exception.as_ref().map(|a| exceptions::Applied {
+            exception: visible_exception(&a.exception),
+            expired: a.expired,
+        }),
+        ..f.clone()
+    }
+}
+
+/// A copy of an exception whose text fields are [`visible`].
+pub fn visible_exception(e: &Exception) -> Exception {
+    Exception {
+        who: visible(&e.who),
+        kind: visible(&e.kind),
+        resource: e.resource.as_deref().map(visible),
+        reason: visible(&e.reason),
+        approved_by: visible(&e.approved_by),
+        file: visible(&e.file),
+        ..e.clone()
     }
 }
