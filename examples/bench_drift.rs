@@ -10,9 +10,12 @@
 use std::time::Instant;
 
 use access_reconciler::config::{Config, Mapping, people};
-use access_reconciler::github::snapshot::{SnapshotSource, to_json};
-use access_reconciler::github::{Invitation, Member, MemberRole, MembershipRead, TeamMembership};
-use access_reconciler::{drift, finding, policy};
+use access_reconciler::sources::github::adapter::{GithubAdapter, system_read};
+use access_reconciler::sources::github::snapshot::{SnapshotSource, to_json};
+use access_reconciler::sources::github::{
+    Invitation, Member, MemberRole, MembershipRead, TeamMembership,
+};
+use access_reconciler::{drift, engine, finding, policy};
 use chrono::{NaiveDate, TimeZone, Utc};
 
 const PEOPLE: usize = 5_000;
@@ -118,6 +121,19 @@ fn read() -> MembershipRead {
     read
 }
 
+/// GitHub drift through the neutral model, as the pipeline runs it: convert, normalise, compare.
+fn github_drift(
+    config: &Config,
+    mapping: &Mapping,
+    read: &MembershipRead,
+    today: NaiveDate,
+) -> Vec<finding::Finding> {
+    let adapter = GithubAdapter::new(mapping.github.as_ref().expect("github configured"));
+    let mut read = system_read(read.clone());
+    engine::normalise(&adapter, &mut read);
+    drift::findings(&adapter, config, &read, today)
+}
+
 fn main() {
     let today = NaiveDate::from_ymd_opt(2026, 11, 28).expect("a date");
     let mapping = mapping();
@@ -139,7 +155,7 @@ fn main() {
     for _ in 0..RUNS {
         let start = Instant::now();
         let mut findings = policy::check(&config, &mapping, today);
-        findings.extend(drift::membership_findings(&config, &mapping, &read, today));
+        findings.extend(github_drift(&config, &mapping, &read, today));
         finding::sort(&mut findings);
         best = best.min(start.elapsed().as_secs_f64());
         count = findings.len();
@@ -157,9 +173,7 @@ fn main() {
         .expect("same org");
     assert!(selected.complete(), "every team recorded");
     let mut findings = policy::check(&config, &mapping, today);
-    findings.extend(drift::membership_findings(
-        &config, &mapping, &selected, today,
-    ));
+    findings.extend(github_drift(&config, &mapping, &selected, today));
     finding::sort(&mut findings);
     let elapsed = start.elapsed().as_secs_f64();
     assert_eq!(findings.len(), count, "the JSON round trip changes nothing");

@@ -14,9 +14,9 @@ mod fake_github;
 use std::time::{Duration, Instant};
 
 use access_reconciler::cli::GithubArgs;
-use access_reconciler::github::MembershipSource;
-use access_reconciler::github::live::LiveSource;
-use access_reconciler::github::rest::Credentials;
+use access_reconciler::sources::github::MembershipSource;
+use access_reconciler::sources::github::live::LiveSource;
+use access_reconciler::sources::github::rest::Credentials;
 use fake_github::{FakeGithub, FakeTeam};
 
 const ORG: &str = "alphagov";

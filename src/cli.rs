@@ -163,9 +163,14 @@ pub struct DriftArgs {
     #[command(flatten)]
     pub config: ConfigArg,
 
-    /// Read membership from this snapshot instead of the GitHub API.
+    /// Read every selected system from this snapshot (v1 or v2) instead of live.
     #[arg(long, value_name = "PATH")]
     pub snapshot: Option<PathBuf>,
+
+    /// Only these configured systems, comma-separated (e.g. `github,aws`). Default: every system
+    /// the mapping configures.
+    #[arg(long, value_name = "LIST")]
+    pub system: Option<String>,
 
     #[command(flatten)]
     pub gate: GateArgs,
@@ -182,6 +187,11 @@ pub struct SnapshotArgs {
     /// Where to write the snapshot (JSON, written atomically).
     #[arg(long, value_name = "PATH")]
     pub out: PathBuf,
+
+    /// Only these configured systems, comma-separated (e.g. `github,aws`). Default: every system
+    /// the mapping configures.
+    #[arg(long, value_name = "LIST")]
+    pub system: Option<String>,
 
     #[command(flatten)]
     pub github: GithubArgs,
@@ -234,7 +244,7 @@ pub struct FixArgs {
     #[command(flatten)]
     pub config: ConfigArg,
 
-    /// Read membership from this snapshot instead of the GitHub API.
+    /// Read every selected system from this snapshot (v1 or v2) instead of live.
     #[arg(long, value_name = "PATH")]
     pub snapshot: Option<PathBuf>,
 
@@ -269,6 +279,11 @@ pub struct FixArgs {
     /// Seconds between API mutations (0 in tests).
     #[arg(long, value_name = "SECONDS", default_value_t = 1.0)]
     pub mutation_delay: f64,
+
+    /// Only these configured systems, comma-separated (e.g. `github,aws`). Default: every system
+    /// the mapping configures.
+    #[arg(long, value_name = "LIST")]
+    pub system: Option<String>,
 
     #[command(flatten)]
     pub github: GithubArgs,

@@ -2,19 +2,19 @@
 //! membership of the GitHub teams it grants in agreement.
 //!
 //! Pure logic (config parsing, policy, drift, review, edits, rendering) does no I/O; the GitHub
-//! client lives behind [`github`], and the command runners in [`commands`] tie them together.
+//! client lives behind [`sources::github`], and the command runners in [`commands`] tie them together.
 
 pub mod access;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod drift;
+pub mod engine;
 pub mod exceptions;
 pub mod exit;
 pub mod finding;
 pub mod fix;
 pub mod fsutil;
-pub mod github;
 pub mod policy;
 pub mod report;
 pub mod review;

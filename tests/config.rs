@@ -437,7 +437,7 @@ fn mapping_team_in_everyone_and_a_role() {
 #[test]
 fn builtin_mapping_is_valid() {
     let m = Mapping::builtin();
-    assert_eq!(m.org, "alphagov");
+    assert_eq!(m.org(), Some("alphagov"));
     assert_eq!(m.role_names().len(), 3);
 }
 

@@ -123,7 +123,7 @@ fn the_live_client_keeps_to_githubs_openapi_description() {
         );
         return;
     };
-    let gh = FakeGithub::from_snapshot(
+    let gh = FakeGithub::read_snapshot(
         &common::root().join("fixtures/github_snapshot.json"),
         ORG,
         TOKEN,
@@ -285,10 +285,10 @@ fn the_live_client_keeps_to_githubs_openapi_description() {
         secondary_wait: 0,
     };
     let whoami = rt.block_on(async {
-        let client = access_reconciler::github::rest::RestClient::connect_with(
+        let client = access_reconciler::sources::github::rest::RestClient::connect_with(
             &args,
             ORG,
-            access_reconciler::github::rest::Credentials::Token(TOKEN.into()),
+            access_reconciler::sources::github::rest::Credentials::Token(TOKEN.into()),
         )
         .await
         .unwrap();

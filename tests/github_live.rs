@@ -12,9 +12,9 @@ mod fake_github;
 use std::time::Duration;
 
 use access_reconciler::cli::GithubArgs;
-use access_reconciler::github::live::LiveSource;
-use access_reconciler::github::rest::{Credentials, RestClient};
-use access_reconciler::github::{
+use access_reconciler::sources::github::live::LiveSource;
+use access_reconciler::sources::github::rest::{Credentials, RestClient};
+use access_reconciler::sources::github::{
     MemberRole, MembershipRead, MembershipSource, OrgMembership, SourceError,
 };
 use fake_github::{FakeGithub, FakeTeam, Fault};
@@ -653,6 +653,10 @@ fn snapshot_records_the_managed_teams_and_org_membership() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.stdout, "");
     let s = run.snapshot.unwrap();
+    // Snapshot v2: GitHub is a section of its own.
+    assert_eq!(s["version"], 2);
+    assert!(s["fetched_at"].is_string());
+    let s = &s["github"];
     assert_eq!(s["org"], "alphagov");
     assert_eq!(
         s["teams"]["gov-uk-production-admin"]["members"],
@@ -809,7 +813,7 @@ fn a_team_that_fails_is_left_out_and_the_exit_code_is_3() {
         "{}",
         run.stderr
     );
-    let s = run.snapshot.unwrap();
+    let s = &run.snapshot.unwrap()["github"];
     assert!(s["teams"].get("gov-uk-production-admin").is_none());
     assert!(s["teams"].get("gov-uk").is_some());
 }
@@ -866,7 +870,7 @@ fn the_token_is_never_printed_even_at_vvv() {
 
 /// A fake GitHub serving exactly what fixtures/github_snapshot.json records.
 fn fake_from_fixture() -> FakeGithub {
-    FakeGithub::from_snapshot(
+    FakeGithub::read_snapshot(
         &common::root().join("fixtures/github_snapshot.json"),
         ORG,
         TOKEN,
@@ -1012,7 +1016,7 @@ fn live_snapshot_of_the_fixture_org_records_the_same_teams() {
         }
         teams
     };
-    assert_eq!(sorted(&written), sorted(&fixture));
+    assert_eq!(sorted(&written["github"]), sorted(&fixture));
 }
 
 #[test]

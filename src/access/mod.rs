@@ -3,6 +3,12 @@
 //! read. Nothing here names a GitHub, AWS or any other service's concept; each system's adapter
 //! under [`crate::sources`] translates to and from it.
 
+mod adapter;
+mod read;
+
+pub use adapter::{Adapter, Event, Expected, NoReader, Source, SourceError};
+pub use read::{Detail, Grant, Pending, Provenance, SystemRead, Unread};
+
 use std::fmt;
 use std::str::FromStr;
 
@@ -52,6 +58,36 @@ impl System {
         System::ALL.iter().map(|s| s.as_str()).collect()
     }
 
+    /// The roles of a single-valued account system, lowest first (the contract's ranks): a
+    /// `wrong_role` is high when the role held ranks above the one expected. `None` for systems
+    /// without a rank order (GitHub teams, AWS roles, Logit teams).
+    pub const fn ranks(self) -> Option<&'static [&'static str]> {
+        match self {
+            System::Sentry => Some(&["member", "admin", "manager", "owner"]),
+            System::Fastly => Some(&["user", "billing", "engineer", "superuser"]),
+            System::Pagerduty => Some(&[
+                "read_only_limited_user",
+                "read_only_user",
+                "observer",
+                "limited_user",
+                "restricted_access",
+                "user",
+                "manager",
+                "admin",
+                "owner",
+            ]),
+            System::Signon => Some(&[
+                "Normal",
+                "Organisation admin",
+                "Super organisation admin",
+                "Admin",
+                "Superadmin",
+            ]),
+            System::Gcp => Some(&["member", "manager", "owner"]),
+            System::Github | System::Aws | System::Logit => None,
+        }
+    }
+
     /// How a person is identified in this system: GitHub by `github_username`, every other
     /// system by `email` (both compared case-insensitively).
     pub const fn identity(self) -> Identity {
@@ -94,6 +130,7 @@ pub enum Identity {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

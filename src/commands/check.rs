@@ -14,7 +14,7 @@ pub fn run(global: &GlobalArgs, args: CheckArgs) -> u8 {
         mapping,
         config,
         mut evidence,
-    } = match common::Inputs::load(global, &args.config.config) {
+    } = match common::load_inputs(global, &args.config.config) {
         Ok(inputs) => inputs,
         Err(code) => return code,
     };
@@ -49,6 +49,7 @@ pub fn run(global: &GlobalArgs, args: CheckArgs) -> u8 {
             members_read: None,
         },
         evidence,
+        systems: Vec::new(),
     };
     if let Some((exceptions, _)) = &exceptions {
         report.apply_exceptions(exceptions, &config);

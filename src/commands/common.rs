@@ -4,72 +4,43 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use futures::future::LocalBoxFuture;
 
-use crate::cli::{ColorChoice, GlobalArgs};
-use crate::config::{self, Config, ConfigErrors, Mapping};
+use crate::access::{Adapter, NoReader, Provenance, Source, SourceError, System, SystemRead};
+use crate::cli::{ColorChoice, GithubArgs, GlobalArgs};
+use crate::config::mapping::GithubMapping;
+use crate::config::{Config, ConfigErrors, Mapping};
+use crate::engine;
 use crate::exceptions::{self, Exceptions};
-use crate::github::SourceError;
 use crate::report::evidence::{Evidence, FileDigest, MappingSource, Origin, sha256_hex};
 use crate::report::{self, Color, Report};
+use crate::sources::github::MembershipSource;
+use crate::sources::github::adapter::system_read;
+use crate::sources::github::live::LiveSource;
+use crate::sources::snapshot::Snapshot;
 
-/// What `check`, `drift` and `snapshot` start from: the date, the mapping and the config, and
-/// the evidence of them (version, date, files and their SHA-256).
-pub struct Inputs {
-    pub today: NaiveDate,
-    pub mapping: Mapping,
-    pub config: Config,
-    pub evidence: Evidence,
-}
+pub use crate::engine::Inputs;
 
-impl Inputs {
-    /// Parse `--today`, load the mapping, then the config at `config_path`. On failure the
-    /// errors are on stderr and `Err` holds the exit code (usage).
-    pub fn load(global: &GlobalArgs, config_path: &Path) -> Result<Inputs, u8> {
-        let today = today(global)?;
-        let (mapping, mapping_source) = load_mapping_with_source(global)?;
-        let (config, digest) =
-            load_config_digest(config_path, &mapping).map_err(|e| report_config_errors(&e))?;
-        let mut evidence = Evidence::new(today);
-        evidence.mapping = mapping_source;
-        evidence.config = Some(digest);
-        Ok(Inputs {
-            today,
-            mapping,
-            config,
-            evidence,
-        })
-    }
+/// Load the inputs named on the command line (`--today`, `--mapping`, `--config`). On failure
+/// the errors are on stderr and `Err` holds the exit code.
+pub fn load_inputs(global: &GlobalArgs, config_path: &Path) -> Result<Inputs, u8> {
+    Inputs::load(
+        global.today.as_deref(),
+        global.mapping.as_deref(),
+        config_path,
+    )
+    .map_err(|e| fail(&e, ""))
 }
 
 /// Load the mapping named by `--mapping`, or the built-in one. Errors are reported on stderr;
 /// `Err` holds the exit code.
 pub fn load_mapping(global: &GlobalArgs) -> Result<Mapping, u8> {
-    load_mapping_with_source(global).map(|(m, _)| m)
+    engine::load_mapping(global.mapping.as_deref()).map_err(|e| fail(&e, ""))
 }
 
 /// [`load_mapping`], and where the mapping came from (for the evidence).
 pub fn load_mapping_with_source(global: &GlobalArgs) -> Result<(Mapping, MappingSource), u8> {
-    let mapping = match &global.mapping {
-        None => Ok((Mapping::builtin(), MappingSource::Builtin)),
-        Some(path) => {
-            let display = path.display().to_string();
-            config::read_file(path, &display)
-                .map_err(ConfigErrors::from)
-                .and_then(|text| {
-                    let m = Mapping::parse(&display, &text)?;
-                    Ok((
-                        m,
-                        MappingSource::File(FileDigest::of(&display, text.as_bytes())),
-                    ))
-                })
-        }
-    };
-    mapping.map_err(|e| report_config_errors(&e))
-}
-
-/// Load and validate a config file against the mapping's roles.
-pub fn load_config(path: &Path, mapping: &Mapping) -> Result<Config, ConfigErrors> {
-    load_config_digest(path, mapping).map(|(c, _)| c)
+    engine::load_mapping_with_source(global.mapping.as_deref()).map_err(|e| fail(&e, ""))
 }
 
 /// [`load_config`], and the SHA-256 of the bytes read.
@@ -78,8 +49,8 @@ pub fn load_config_digest(
     mapping: &Mapping,
 ) -> Result<(Config, FileDigest), ConfigErrors> {
     let display = path.display().to_string();
-    let text = config::read_file(path, &display)?;
-    let config = config::people::parse(&display, &text, mapping)?;
+    let text = crate::config::read_file(path, &display)?;
+    let config = crate::config::people::parse(&display, &text, mapping)?;
     Ok((config, FileDigest::of(&display, text.as_bytes())))
 }
 
@@ -104,7 +75,7 @@ pub fn load_exceptions(
         }
     };
     let display = path.display().to_string();
-    let text = config::read_file(&path, &display)
+    let text = crate::config::read_file(&path, &display)
         .map_err(|e| report_config_errors(&ConfigErrors::from(e)))?;
     let (exceptions, warnings) =
         exceptions::parse(&display, &text, today).map_err(|e| report_config_errors(&e))?;
@@ -116,26 +87,154 @@ pub fn load_exceptions(
     Ok(Some((exceptions, digest)))
 }
 
-/// Where a snapshot's data came from: its path, SHA-256 and `fetched_at`.
-pub fn snapshot_origin(path: &Path, fetched_at: Option<DateTime<Utc>>) -> Origin {
-    Origin::Snapshot {
-        path: path.display().to_string(),
-        sha256: std::fs::read(path).ok().map(|b| sha256_hex(&b)),
-        fetched_at,
+/// Complete the evidence of the sources: the SHA-256 of each snapshot and export file (read
+/// again now), and when live reads started.
+pub fn seal_sources(evidence: &mut Evidence, read_at: DateTime<Utc>) {
+    for p in &mut evidence.sources {
+        match &mut p.origin {
+            Origin::Api { read_at: at, .. } => *at = at.or(Some(read_at)),
+            Origin::Snapshot { path, sha256, .. } | Origin::Export { path, sha256, .. } => {
+                if sha256.is_none() {
+                    *sha256 = std::fs::read(path.as_str()).ok().map(|b| sha256_hex(&b));
+                }
+            }
+        }
     }
+}
+
+/// Load and validate a config file against the mapping's roles.
+pub fn load_config(path: &Path, mapping: &Mapping) -> Result<Config, ConfigErrors> {
+    load_config_digest(path, mapping).map(|(c, _)| c)
 }
 
 /// `--today`, or today's date in UTC. An invalid date is reported on stderr; `Err` holds the
 /// exit code.
 pub fn today(global: &GlobalArgs) -> Result<NaiveDate, u8> {
-    match &global.today {
-        None => Ok(chrono::Utc::now().date_naive()),
-        // Strict, as in the config: `26-11-28` would otherwise be the year 26.
-        Some(s) => crate::config::check::parse_date(s).map_err(|_| {
-            eprintln!("error: --today {s:?} is not a date; use YYYY-MM-DD, e.g. 2026-11-28");
-            crate::exit::USAGE
-        }),
+    engine::parse_today(global.today.as_deref()).map_err(|e| fail(&e, ""))
+}
+
+/// Print a run's error on stderr (all config errors at once; `consequence`, when given, says
+/// what was not done after a source failure) and return its exit code. The one place errors
+/// are printed.
+pub fn fail(e: &engine::Error, consequence: &str) -> u8 {
+    match e {
+        engine::Error::Config(errors) => {
+            eprintln!("{errors}");
+            let n = errors.0.len();
+            eprintln!(
+                "{n} error{} found; nothing was checked. Fix the errors above and run again.",
+                if n == 1 { "" } else { "s" }
+            );
+        }
+        engine::Error::Usage(msg) => eprintln!("error: {msg}"),
+        engine::Error::Source(msg) => {
+            eprintln!("error: {msg}");
+            if !consequence.is_empty() {
+                eprintln!("{consequence}");
+            }
+        }
     }
+    crate::exit::of_error(e)
+}
+
+/// The systems a run covers, and their adapters (in the same order).
+pub type Selection = (Vec<System>, Vec<Box<dyn Adapter>>);
+
+/// The systems `--system` selects, and their adapters. A bad list is reported; `Err` holds the
+/// exit code.
+pub fn select(mapping: &Mapping, list: Option<&str>) -> Result<Selection, u8> {
+    let systems = engine::select(mapping, list).map_err(|e| fail(&e, ""))?;
+    let adapters = engine::adapters(mapping, &systems);
+    Ok((systems, adapters))
+}
+
+/// GitHub read live: connects on first use (inside the run, so it is concurrent with the other
+/// systems) and keeps the connection for `fix`'s org-membership look-ups.
+pub struct LiveGithub<'a> {
+    pub args: &'a GithubArgs,
+    pub org: String,
+    pub teams: Vec<String>,
+    pub progress: bool,
+    connected: tokio::sync::OnceCell<LiveSource>,
+}
+
+impl<'a> LiveGithub<'a> {
+    pub fn new(args: &'a GithubArgs, mapping: &GithubMapping, progress: bool) -> Self {
+        LiveGithub {
+            args,
+            org: mapping.org.clone(),
+            teams: mapping.managed_teams(),
+            progress,
+            connected: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    pub async fn connect(&self) -> Result<&LiveSource, SourceError> {
+        self.connected
+            .get_or_try_init(|| LiveSource::connect(self.args, &self.org, self.progress))
+            .await
+    }
+}
+
+impl Source for LiveGithub<'_> {
+    fn system(&self) -> System {
+        System::Github
+    }
+
+    fn read(&self) -> LocalBoxFuture<'_, Result<SystemRead, SourceError>> {
+        Box::pin(async move {
+            let source = self.connect().await?;
+            let read = source.read_teams(&self.org, &self.teams).await?;
+            let mut out = system_read(read);
+            out.provenance = Provenance::Live {
+                url: self.args.api_url.clone(),
+            };
+            Ok(out)
+        })
+    }
+}
+
+/// A selected system that has no live reader yet: unread, named in `errors` (exit 3).
+pub struct Unreadable(pub System);
+
+impl Source for Unreadable {
+    fn system(&self) -> System {
+        self.0
+    }
+
+    fn read(&self) -> LocalBoxFuture<'_, Result<SystemRead, SourceError>> {
+        let reason = NoReader(self.0).reason();
+        Box::pin(async move { Ok(SystemRead::unread(self.0, reason)) })
+    }
+}
+
+/// Read the selected systems: from `--snapshot` when given, else live, every system at once.
+pub async fn read_systems(
+    snapshot: Option<&Path>,
+    github: &GithubArgs,
+    mapping: &Mapping,
+    adapters: &[Box<dyn Adapter>],
+    progress: bool,
+) -> Result<Vec<SystemRead>, engine::Error> {
+    if let Some(path) = snapshot {
+        let snapshot = Snapshot::open(path, &path.display().to_string())?;
+        tracing::info!(snapshot = %path.display(), fetched_at = ?snapshot.fetched_at, version = snapshot.version, "reading the snapshot");
+        return engine::read_snapshot(&snapshot, adapters);
+    }
+    let live = mapping
+        .github
+        .as_ref()
+        .map(|g| LiveGithub::new(github, g, progress));
+    let unreadable: Vec<Unreadable> = adapters.iter().map(|a| Unreadable(a.system())).collect();
+    let sources: Vec<&dyn Source> = adapters
+        .iter()
+        .zip(&unreadable)
+        .map(|(a, u)| match (&live, a.system()) {
+            (Some(live), System::Github) => live as &dyn Source,
+            _ => u as &dyn Source,
+        })
+        .collect();
+    engine::read_all(&sources).await
 }
 
 /// Whether text on stdout is coloured: `--color`, then NO_COLOR, then whether stdout is a terminal.
@@ -182,13 +281,7 @@ pub fn init_logging(global: &GlobalArgs) {
 
 /// Print config errors to stderr, all of them, and return the usage exit code.
 pub fn report_config_errors(errors: &ConfigErrors) -> u8 {
-    eprintln!("{errors}");
-    let n = errors.0.len();
-    eprintln!(
-        "{n} error{} found; nothing was checked. Fix the errors above and run again.",
-        if n == 1 { "" } else { "s" }
-    );
-    crate::exit::USAGE
+    fail(&engine::Error::Config(errors.clone()), "")
 }
 
 /// Write a rendered report to stdout. A closed pipe (e.g. `| head`) is not an error.
@@ -240,19 +333,8 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, u8> {
         })
 }
 
-/// Report a failed membership read on stderr and return its exit code: usage (2) for a bad flag,
-/// file or snapshot; the source code (3) for a GitHub API error, followed by `consequence` (what
-/// was not done).
+/// Report a failed read on stderr and return its exit code: usage (2) for a bad flag, file or
+/// snapshot; the source code (3) for an API error, followed by `consequence` (what was not done).
 pub fn source_error(e: SourceError, consequence: &str) -> u8 {
-    match e {
-        SourceError::Usage(msg) => {
-            eprintln!("error: {msg}");
-            crate::exit::USAGE
-        }
-        SourceError::Api(msg) => {
-            eprintln!("error: {msg}");
-            eprintln!("{consequence}");
-            crate::exit::SOURCE
-        }
-    }
+    fail(&e.into(), consequence)
 }

@@ -12,21 +12,21 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 
-use crate::access::System;
+use crate::access::{Source, System};
 use crate::cli::{FixArgs, GlobalArgs};
 use crate::commands::common;
 use crate::config::{self, Config, Mapping};
+use crate::engine;
 use crate::exit;
-use crate::finding::{self, Finding};
 use crate::fix::edit;
 use crate::fix::pr::{BaseFile, Change, PrWriter, Repo};
 use crate::fix::propose::{self, Options, Plan, Reason};
-use crate::github::live::LiveSource;
-use crate::github::rest::RestClient;
-use crate::github::snapshot::SnapshotSource;
-use crate::github::{MembershipRead, MembershipSource, OrgMembership, SourceError};
-use crate::report::evidence::{Evidence, FileDigest, Origin};
-use crate::report::{self, Format, Report, Summary};
+use crate::report::evidence::{Evidence, FileDigest};
+use crate::report::{self, Format, Report};
+use crate::sources::github::adapter::{membership_read, org_membership};
+use crate::sources::github::rest::RestClient;
+use crate::sources::github::{MembershipRead, MembershipSource, OrgMembership, SourceError};
+use crate::sources::snapshot::Snapshot;
 
 /// The PR body is cut to stay under GitHub's 65,536-character limit.
 const MAX_BODY: usize = 60_000;
@@ -101,12 +101,12 @@ struct Run<'a> {
     evidence: Evidence,
 }
 
-/// What the membership read produced.
+/// What the read produced.
 struct Drift {
-    /// Where the membership came from.
-    origin: Origin,
+    /// GitHub's own form of its read (empty when GitHub is not selected).
     read: MembershipRead,
-    findings: Vec<Finding>,
+    /// The report, findings sorted (its config path is set by [`Run::report`]).
+    report: Report,
     org_membership: Option<BTreeMap<String, OrgMembership>>,
 }
 
@@ -156,14 +156,15 @@ impl Run<'_> {
             Err(e) => return common::report_config_errors(&e),
         };
 
-        let drift = match self.drift(&config).await {
+        let digest = FileDigest::of(&display, text.as_bytes());
+        let drift = match self.drift(&config, digest).await {
             Ok(d) => d,
             Err(code) => return code,
         };
         let plan = match propose::propose(
             &config,
             self.mapping,
-            &drift.findings,
+            &drift.report.findings,
             &drift.read,
             drift.org_membership.as_ref(),
             Options {
@@ -200,8 +201,7 @@ impl Run<'_> {
             display.clone()
         };
         let diff = edit::unified_diff(&text, &new_text, &diff_path);
-        let config_digest = FileDigest::of(&display, text.as_bytes());
-        let report = self.report(&display, &config, drift, config_digest);
+        let report = self.report(&display, &drift);
 
         match (writer, base) {
             (Some(mut w), Some(base)) => {
@@ -240,68 +240,100 @@ impl Run<'_> {
         }
     }
 
-    /// Read the membership (snapshot or live), compute the findings, and look up the org
-    /// membership of the missing people with a role. An incomplete read stops here (exit 3).
-    async fn drift(&self, config: &Config) -> Result<Drift, u8> {
-        match &self.args.snapshot {
-            Some(path) => {
-                let source = SnapshotSource::open(path, &path.display().to_string())
-                    .map_err(source_error)?;
-                let origin = common::snapshot_origin(path, source.read.fetched_at);
-                self.drift_from(&source, config, origin).await
-            }
+    /// Read the selected systems (snapshot or live, concurrently), compute the findings, and
+    /// look up the GitHub org membership of the missing people with a role. An incomplete read
+    /// stops here (exit 3): fix never acts on a partial read.
+    async fn drift(&self, config: &Config, digest: FileDigest) -> Result<Drift, u8> {
+        let (systems, adapters) = common::select(self.mapping, self.args.system.as_deref())?;
+        let progress = !self.global.quiet && std::io::stderr().is_terminal();
+        let live = match (&self.args.snapshot, &self.mapping.github) {
+            (None, Some(g)) => Some(common::LiveGithub::new(&self.args.github, g, progress)),
+            _ => None,
+        };
+        let read_at = chrono::Utc::now();
+        let reads = match &self.args.snapshot {
+            Some(path) => Snapshot::open(path, &path.display().to_string())
+                .map_err(engine::Error::from)
+                .and_then(|s| engine::read_snapshot(&s, &adapters)),
             None => {
-                let read_at = chrono::Utc::now();
-                let progress = !self.global.quiet && std::io::stderr().is_terminal();
-                let source = LiveSource::connect(&self.args.github, &self.mapping.org, progress)
-                    .await
-                    .map_err(source_error)?;
-                let origin = Origin::Api {
-                    url: self.args.github.api_url.clone(),
-                    read_at,
-                };
-                self.drift_from(&source, config, origin).await
+                let unreadable: Vec<common::Unreadable> =
+                    systems.iter().map(|s| common::Unreadable(*s)).collect();
+                let sources: Vec<&dyn Source> = systems
+                    .iter()
+                    .zip(&unreadable)
+                    .map(|(s, u)| match (&live, s) {
+                        (Some(live), System::Github) => live as &dyn Source,
+                        _ => u as &dyn Source,
+                    })
+                    .collect();
+                engine::read_all(&sources).await
             }
-        }
-    }
-
-    async fn drift_from<S: MembershipSource>(
-        &self,
-        source: &S,
-        config: &Config,
-        origin: Origin,
-    ) -> Result<Drift, u8> {
-        let org = &self.mapping.org;
-        let read = source
-            .read_teams(org, &self.mapping.managed_teams())
-            .await
-            .map_err(source_error)?;
-        if !read.complete() {
-            for e in &read.errors {
-                eprintln!("error: team {} was not read: {}", e.team, e.reason);
+        };
+        let reads = reads.map_err(|e| common::fail(&e, "No edits were made."))?;
+        let mut evidence = self.evidence.clone();
+        evidence.config = Some(digest);
+        let inputs = engine::Inputs {
+            today: self.today,
+            mapping: self.mapping.clone(),
+            config: config.clone(),
+            evidence,
+        };
+        let outcome = engine::evaluate(&inputs, &adapters, reads);
+        if !outcome.complete() {
+            for u in &outcome.unread {
+                match (u.system, &u.resource) {
+                    (System::Github, Some(team)) => {
+                        eprintln!("error: team {team} was not read: {}", u.reason);
+                    }
+                    (system, Some(r)) => {
+                        eprintln!("error: {system} {r} was not read: {}", u.reason)
+                    }
+                    (system, None) => eprintln!("error: {system} was not read: {}", u.reason),
+                }
             }
-            eprintln!(
-                "The membership read is incomplete, so no edits are proposed: fix never acts on a \
-                 partial read. Run again when every managed team can be read."
-            );
+            if systems == [System::Github] {
+                eprintln!(
+                    "The membership read is incomplete, so no edits are proposed: fix never acts on a \
+                     partial read. Run again when every managed team can be read."
+                );
+            } else {
+                eprintln!(
+                    "The read is incomplete, so no edits are proposed: fix never acts on a partial \
+                     read. Run again when every selected system can be read whole."
+                );
+            }
             return Err(exit::SOURCE);
         }
-        let mut findings = crate::policy::check(config, self.mapping, self.today);
-        findings.extend(crate::drift::membership_findings(
-            config,
-            self.mapping,
-            &read,
-            self.today,
-        ));
-        finding::sort(&mut findings);
-        let candidates = propose::leaver_candidates(config, &findings);
-        let org_membership = if candidates.is_empty() {
+        let read = outcome
+            .read(System::Github)
+            .map(membership_read)
+            .unwrap_or_default();
+        let candidates = propose::leaver_candidates(config, &outcome.findings);
+        let org_membership = if candidates.is_empty() || self.mapping.github.is_none() {
             Some(BTreeMap::new())
         } else {
-            let states = source
-                .org_membership(org, &candidates)
-                .await
-                .map_err(source_error)?;
+            let org = self.mapping.org().unwrap_or_default();
+            let states = match &live {
+                Some(live) => {
+                    let source = live.connect().await.map_err(source_error)?;
+                    source
+                        .org_membership(org, &candidates)
+                        .await
+                        .map_err(source_error)?
+                }
+                None => outcome
+                    .read(System::Github)
+                    .and_then(org_membership)
+                    .map(|all| {
+                        candidates
+                            .iter()
+                            .filter_map(|l| {
+                                let key = l.to_ascii_lowercase();
+                                all.get(&key).map(|s| (key, *s))
+                            })
+                            .collect()
+                    }),
+            };
             if states.is_none() {
                 tracing::info!(
                     "the snapshot has no org_membership, so no leaver edits are proposed"
@@ -309,33 +341,19 @@ impl Run<'_> {
             }
             states
         };
+        let mut report = engine::report(report::Command::Fix, "", &inputs, &adapters, outcome);
+        common::seal_sources(&mut report.evidence, read_at);
         Ok(Drift {
-            origin,
             read,
-            findings,
+            report,
             org_membership,
         })
     }
 
-    fn report(&self, display: &str, config: &Config, drift: Drift, digest: FileDigest) -> Report {
-        let mut evidence = self.evidence.clone();
-        evidence.config = Some(digest);
-        evidence.add_source(System::Github, drift.origin);
+    fn report(&self, display: &str, drift: &Drift) -> Report {
         Report {
-            command: report::Command::Fix,
             config_path: display.to_owned(),
-            org: Some(self.mapping.org.clone()),
-            complete: true,
-            errors: Vec::new(),
-            summary: Summary {
-                people: config.people.len(),
-                teams: Some(drift.read.teams.len()),
-                members_read: Some(drift.read.members_read()),
-            },
-            findings: drift.findings,
-            accepted: Vec::new(),
-            unused_exceptions: Vec::new(),
-            evidence,
+            ..drift.report.clone()
         }
     }
 
@@ -575,8 +593,9 @@ mod tests {
             findings: vec![],
             accepted: vec![],
             unused_exceptions: vec![],
-            summary: Summary::default(),
-            evidence: Evidence::default(),
+            evidence: crate::report::evidence::Evidence::default(),
+            summary: crate::report::Summary::default(),
+            systems: vec![],
         };
         let body = pr_body(&Plan::default(), "+ why: ```x```\n", &report);
         assert!(

@@ -11,12 +11,12 @@ use super::common;
 use crate::cli::{GlobalArgs, ReviewArgs};
 use crate::config::{self, Config, ConfigError, ConfigErrors, Mapping};
 use crate::exit;
-use crate::github::SourceError;
-use crate::github::rest::{ApiError, RestClient, encode};
 use crate::report::Format;
 use crate::report::evidence::{Evidence, FileDigest};
 use crate::review::comment::{self, CommentApi, CommentError, IssueComment, Posted};
 use crate::review::{self, markdown};
+use crate::sources::github::SourceError;
+use crate::sources::github::rest::{ApiError, RestClient, encode};
 
 /// The login GitHub Actions' own `GITHUB_TOKEN` comments as; it cannot read `GET /user`.
 const ACTIONS_BOT: &str = "github-actions[bot]";

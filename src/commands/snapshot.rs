@@ -1,25 +1,31 @@
-//! `access-reconciler snapshot --out PATH`: read the managed teams live and record them in the
-//! snapshot format (`github::snapshot`), written atomically. Also records org membership for
-//! every declared person with a role who is missing from one of their teams, so an offline
-//! `fix` can spot leavers.
+//! `access-reconciler snapshot --out PATH`: read every selected system live (`--system`, default
+//! all configured) and record them in a snapshot v2 (`sources::snapshot`), one section per system
+//! written by its adapter, atomically. GitHub also records org membership for every declared
+//! person with a role who is missing from one of their teams, so an offline `fix` can spot
+//! leavers.
 //!
 //! Exit codes: 0 written whole; 2 usage/config error (nothing written); 3 API error. When some
-//! teams could not be read, the snapshot is still written without them (reading it back reports
-//! them as not recorded, never as empty) and the exit code is 3; when none could, or the whole
-//! read failed (bad credentials), nothing is written.
+//! scopes (teams, systems) could not be read, the snapshot is still written without them (reading
+//! it back reports them as not recorded, never as empty) and the exit code is 3; when nothing
+//! could, or a whole read failed (bad credentials), nothing is written.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::IsTerminal;
 
+use futures::future::{LocalBoxFuture, join_all};
+
+use crate::access::{NoReader, SourceError, System, SystemRead};
 use crate::cli::{GlobalArgs, SnapshotArgs};
 use crate::commands::common;
 use crate::config::{Config, Mapping};
+use crate::engine;
 use crate::exit;
-use crate::github::live::LiveSource;
-use crate::github::{MembershipRead, MembershipSource, SourceError, snapshot};
+use crate::sources::github::adapter::system_read;
+use crate::sources::github::{MembershipRead, MembershipSource};
+use crate::sources::snapshot;
 
 pub fn run(global: &GlobalArgs, args: SnapshotArgs) -> u8 {
-    // No --today: a snapshot records GitHub as it is now.
+    // No --today: a snapshot records the systems as they are now.
     let mapping = match common::load_mapping(global) {
         Ok(m) => m,
         Err(code) => return code,
@@ -28,27 +34,83 @@ pub fn run(global: &GlobalArgs, args: SnapshotArgs) -> u8 {
         Ok(c) => c,
         Err(e) => return common::report_config_errors(&e),
     };
+    let (systems, adapters) = match common::select(&mapping, args.system.as_deref()) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
     let runtime = match common::runtime() {
         Ok(rt) => rt,
         Err(code) => return code,
     };
     let progress = !global.quiet && std::io::stderr().is_terminal();
-    let read = runtime.block_on(async {
-        let source = LiveSource::connect(&args.github, &mapping.org, progress).await?;
-        read_with_org_membership(&source, &config, &mapping).await
-    });
-    let read = match read {
-        Ok(r) => r,
-        Err(e) => return common::source_error(e, "No snapshot was written."),
-    };
-    if read.teams.is_empty() && !read.errors.is_empty() {
-        for e in &read.errors {
-            eprintln!("error: team {} was not read: {}", e.team, e.reason);
+    let live = mapping
+        .github
+        .as_ref()
+        .map(|g| common::LiveGithub::new(&args.github, g, progress));
+    // Every selected system at once; GitHub also records the org membership `fix` needs.
+    let reads = runtime.block_on(join_all(systems.iter().map(
+        |system| -> LocalBoxFuture<'_, Result<SystemRead, SourceError>> {
+            match (*system, &live) {
+                (System::Github, Some(live)) => Box::pin(async {
+                    let source = live.connect().await?;
+                    let read = read_with_org_membership(source, &config, &mapping).await?;
+                    Ok(system_read(read))
+                }),
+                (other, _) => {
+                    let reason = NoReader(other).reason();
+                    Box::pin(async move { Ok(SystemRead::unread(other, reason)) })
+                }
+            }
+        },
+    )));
+    let mut normalised = Vec::new();
+    for (adapter, read) in adapters.iter().zip(reads) {
+        let mut read = match read {
+            Ok(r) => r,
+            Err(e) => return common::source_error(e, "No snapshot was written."),
+        };
+        engine::normalise(adapter.as_ref(), &mut read);
+        normalised.push(read);
+    }
+    let unread: Vec<_> = normalised.iter().flat_map(|r| r.unread.iter()).collect();
+    let print_unread = || {
+        for u in &unread {
+            match (u.system, &u.resource) {
+                (System::Github, Some(team)) => {
+                    eprintln!("error: team {team} was not read: {}", u.reason);
+                }
+                (system, Some(resource)) => {
+                    eprintln!("error: {system} {resource} was not read: {}", u.reason);
+                }
+                (system, None) => eprintln!("error: {system} was not read: {}", u.reason),
+            }
         }
-        eprintln!("No team could be read; no snapshot was written.");
+    };
+    if normalised.iter().all(|r| r.read_whole.is_empty()) {
+        print_unread();
+        if systems == [System::Github] {
+            eprintln!("No team could be read; no snapshot was written.");
+        } else {
+            eprintln!("Nothing could be read; no snapshot was written.");
+        }
         return exit::SOURCE;
     }
-    let json = match snapshot::to_json(&read) {
+    let mut sections = BTreeMap::new();
+    for (adapter, read) in adapters.iter().zip(&normalised) {
+        if read.read_whole.is_empty() {
+            continue;
+        }
+        match adapter.write_snapshot(read) {
+            Ok(section) => {
+                sections.insert(adapter.system(), section);
+            }
+            Err(e) => {
+                eprintln!("error: cannot serialise the snapshot: {e}");
+                return exit::SOURCE;
+            }
+        }
+    }
+    let json = match snapshot::to_json(Some(chrono::Utc::now()), &sections) {
         Ok(j) => j,
         Err(e) => {
             eprintln!("error: cannot serialise the snapshot: {e}");
@@ -63,25 +125,42 @@ pub fn run(global: &GlobalArgs, args: SnapshotArgs) -> u8 {
         return exit::USAGE;
     }
     if !global.quiet {
-        eprintln!(
-            "Wrote {}: {} team(s), {} member(s) of org {}.",
-            args.out.display(),
-            read.teams.len(),
-            read.members_read(),
-            read.org
-        );
+        for (adapter, read) in adapters.iter().zip(&normalised) {
+            if adapter.system() == System::Github {
+                eprintln!(
+                    "Wrote {}: {} team(s), {} member(s) of org {}.",
+                    args.out.display(),
+                    read.read_whole.len(),
+                    read.held_in(|r| adapter.scope_of(r)),
+                    mapping.org().unwrap_or_default()
+                );
+            } else if !read.read_whole.is_empty() {
+                eprintln!(
+                    "Wrote {}: {} grant(s) of {}.",
+                    args.out.display(),
+                    read.grants.len(),
+                    adapter.system()
+                );
+            }
+        }
     }
-    if read.complete() {
+    if unread.is_empty() {
         exit::OK
     } else {
-        for e in &read.errors {
-            eprintln!("error: team {} was not read: {}", e.team, e.reason);
+        print_unread();
+        if systems == [System::Github] {
+            eprintln!(
+                "The snapshot is incomplete: {} team(s) were not read and are not in it; a drift run \
+                 from it reports them as not recorded.",
+                unread.len()
+            );
+        } else {
+            eprintln!(
+                "The snapshot is incomplete: {} part(s) were not read and are not in it; a drift run \
+                 from it reports them as not recorded.",
+                unread.len()
+            );
         }
-        eprintln!(
-            "The snapshot is incomplete: {} team(s) were not read and are not in it; a drift run \
-             from it reports them as not recorded.",
-            read.errors.len()
-        );
         exit::SOURCE
     }
 }
@@ -93,14 +172,13 @@ pub async fn read_with_org_membership<S: MembershipSource>(
     config: &Config,
     mapping: &Mapping,
 ) -> Result<MembershipRead, SourceError> {
-    let mut read = source
-        .read_teams(&mapping.org, &mapping.managed_teams())
-        .await?;
+    let org = mapping.org().unwrap_or_default();
+    let mut read = source.read_teams(org, &mapping.managed_teams()).await?;
     let logins = missing_logins(&read, config, mapping);
     read.org_membership = if logins.is_empty() {
         Some(Default::default())
     } else {
-        source.org_membership(&mapping.org, &logins).await?
+        source.org_membership(org, &logins).await?
     };
     Ok(read)
 }
@@ -132,7 +210,7 @@ pub fn missing_logins(read: &MembershipRead, config: &Config, mapping: &Mapping)
 mod tests {
     use super::*;
     use crate::config::{Located, Person, Pos};
-    use crate::github::{Member, MemberRole, TeamMembership};
+    use crate::sources::github::{Member, MemberRole, TeamMembership};
 
     fn person(login: &str, role: Option<&str>) -> Person {
         let mut p = Person::named(login, 1);
@@ -143,14 +221,11 @@ mod tests {
 
     #[test]
     fn looks_up_only_people_missing_from_a_read_team() {
-        let mapping = Mapping {
-            path: "m".into(),
-            org: "o".into(),
-            everyone: vec!["all".into()],
-            roles: [("deploy".to_string(), vec!["deployers".to_string()])].into(),
-            ignore: vec![],
-            senior_tech: vec![],
-        };
+        let mapping = Mapping::parse(
+            "m",
+            "org: o\neveryone: [all]\nroles:\n  deploy: [deployers]\n",
+        )
+        .unwrap();
         let member = |l: &str| Member {
             login: l.into(),
             role: MemberRole::Member,

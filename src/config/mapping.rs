@@ -1,13 +1,31 @@
-//! The mapping from roles to GitHub teams (`--mapping PATH`, or the built-in default).
+//! The mapping (`--mapping PATH`, or the built-in default): the valid roles, how much each grants,
+//! and what each grants in every configured system.
+//!
+//! Two formats, both read into one [`Mapping`]:
+//! - **v1** (no `version` key): top-level `org`, `everyone`, `roles` (role -> GitHub team slugs),
+//!   `ignore`, `senior_tech`. It is read as v2 with only `systems.github`; role levels follow the
+//!   role names the access rules use (see [`AccessLevel::of`]).
+//! - **v2** (`version: 2`, `/work/shared/contract-v2.md`): `senior_tech`, `roles: {name: {level}}`
+//!   and `systems: {github, aws, sentry, fastly, pagerduty, signon, gcp, logit}`. Each system
+//!   section is parsed and validated by [`super::systems`].
 
 use std::collections::BTreeMap;
 
 use super::ConfigErrors;
 use super::check::{self, Errors};
 use super::yaml::{Node, NodeKind};
+use crate::access::System;
 
-/// The keys of a mapping file.
+pub use super::systems::{AccountMapping, AwsAccount, AwsMapping};
+
+/// The keys of a v1 mapping file.
 pub const MAPPING_KEYS: &[&str] = &["org", "everyone", "roles", "ignore", "senior_tech"];
+
+/// The top-level keys of a v2 mapping file.
+pub const MAPPING_V2_KEYS: &[&str] = &["version", "senior_tech", "roles", "systems"];
+
+/// The keys of `systems.github` in a v2 mapping.
+pub const GITHUB_KEYS: &[&str] = &["org", "everyone", "roles", "ignore"];
 
 /// The built-in mapping, used when `--mapping` is not given.
 pub const DEFAULT_MAPPING: &str = "\
@@ -30,7 +48,6 @@ pub const ADMIN_ROLE: &str = "production_admin_access";
 pub const PLATFORM_ROLE: &str = "platformengineer";
 
 /// How much a role grants, for the rules and for escalation ordering in `review`.
-/// Roles the rules do not name are treated as deploy-level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum AccessLevel {
     Deploy,
@@ -39,6 +56,9 @@ pub enum AccessLevel {
 }
 
 impl AccessLevel {
+    /// The level a v1 mapping gives a role, from its name: the rules name
+    /// `production_admin_access` and `platformengineer`; every other role is deploy-level.
+    /// A v2 mapping declares each role's level; use [`Mapping::level`] everywhere else.
     pub fn of(role: &str) -> AccessLevel {
         match role {
             ADMIN_ROLE => AccessLevel::Admin,
@@ -51,47 +71,48 @@ impl AccessLevel {
     pub fn is_admin(self) -> bool {
         self >= AccessLevel::Admin
     }
+
+    /// The v2 `level` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccessLevel::Deploy => "deploy",
+            AccessLevel::Admin => "admin",
+            AccessLevel::PlatformEngineer => "platform",
+        }
+    }
+
+    /// Every level, lowest first.
+    pub const ALL: [AccessLevel; 3] = [
+        AccessLevel::Deploy,
+        AccessLevel::Admin,
+        AccessLevel::PlatformEngineer,
+    ];
+
+    /// Parse a v2 `level` value (`deploy`, `admin`, `platform`).
+    pub fn parse(s: &str) -> Option<AccessLevel> {
+        AccessLevel::ALL.into_iter().find(|l| l.as_str() == s)
+    }
 }
 
-/// A validated mapping.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Mapping {
-    /// The path as the user named it, or `(built-in mapping)`.
-    pub path: String,
+/// A declared role: the valid `role` values of the config, and how much each grants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoleDef {
+    pub level: AccessLevel,
+}
+
+/// `systems.github` (in v1: the top-level keys other than `senior_tech`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct GithubMapping {
     pub org: String,
     /// Teams every person with a github_username should be in.
     pub everyone: Vec<String>,
-    /// Role name -> teams, in file order of roles (BTreeMap for determinism).
+    /// Role name -> teams (BTreeMap for determinism).
     pub roles: BTreeMap<String, Vec<String>>,
     /// Logins allowed in managed teams without a config entry (bots), compared case-insensitively.
     pub ignore: Vec<String>,
-    /// When non-empty, admin_checklist_reviewed_by must name one of these.
-    pub senior_tech: Vec<String>,
 }
 
-impl Mapping {
-    /// The built-in default mapping.
-    pub fn builtin() -> Mapping {
-        match Mapping::parse(BUILTIN_PATH, DEFAULT_MAPPING) {
-            Ok(m) => m,
-            // The default is a constant covered by a unit test.
-            Err(e) => panic!("the built-in mapping is invalid: {e}"),
-        }
-    }
-
-    /// Parse and validate a mapping file, collecting every problem.
-    pub fn parse(path: &str, text: &str) -> Result<Mapping, ConfigErrors> {
-        let mut errors = Errors::new(path);
-        let Some(root) = errors.parse_yaml(text) else {
-            return Err(ConfigErrors(errors.into_sorted()));
-        };
-        let mapping = read_mapping(path, &root, text, &mut errors);
-        match mapping {
-            Some(m) if errors.list.is_empty() => Ok(m),
-            _ => Err(ConfigErrors(errors.into_sorted())),
-        }
-    }
-
+impl GithubMapping {
     /// Every managed team (everyone + roles), sorted and deduplicated.
     pub fn managed_teams(&self) -> Vec<String> {
         let mut teams: Vec<String> = self
@@ -120,6 +141,104 @@ impl Mapping {
     pub fn is_ignored(&self, login: &str) -> bool {
         self.ignore.iter().any(|i| i.eq_ignore_ascii_case(login))
     }
+}
+
+/// A validated mapping (v1 or v2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mapping {
+    /// The path as the user named it, or `(built-in mapping)`.
+    pub path: String,
+    /// 1 for a v1 file (no `version` key), 2 for `version: 2`.
+    pub version: u32,
+    /// The valid role names and their levels.
+    pub roles: BTreeMap<String, RoleDef>,
+    /// When non-empty, admin_checklist_reviewed_by must name one of these.
+    pub senior_tech: Vec<String>,
+    /// `systems.github`; `None` when GitHub is not configured (v2 only).
+    pub github: Option<GithubMapping>,
+    /// `systems.aws`.
+    pub aws: Option<AwsMapping>,
+    /// The account systems (sentry, fastly, pagerduty, signon, gcp, logit) that are configured.
+    pub accounts: BTreeMap<System, AccountMapping>,
+}
+
+impl Mapping {
+    /// The built-in default mapping.
+    pub fn builtin() -> Mapping {
+        match Mapping::parse(BUILTIN_PATH, DEFAULT_MAPPING) {
+            Ok(m) => m,
+            // The default is a constant covered by a unit test.
+            Err(e) => panic!("the built-in mapping is invalid: {e}"),
+        }
+    }
+
+    /// Parse and validate a mapping file (v1 or v2), collecting every problem.
+    pub fn parse(path: &str, text: &str) -> Result<Mapping, ConfigErrors> {
+        let mut errors = Errors::new(path);
+        let Some(root) = errors.parse_yaml(text) else {
+            return Err(ConfigErrors(errors.into_sorted()));
+        };
+        let mapping = if root.get("version").is_some() {
+            super::systems::read_v2(path, &root, text, &mut errors)
+        } else {
+            read_mapping(path, &root, text, &mut errors)
+        };
+        match mapping {
+            Some(m) if errors.list.is_empty() => Ok(m),
+            _ => Err(ConfigErrors(errors.into_sorted())),
+        }
+    }
+
+    /// The systems this mapping configures, in report order.
+    pub fn systems(&self) -> Vec<System> {
+        System::ALL
+            .into_iter()
+            .filter(|s| self.is_configured(*s))
+            .collect()
+    }
+
+    /// Whether `systems.<system>` is in the mapping.
+    pub fn is_configured(&self, system: System) -> bool {
+        match system {
+            System::Github => self.github.is_some(),
+            System::Aws => self.aws.is_some(),
+            other => self.accounts.contains_key(&other),
+        }
+    }
+
+    /// How much `role` grants. A role the mapping does not declare is deploy-level (the config
+    /// parser refuses such roles, so this only matters for hand-built findings).
+    pub fn level(&self, role: &str) -> AccessLevel {
+        self.roles
+            .get(role)
+            .map_or(AccessLevel::Deploy, |r| r.level)
+    }
+
+    /// The GitHub organisation, when GitHub is configured.
+    pub fn org(&self) -> Option<&str> {
+        self.github.as_ref().map(|g| g.org.as_str())
+    }
+
+    /// Every managed GitHub team (none when GitHub is not configured).
+    pub fn managed_teams(&self) -> Vec<String> {
+        self.github
+            .as_ref()
+            .map(GithubMapping::managed_teams)
+            .unwrap_or_default()
+    }
+
+    /// The GitHub teams a person with `role` should be in (none when GitHub is not configured).
+    pub fn teams_for(&self, role: Option<&str>) -> Vec<String> {
+        self.github
+            .as_ref()
+            .map(|g| g.teams_for(role))
+            .unwrap_or_default()
+    }
+
+    /// Whether this login is one of GitHub's ignored bots.
+    pub fn is_ignored(&self, login: &str) -> bool {
+        self.github.as_ref().is_some_and(|g| g.is_ignored(login))
+    }
 
     /// The valid role names, sorted.
     pub fn role_names(&self) -> Vec<&str> {
@@ -146,14 +265,8 @@ fn read_mapping(path: &str, root: &Node, text: &str, errors: &mut Errors<'_>) ->
         );
         return None;
     };
-    let mut m = Mapping {
-        path: path.to_owned(),
-        org: String::new(),
-        everyone: Vec::new(),
-        roles: BTreeMap::new(),
-        ignore: Vec::new(),
-        senior_tech: Vec::new(),
-    };
+    let mut m = GithubMapping::default();
+    let mut senior_tech = Vec::new();
     let (mut has_org, mut has_roles) = (false, false);
     let mut roles_node = None;
     for (key, value) in entries {
@@ -171,25 +284,8 @@ fn read_mapping(path: &str, root: &Node, text: &str, errors: &mut Errors<'_>) ->
         match k {
             "org" => {
                 has_org = true;
-                match value.as_str() {
-                    Some(org) if check::is_valid_login(org) => m.org = org.to_owned(),
-                    Some(org) => errors.at(
-                        value.start,
-                        format!(
-                            "`org: {}` is not a valid GitHub organisation login: {}",
-                            check::show(value, text),
-                            check::login_problem(org)
-                        ),
-                        "write the organisation's login as in its GitHub URL, e.g. `org: alphagov`",
-                    ),
-                    None => errors.at(
-                        value.start,
-                        format!(
-                            "`org` must be the organisation's login, but it is {}",
-                            value.describe()
-                        ),
-                        "write e.g. `org: alphagov`",
-                    ),
+                if let Some(org) = org(value, text, errors) {
+                    m.org = org;
                 }
             }
             "everyone" => m.everyone = slugs(k, value, text, errors),
@@ -214,7 +310,7 @@ fn read_mapping(path: &str, root: &Node, text: &str, errors: &mut Errors<'_>) ->
                 });
             }
             "senior_tech" => {
-                m.senior_tech = strings(k, value, text, errors, |name, node, errors| {
+                senior_tech = strings(k, value, text, errors, |name, node, errors| {
                     if name.trim().is_empty() {
                         errors.at(
                             node.start,
@@ -256,12 +352,61 @@ fn read_mapping(path: &str, root: &Node, text: &str, errors: &mut Errors<'_>) ->
             "add `roles:` with each role's teams, e.g. `production_deploy_access: [gov-uk-production-deploy]`",
         );
     }
-    Some(m)
+    let roles = m
+        .roles
+        .keys()
+        .map(|r| {
+            (
+                r.clone(),
+                RoleDef {
+                    level: AccessLevel::of(r),
+                },
+            )
+        })
+        .collect();
+    Some(Mapping {
+        path: path.to_owned(),
+        version: 1,
+        roles,
+        senior_tech,
+        github: Some(m),
+        aws: None,
+        accounts: BTreeMap::new(),
+    })
+}
+
+/// `org`: a valid GitHub organisation login.
+pub(super) fn org(value: &Node, text: &str, errors: &mut Errors<'_>) -> Option<String> {
+    match value.as_str() {
+        Some(org) if check::is_valid_login(org) => return Some(org.to_owned()),
+        Some(org) => errors.at(
+            value.start,
+            format!(
+                "`org: {}` is not a valid GitHub organisation login: {}",
+                check::show(value, text),
+                check::login_problem(org)
+            ),
+            "write the organisation's login as in its GitHub URL, e.g. `org: alphagov`",
+        ),
+        None => errors.at(
+            value.start,
+            format!(
+                "`org` must be the organisation's login, but it is {}",
+                value.describe()
+            ),
+            "write e.g. `org: alphagov`",
+        ),
+    }
+    None
 }
 
 /// A team in `everyone` is expected to hold every person with a github_username, so a role that
 /// also lists it would make `drift` ask for everyone to be added to a role's team: refuse it.
-fn everyone_in_a_role(everyone: &[String], roles: &[(Node, Node)], errors: &mut Errors<'_>) {
+pub(super) fn everyone_in_a_role(
+    everyone: &[String],
+    roles: &[(Node, Node)],
+    errors: &mut Errors<'_>,
+) {
     for (role, teams) in roles {
         let role = role.as_str().unwrap_or_default();
         for team in teams.as_seq().unwrap_or_default() {
@@ -282,7 +427,7 @@ fn everyone_in_a_role(everyone: &[String], roles: &[(Node, Node)], errors: &mut 
 }
 
 /// `roles`: a non-empty mapping of role name -> non-empty list of team slugs.
-fn roles(
+pub(super) fn roles(
     value: &Node,
     text: &str,
     out: &mut BTreeMap<String, Vec<String>>,
@@ -332,7 +477,7 @@ fn roles(
 }
 
 /// A list of team slugs (null means empty).
-fn slugs(key: &str, value: &Node, text: &str, errors: &mut Errors<'_>) -> Vec<String> {
+pub(super) fn slugs(key: &str, value: &Node, text: &str, errors: &mut Errors<'_>) -> Vec<String> {
     strings(key, value, text, errors, |slug, node, errors| {
         if !check::is_valid_slug(slug) {
             errors.at(
@@ -345,7 +490,7 @@ fn slugs(key: &str, value: &Node, text: &str, errors: &mut Errors<'_>) -> Vec<St
 }
 
 /// A list of strings (null means empty), each checked by `check`.
-fn strings(
+pub(super) fn strings(
     key: &str,
     value: &Node,
     text: &str,
@@ -398,10 +543,15 @@ mod tests {
     #[test]
     fn builtin_parses() {
         let m = Mapping::builtin();
-        assert_eq!(m.org, "alphagov");
-        assert_eq!(m.everyone, vec!["gov-uk"]);
+        let gh = m.github.as_ref().unwrap();
+        assert_eq!(gh.org, "alphagov");
+        assert_eq!(gh.everyone, vec!["gov-uk"]);
         assert_eq!(m.role_names(), vec![PLATFORM_ROLE, ADMIN_ROLE, DEPLOY_ROLE]);
-        assert_eq!(m.roles[PLATFORM_ROLE], vec!["gov-uk-production-admin"]);
+        assert_eq!(gh.roles[PLATFORM_ROLE], vec!["gov-uk-production-admin"]);
+        assert_eq!(m.version, 1);
+        assert_eq!(m.systems(), vec![System::Github]);
+        assert_eq!(m.level(PLATFORM_ROLE), AccessLevel::PlatformEngineer);
+        assert_eq!(m.level(DEPLOY_ROLE), AccessLevel::Deploy);
         assert!(m.is_ignored("GOVUK-CI"));
         assert!(m.senior_tech.is_empty());
         assert_eq!(
@@ -417,7 +567,8 @@ mod tests {
     #[test]
     fn minimal_mapping() {
         let m = Mapping::parse("m.yml", "org: x\nroles:\n  r: [t]\n").unwrap();
-        assert!(m.everyone.is_empty() && m.ignore.is_empty());
+        let gh = m.github.as_ref().unwrap();
+        assert!(gh.everyone.is_empty() && gh.ignore.is_empty());
         assert_eq!(m.teams_for(Some("r")), vec!["t"]);
     }
 

@@ -8,6 +8,7 @@ pub mod check;
 pub mod error;
 pub mod mapping;
 pub mod people;
+pub mod systems;
 pub mod yaml;
 
 pub use error::{ConfigError, ConfigErrors};

@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use super::check::{self, Errors};
 use super::yaml::{Node, NodeKind};
 use super::{ConfigErrors, Located, Mapping, Pos};
+use crate::access::System;
 
 /// Security clearance, in increasing order. BPSS is the minimum for any production role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -331,15 +332,31 @@ fn person(
             "add `name: <their full name>` to the entry",
         );
     }
-    if let (Some(role), None) = (&f.role, &f.github_username) {
-        errors.at_pos(
-            pos,
-            format!(
-                "`role: {}` (line {}) is set but the entry has no `github_username`",
-                role.value, role.pos.line
-            ),
-            "add `github_username: <their GitHub login>`, or remove `role` if they need no production access",
-        );
+    if let Some(role) = &f.role {
+        // Each configured system identifies a person by its own field: GitHub by login, every
+        // other system by email.
+        if f.github_username.is_none() && mapping.github.is_some() {
+            errors.at_pos(
+                pos,
+                format!(
+                    "`role: {}` (line {}) is set but the entry has no `github_username`",
+                    role.value, role.pos.line
+                ),
+                "add `github_username: <their GitHub login>`, or remove `role` if they need no production access",
+            );
+        }
+        if f.email.is_none()
+            && let Some(system) = mapping.systems().into_iter().find(|s| *s != System::Github)
+        {
+            errors.at_pos(
+                pos,
+                format!(
+                    "`role: {}` (line {}) is set but the entry has no `email`, which {system} identifies people by",
+                    role.value, role.pos.line
+                ),
+                "add `email: <their work email>`, or remove `role` if they need no production access",
+            );
+        }
     }
 
     idents.push(Ident {

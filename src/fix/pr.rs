@@ -16,7 +16,7 @@ use http::{Method, StatusCode};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::github::rest::{ApiError, RestClient, encode};
+use crate::sources::github::rest::{ApiError, RestClient, encode};
 
 /// The permissions `--open-pr` needs, named in errors and the README.
 pub const PR_PERMISSIONS: &str = "the repo scope (classic token), or a fine-grained token or GitHub App \

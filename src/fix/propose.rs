@@ -18,11 +18,10 @@ use std::fmt;
 use chrono::NaiveDate;
 
 use super::Edit;
-use crate::config::mapping::AccessLevel;
 use crate::config::{Config, Mapping, Person};
 use crate::finding::{Finding, Kind};
-use crate::github::{MembershipRead, OrgMembership};
 use crate::policy::Rule;
+use crate::sources::github::{MembershipRead, OrgMembership};
 
 /// Why an edit is proposed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -294,7 +293,7 @@ pub fn propose(
                     }
                     let raise = match p.role() {
                         None => true,
-                        Some(current) => AccessLevel::of(&role) > AccessLevel::of(current),
+                        Some(current) => mapping.level(&role) > mapping.level(current),
                     };
                     if raise {
                         raises.insert(p.index, (role, Reason::Codify { teams }));
@@ -430,7 +429,8 @@ fn github_spellings(read: &MembershipRead) -> BTreeMap<String, String> {
 /// The role that grants the most of `teams`; ties go to the least access, then the name.
 /// `None` when no role grants any of them (e.g. only `everyone` teams).
 fn covering_role(mapping: &Mapping, teams: &[String]) -> Option<String> {
-    mapping
+    let github = mapping.github.as_ref()?;
+    github
         .roles
         .iter()
         .map(|(role, granted)| {
@@ -440,7 +440,7 @@ fn covering_role(mapping: &Mapping, teams: &[String]) -> Option<String> {
         .filter(|(covered, _)| *covered > 0)
         .min_by(|(ca, ra), (cb, rb)| {
             cb.cmp(ca)
-                .then_with(|| AccessLevel::of(ra).cmp(&AccessLevel::of(rb)))
+                .then_with(|| mapping.level(ra).cmp(&mapping.level(rb)))
                 .then_with(|| ra.cmp(rb))
         })
         .map(|(_, role)| role.clone())
@@ -452,7 +452,7 @@ mod tests {
     use super::*;
     use crate::config::{Located, Pos};
     use crate::finding::Severity;
-    use crate::github::{Member, MemberRole, TeamMembership};
+    use crate::sources::github::{Member, MemberRole, TeamMembership};
 
     fn person(index: usize, name: &str, login: &str, role: Option<&str>) -> Person {
         let line = index * 4 + 1;

@@ -104,7 +104,7 @@ pub fn check(config: &Config, mapping: &Mapping, today: NaiveDate) -> Vec<Findin
         let Some(role) = person.role() else { continue };
         let held = Held {
             role,
-            level: AccessLevel::of(role),
+            level: mapping.level(role),
         };
         for rule in Rule::ALL {
             if let Some(f) = check_rule(rule, person, held, &ctx) {

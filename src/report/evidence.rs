@@ -58,8 +58,8 @@ pub enum Origin {
     /// Read live from the system's API.
     Api {
         url: String,
-        /// When the read started.
-        read_at: DateTime<Utc>,
+        /// When the read started, when known.
+        read_at: Option<DateTime<Utc>>,
     },
     /// Read from a snapshot file (`--snapshot`).
     Snapshot {
@@ -78,6 +78,29 @@ pub enum Origin {
 }
 
 impl Origin {
+    /// The origin a source recorded on its read (`None` when it recorded none). Digests and
+    /// the time of a live read are added by the command that read the files.
+    pub fn of(p: &crate::access::Provenance) -> Option<Origin> {
+        use crate::access::Provenance;
+        match p {
+            Provenance::Unknown => None,
+            Provenance::Live { url } => Some(Origin::Api {
+                url: url.clone(),
+                read_at: None,
+            }),
+            Provenance::Snapshot { path, fetched_at } => Some(Origin::Snapshot {
+                path: path.clone(),
+                sha256: None,
+                fetched_at: *fetched_at,
+            }),
+            Provenance::Export { path, modified } => Some(Origin::Export {
+                path: path.clone(),
+                sha256: None,
+                modified_at: *modified,
+            }),
+        }
+    }
+
     /// `api`, `snapshot` or `export` (the JSON `source`).
     pub fn kind(&self) -> &'static str {
         match self {
@@ -91,7 +114,7 @@ impl Origin {
     /// modification time.
     pub fn as_of(&self) -> Option<DateTime<Utc>> {
         match self {
-            Origin::Api { read_at, .. } => Some(*read_at),
+            Origin::Api { read_at, .. } => *read_at,
             Origin::Snapshot { fetched_at, .. } => *fetched_at,
             Origin::Export { modified_at, .. } => *modified_at,
         }
@@ -246,7 +269,14 @@ impl Evidence {
 fn origin_markdown(o: &Origin) -> String {
     let code = |s: &str| format!("`{}`", s.replace(['`', '\n', '\r'], "'"));
     let (what, place, when, sha) = match o {
-        Origin::Api { url, read_at } => ("API", url, format!("read {}", time(read_at)), None),
+        Origin::Api { url, read_at } => (
+            "API",
+            url,
+            read_at
+                .as_ref()
+                .map_or(String::new(), |t| format!("read {}", time(t))),
+            None,
+        ),
         Origin::Snapshot {
             path,
             sha256,
@@ -276,7 +306,10 @@ fn origin_markdown(o: &Origin) -> String {
             sha256.as_ref(),
         ),
     };
-    let mut s = format!("{what} {}, {when}", code(place));
+    let mut s = format!("{what} {}", code(place));
+    if !when.is_empty() {
+        s.push_str(&format!(", {when}"));
+    }
     if let Some(h) = sha {
         s.push_str(&format!(" (sha256 {})", code(h)));
     }
@@ -290,7 +323,10 @@ fn time(t: &DateTime<Utc>) -> String {
 /// One line about an origin: `snapshot PATH, fetched 2026-11-28T09:00:00Z (sha256 ...)`.
 fn origin_text(o: &Origin) -> String {
     match o {
-        Origin::Api { url, read_at } => format!("API {url}, read {}", time(read_at)),
+        Origin::Api { url, read_at } => match read_at {
+            Some(t) => format!("API {url}, read {}", time(t)),
+            None => format!("API {url}"),
+        },
         Origin::Snapshot {
             path,
             sha256,
@@ -419,7 +455,7 @@ pub fn evidence_v1(e: &Evidence) -> EvidenceV1 {
                 match &p.origin {
                     Origin::Api { url, read_at } => {
                         s.url = Some(url.clone());
-                        s.read_at = Some(time(read_at));
+                        s.read_at = read_at.as_ref().map(time);
                     }
                     Origin::Snapshot {
                         path,

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::access::System;
 use crate::config::Config;
 use crate::exceptions::{self, Exception, Exceptions};
 use crate::finding::{Finding, Kind, Severity};
@@ -45,11 +46,14 @@ pub enum Color {
     Never,
 }
 
-/// A source that could not be read whole (a team), listed in `errors`.
+/// A source that could not be read whole (a team, an account, a system), listed in `errors`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportError {
-    /// The team slug, when the error is about one team.
+    /// The team slug, when the error is about one GitHub team (v1's key).
     pub team: Option<String>,
+    /// The system, and the scope in it (`None`: the whole system).
+    pub system: Option<System>,
+    pub resource: Option<String>,
     pub message: String,
 }
 
@@ -82,9 +86,17 @@ pub struct Report {
     pub summary: Summary,
     /// What the report was computed from: the footer of text and Markdown, `evidence` in JSON.
     pub evidence: Evidence,
+    /// The systems the run covered (empty for `check`), in report order.
+    pub systems: Vec<System>,
 }
 
 impl Report {
+    /// Whether more than one system is in the report: only then do text, Markdown and
+    /// annotations name the system (so single-system, v1 runs read exactly as before).
+    pub fn multi_system(&self) -> bool {
+        self.systems.len() > 1
+    }
+
     /// Findings counted by JSON kind string.
     pub fn counts_by_kind(&self) -> BTreeMap<&'static str, usize> {
         let mut counts = BTreeMap::new();
@@ -174,7 +186,9 @@ impl Report {
                 .iter()
                 .map(|e| ReportError {
                     team: opt(&e.team),
+                    resource: opt(&e.resource),
                     message: visible(&e.message),
+                    ..e.clone()
                 })
                 .collect(),
             findings: self.findings.iter().map(visible_finding).collect(),
@@ -200,6 +214,9 @@ pub fn visible_finding(f: &Finding) -> Finding {
         via_team: opt(&f.via_team),
         email: opt(&f.email),
         resource: opt(&f.resource),
+        account: opt(&f.account),
+        expected_role: opt(&f.expected_role),
+        actual_role: opt(&f.actual_role),
         message: visible(&f.message),
         fix: visible(&f.fix),
         exception: f.exception.as_ref().map(|a| exceptions::Applied {

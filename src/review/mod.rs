@@ -20,7 +20,6 @@ pub mod text;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::config::mapping::AccessLevel;
 use crate::config::{Config, Mapping, Person};
 use crate::finding::{Finding, Kind};
 use crate::policy::Rule;
@@ -343,14 +342,19 @@ fn signature(p: &Person) -> impl PartialEq + '_ {
 /// same. Between two different roles at the same level (possible only with a custom mapping),
 /// a change that adds any team is an escalation (new access someone must approve), otherwise a
 /// reduction.
-fn role_change(from: Option<&str>, to: Option<&str>, teams_added: &[String]) -> Option<ChangeKind> {
+fn role_change(
+    mapping: &Mapping,
+    from: Option<&str>,
+    to: Option<&str>,
+    teams_added: &[String],
+) -> Option<ChangeKind> {
     match (from, to) {
         (None, None) => None,
         (None, Some(_)) => Some(ChangeKind::Granted),
         (Some(_), None) => Some(ChangeKind::Revoked),
         (Some(a), Some(b)) if a == b => None,
         (Some(a), Some(b)) => {
-            let (la, lb) = (AccessLevel::of(a), AccessLevel::of(b));
+            let (la, lb) = (mapping.level(a), mapping.level(b));
             Some(if lb > la {
                 ChangeKind::Escalated
             } else if lb < la {
@@ -383,7 +387,7 @@ pub fn diff(base: &Config, head: &Config, mapping: &Mapping) -> Diff {
         } else {
             (minus(&after, &before), minus(&before, &after))
         };
-        let kind = match role_change(b.role(), h.role(), &teams_added) {
+        let kind = match role_change(mapping, b.role(), h.role(), &teams_added) {
             Some(kind) => Some(kind),
             None if login_changed && h.role().is_some() => Some(ChangeKind::LoginChanged),
             None => None,
@@ -716,7 +720,16 @@ pub(crate) mod tests {
     #[test]
     fn same_level_custom_roles_escalate_only_when_teams_are_added() {
         let mut m = Mapping::builtin();
-        m.roles
+        m.roles.insert(
+            "support".to_owned(),
+            crate::config::mapping::RoleDef {
+                level: crate::config::mapping::AccessLevel::Deploy,
+            },
+        );
+        m.github
+            .as_mut()
+            .unwrap()
+            .roles
             .insert("support".to_owned(), vec!["gov-uk-support".to_owned()]);
         let d = diff(
             &config("b", vec![person("Di", Some("di"), Some(DEPLOY), None, 1)]),

@@ -196,7 +196,7 @@ impl FakeGithub {
 
     /// A fake serving exactly what a snapshot file records (child teams rebuilt from
     /// `via_team`), so a live run must see what a run from the snapshot sees.
-    pub fn from_snapshot(path: &std::path::Path, org: &str, token: &str) -> FakeGithub {
+    pub fn read_snapshot(path: &std::path::Path, org: &str, token: &str) -> FakeGithub {
         let text = std::fs::read_to_string(path).expect("snapshot file");
         let snap: serde_json::Value = serde_json::from_str(&text).expect("snapshot JSON");
         let gh = FakeGithub::start(org, token);

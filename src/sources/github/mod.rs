@@ -5,6 +5,7 @@
 //! - [`snapshot`]: the recorded JSON snapshot (`--snapshot PATH`, written by `snapshot --out`).
 //! - `live` (issue 4): the GitHub REST API.
 
+pub mod adapter;
 pub mod live;
 pub mod rest;
 pub mod snapshot;
@@ -97,16 +98,8 @@ impl MembershipRead {
     }
 }
 
-/// An error that stops the whole read (as opposed to one team failing).
-#[derive(Debug, thiserror::Error)]
-pub enum SourceError {
-    /// Bad input from the user (snapshot file invalid, org mismatch, no token): exit 2.
-    #[error("{0}")]
-    Usage(String),
-    /// The API or network failed, or permissions are missing: exit 3.
-    #[error("{0}")]
-    Api(String),
-}
+/// An error that stops the whole read (the neutral model's).
+pub use crate::access::SourceError;
 
 /// A source of team membership.
 #[allow(async_fn_in_trait)]

@@ -24,8 +24,7 @@ use super::{
     TeamError, TeamMembership,
 };
 
-/// Snapshot files larger than this are refused (10 teams of 3,000 members is about 1 MiB).
-pub const MAX_SNAPSHOT_BYTES: u64 = 64 * 1024 * 1024;
+pub use crate::sources::snapshot::MAX_SNAPSHOT_BYTES;
 
 /// The snapshot file, as written on disk.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -238,6 +237,12 @@ impl SnapshotSource {
                 e.column()
             ))
         })?;
+        Self::from_file(path, file)
+    }
+
+    /// Check a parsed snapshot (or the `github` section of a v2 one): a non-empty org, and
+    /// valid logins listed once per team.
+    pub fn from_file(path: &str, file: SnapshotFile) -> Result<SnapshotSource, SourceError> {
         let problem = |msg: String| SourceError::Usage(format!("{path}: {msg}"));
         if file.org.trim().is_empty() {
             return Err(problem("the snapshot's `org` is empty".to_owned()));
@@ -265,30 +270,7 @@ impl SnapshotSource {
 
     /// Read and parse a snapshot file. `display` is the path as the user named it.
     pub fn open(path: &Path, display: &str) -> Result<SnapshotSource, SourceError> {
-        use std::io::Read;
-
-        let usage = |msg: String| SourceError::Usage(format!("{display}: {msg}"));
-        let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => {
-                usage("snapshot file not found; check the --snapshot path".to_owned())
-            }
-            _ => usage(format!("cannot read the snapshot: {e}")),
-        })?;
-        if meta.is_dir() {
-            return Err(usage("is a directory, not a snapshot file".to_owned()));
-        }
-        if meta.len() > MAX_SNAPSHOT_BYTES {
-            return Err(usage(format!(
-                "the snapshot is {} bytes; the limit is {MAX_SNAPSHOT_BYTES}",
-                meta.len()
-            )));
-        }
-        let mut bytes = Vec::new();
-        std::fs::File::open(path)
-            .and_then(|f| f.take(MAX_SNAPSHOT_BYTES).read_to_end(&mut bytes))
-            .map_err(|e| usage(format!("cannot read the snapshot: {e}")))?;
-        let text = String::from_utf8(bytes)
-            .map_err(|_| usage("the snapshot is not valid UTF-8".to_owned()))?;
+        let text = crate::sources::snapshot::read_text(path, display)?;
         Self::parse(display, &text)
     }
 

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::retry::{is_rate_limited, reset_time};
 use super::secrets::redact;
 use super::{Inner, Raw, header_str};
-use crate::github::SourceError;
+use crate::sources::github::SourceError;
 
 /// What is needed to read team membership, named in errors and the README.
 pub const MEMBERS_PERMISSION: &str = "a classic token with the read:org scope, or a fine-grained token or GitHub App \

@@ -15,7 +15,7 @@ use super::retry::{backoff, pause};
 use super::secrets::{redact, register_secret};
 use super::{Inner, Raw, encode, header_str};
 use crate::cli::GithubArgs;
-use crate::github::SourceError;
+use crate::sources::github::SourceError;
 
 /// Re-mint an installation token this long before it expires.
 const TOKEN_REFRESH_MARGIN_SECS: i64 = 300;

@@ -3,7 +3,7 @@
 //!
 //! ```no_run
 //! # async fn demo(args: &access_reconciler::cli::GithubArgs) -> Result<(), Box<dyn std::error::Error>> {
-//! use access_reconciler::github::rest::{RestClient, encode};
+//! use access_reconciler::sources::github::rest::{RestClient, encode};
 //! let client = RestClient::connect(args, "alphagov").await?;
 //! let path = format!("/orgs/{}/teams/{}/members?per_page=100", encode("alphagov"), encode("my-team"));
 //! let members: Vec<serde_json::Value> = client.get_all_pages(&path).await?;

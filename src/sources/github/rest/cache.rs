@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::github::SourceError;
+use crate::sources::github::SourceError;
 
 /// Bumped whenever the entry format or the meaning of a key changes.
 const CACHE_VERSION: &str = "access-reconciler-cache-v2";

@@ -1,0 +1,339 @@
+//! The one pipeline `drift`, `fix` and `snapshot` share: load the inputs, choose the systems and
+//! their adapters, read the sources (concurrently), normalise completeness once, run policy and
+//! drift, sort. Engines never pick exit codes: failures are an [`Error`], mapped to a code in
+//! `crate::exit` and printed by the command layer.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::NaiveDate;
+use futures::future::join_all;
+
+use crate::access::{Adapter, NoReader, Source, SourceError, System, SystemRead, Unread};
+use crate::config::{self, Config, ConfigErrors, Mapping};
+use crate::finding::{self, Finding};
+use crate::report::evidence::{Evidence, FileDigest, MappingSource, Origin};
+use crate::report::{Command, Report, ReportError, Summary};
+use crate::sources::github::adapter::GithubAdapter;
+use crate::sources::snapshot::Snapshot;
+
+/// Why a run stopped before it had a report. Each maps to one exit code (`exit::of_error`).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The config or the mapping is invalid (every problem, located): usage.
+    #[error("{0}")]
+    Config(#[from] ConfigErrors),
+    /// A bad flag, file or snapshot: usage.
+    #[error("{0}")]
+    Usage(String),
+    /// A source failed as a whole (the API, the network, permissions).
+    #[error("{0}")]
+    Source(String),
+}
+
+impl From<SourceError> for Error {
+    fn from(e: SourceError) -> Self {
+        match e {
+            SourceError::Usage(m) => Error::Usage(m),
+            SourceError::Api(m) => Error::Source(m),
+        }
+    }
+}
+
+/// What `check`, `drift`, `fix` and `snapshot` start from: the date, the mapping and the config,
+/// and the evidence of them (tool version, date, the files' SHA-256), which reports carry.
+pub struct Inputs {
+    pub today: NaiveDate,
+    pub mapping: Mapping,
+    pub config: Config,
+    pub evidence: Evidence,
+}
+
+impl Inputs {
+    /// Parse `today` (or take today in UTC), load the mapping (or the built-in one), then the
+    /// config at `config_path`.
+    pub fn load(
+        today: Option<&str>,
+        mapping: Option<&Path>,
+        config_path: &Path,
+    ) -> Result<Inputs, Error> {
+        let today = parse_today(today)?;
+        let (mapping, mapping_source) = load_mapping_with_source(mapping)?;
+        let (config, digest) = load_config_digest(config_path, &mapping)?;
+        let mut evidence = Evidence::new(today);
+        evidence.mapping = mapping_source;
+        evidence.config = Some(digest);
+        Ok(Inputs {
+            today,
+            mapping,
+            config,
+            evidence,
+        })
+    }
+}
+
+/// `--today`, or today's date in UTC.
+pub fn parse_today(today: Option<&str>) -> Result<NaiveDate, Error> {
+    match today {
+        None => Ok(chrono::Utc::now().date_naive()),
+        // Strict, as in the config: `26-11-28` would otherwise be the year 26.
+        Some(s) => config::check::parse_date(s).map_err(|_| {
+            Error::Usage(format!(
+                "--today {s:?} is not a date; use YYYY-MM-DD, e.g. 2026-11-28"
+            ))
+        }),
+    }
+}
+
+/// Load the mapping at `path`, or the built-in one.
+pub fn load_mapping(path: Option<&Path>) -> Result<Mapping, Error> {
+    load_mapping_with_source(path).map(|(m, _)| m)
+}
+
+/// [`load_mapping`], and where it came from (the file and its SHA-256, or built in).
+pub fn load_mapping_with_source(path: Option<&Path>) -> Result<(Mapping, MappingSource), Error> {
+    match path {
+        None => Ok((Mapping::builtin(), MappingSource::Builtin)),
+        Some(path) => {
+            let display = path.display().to_string();
+            let text = config::read_file(path, &display).map_err(ConfigErrors::from)?;
+            let mapping = Mapping::parse(&display, &text)?;
+            let digest = FileDigest::of(&display, text.as_bytes());
+            Ok((mapping, MappingSource::File(digest)))
+        }
+    }
+}
+
+/// Load and validate a config file against the mapping.
+pub fn load_config(path: &Path, mapping: &Mapping) -> Result<Config, Error> {
+    load_config_digest(path, mapping).map(|(c, _)| c)
+}
+
+/// [`load_config`], and the SHA-256 of the bytes that were checked.
+pub fn load_config_digest(path: &Path, mapping: &Mapping) -> Result<(Config, FileDigest), Error> {
+    let display = path.display().to_string();
+    let text = config::read_file(path, &display).map_err(ConfigErrors::from)?;
+    let config = config::people::parse(&display, &text, mapping)?;
+    Ok((config, FileDigest::of(&display, text.as_bytes())))
+}
+
+/// The systems a run covers: `--system a,b` (each configured), else every configured system.
+pub fn select(mapping: &Mapping, list: Option<&str>) -> Result<Vec<System>, Error> {
+    let configured = mapping.systems();
+    let Some(list) = list else {
+        return Ok(configured);
+    };
+    let mut out = Vec::new();
+    for name in list.split(',').map(str::trim) {
+        if name.is_empty() {
+            return Err(Error::Usage(format!(
+                "--system {list:?} has an empty name; write e.g. --system github,aws"
+            )));
+        }
+        let system: System = name
+            .parse()
+            .map_err(|e| Error::Usage(format!("--system: {e}")))?;
+        if !configured.contains(&system) {
+            let names: Vec<&str> = configured.iter().map(|s| s.as_str()).collect();
+            return Err(Error::Usage(format!(
+                "--system {system}: the mapping {} does not configure {system} (it configures {}); add `systems.{system}` to it, or leave {system} out",
+                mapping.path,
+                names.join(", ")
+            )));
+        }
+        if !out.contains(&system) {
+            out.push(system);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// The adapter of a configured system: the one place a system is registered.
+pub fn adapter(mapping: &Mapping, system: System) -> Box<dyn Adapter> {
+    match (system, &mapping.github) {
+        (System::Github, Some(github)) => Box::new(GithubAdapter::new(github)),
+        // Systems whose readers have not landed yet: selecting them is an unread system.
+        (other, _) => Box::new(NoReader(other)),
+    }
+}
+
+/// The adapters of `systems`, in order.
+pub fn adapters(mapping: &Mapping, systems: &[System]) -> Vec<Box<dyn Adapter>> {
+    systems.iter().map(|s| adapter(mapping, *s)).collect()
+}
+
+/// Read every selected system from a snapshot: each section through its adapter; a system the
+/// snapshot has no section for is unread.
+pub fn read_snapshot(
+    snapshot: &Snapshot,
+    adapters: &[Box<dyn Adapter>],
+) -> Result<Vec<SystemRead>, Error> {
+    adapters
+        .iter()
+        .map(|a| match snapshot.sections.get(&a.system()) {
+            Some(section) => Ok(a.read_snapshot(section, &snapshot.path, snapshot.fetched_at)?),
+            None => Ok(SystemRead::unread(
+                a.system(),
+                format!(
+                    "{} was not recorded in the snapshot {}; record the snapshot again with the current mapping",
+                    a.system(),
+                    snapshot.path
+                ),
+            )),
+        })
+        .collect()
+}
+
+/// Read every source concurrently: the run takes as long as the slowest. The first source that
+/// fails as a whole stops the run.
+pub async fn read_all(sources: &[&dyn Source]) -> Result<Vec<SystemRead>, Error> {
+    let results = join_all(sources.iter().map(|s| s.read())).await;
+    let mut reads = Vec::with_capacity(results.len());
+    for r in results {
+        reads.push(r?);
+    }
+    Ok(reads)
+}
+
+/// Normalise a read's completeness against its adapter's scopes, once: a scope named unread is
+/// not read whole (whatever else the source said), and a scope neither read whole nor named is
+/// unread. Unread items are sorted.
+pub fn normalise(adapter: &dyn Adapter, read: &mut SystemRead) {
+    let system = adapter.system();
+    read.system = Some(system);
+    let whole_system_unread = read.unread.iter().any(|u| u.resource.is_none());
+    for scope in adapter.scopes() {
+        let named = read
+            .unread
+            .iter()
+            .any(|u| u.resource.as_deref() == Some(scope.as_str()));
+        if named || whole_system_unread {
+            read.read_whole.remove(&scope);
+        } else if !read.read_whole.contains(&scope) {
+            read.unread.push(Unread {
+                system,
+                resource: Some(scope.clone()),
+                reason: adapter.not_recorded(&scope),
+            });
+        }
+    }
+    if whole_system_unread {
+        read.read_whole.clear();
+    }
+    read.unread.sort();
+}
+
+/// Everything a run found.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub systems: Vec<System>,
+    /// One read per selected system, normalised.
+    pub reads: Vec<SystemRead>,
+    /// Policy findings and every system's drift findings, sorted.
+    pub findings: Vec<Finding>,
+    /// Everything not read whole, across systems, sorted.
+    pub unread: Vec<Unread>,
+}
+
+impl Outcome {
+    pub fn complete(&self) -> bool {
+        self.unread.is_empty()
+    }
+
+    /// The read of `system`, if it was selected.
+    pub fn read(&self, system: System) -> Option<&SystemRead> {
+        self.reads.iter().find(|r| r.system == Some(system))
+    }
+}
+
+/// Normalise the reads, then run the policy rules and every system's drift, and sort.
+pub fn evaluate(inputs: &Inputs, adapters: &[Box<dyn Adapter>], reads: Vec<SystemRead>) -> Outcome {
+    let mut findings = crate::policy::check(&inputs.config, &inputs.mapping, inputs.today);
+    let mut normalised = Vec::with_capacity(reads.len());
+    let mut unread = Vec::new();
+    for (adapter, mut read) in adapters.iter().zip(reads) {
+        normalise(adapter.as_ref(), &mut read);
+        findings.extend(crate::drift::findings(
+            adapter.as_ref(),
+            &inputs.config,
+            &read,
+            inputs.today,
+        ));
+        unread.extend(read.unread.iter().cloned());
+        normalised.push(read);
+    }
+    finding::sort(&mut findings);
+    unread.sort();
+    Outcome {
+        systems: adapters.iter().map(|a| a.system()).collect(),
+        reads: normalised,
+        findings,
+        unread,
+    }
+}
+
+/// The report of an outcome.
+pub fn report(
+    command: Command,
+    config_path: &str,
+    inputs: &Inputs,
+    adapters: &[Box<dyn Adapter>],
+    outcome: Outcome,
+) -> Report {
+    let people = inputs.config.people.len();
+    let (mut teams, mut members_read) = (0, 0);
+    for (adapter, read) in adapters.iter().zip(&outcome.reads) {
+        if adapter.system() == System::Github {
+            teams += read.read_whole.len();
+            members_read += read.held_in(|r| adapter.scope_of(r));
+        }
+    }
+    let mut evidence = inputs.evidence.clone();
+    for read in &outcome.reads {
+        if let (Some(system), Some(origin)) = (read.system, Origin::of(&read.provenance)) {
+            evidence.add_source(system, origin);
+        }
+    }
+    Report {
+        command,
+        config_path: config_path.to_owned(),
+        org: inputs.mapping.org().map(str::to_owned),
+        complete: outcome.complete(),
+        errors: outcome.unread.iter().map(report_error).collect(),
+        findings: outcome.findings,
+        accepted: Vec::new(),
+        unused_exceptions: Vec::new(),
+        summary: Summary {
+            people,
+            teams: Some(teams),
+            members_read: Some(members_read),
+        },
+        evidence,
+        systems: outcome.systems,
+    }
+}
+
+/// An unread item as a report error: GitHub's keep v1's `team`.
+pub fn report_error(u: &Unread) -> ReportError {
+    ReportError {
+        team: (u.system == System::Github)
+            .then(|| u.resource.clone())
+            .flatten(),
+        system: Some(u.system),
+        resource: u.resource.clone(),
+        message: u.reason.clone(),
+    }
+}
+
+/// Findings counted per system (policy findings, which have no system, are not counted); every
+/// selected system is listed, with 0 when it has none.
+pub fn by_system(systems: &[System], findings: &[Finding]) -> BTreeMap<System, usize> {
+    let mut counts: BTreeMap<System, usize> = systems.iter().map(|s| (*s, 0)).collect();
+    for f in findings {
+        if let Some(s) = f.system {
+            *counts.entry(s).or_insert(0) += 1;
+        }
+    }
+    counts
+}
