@@ -106,6 +106,9 @@ pub enum Command {
     Review(ReviewArgs),
     /// Propose config edits that resolve drift; print, write, or open a PR.
     Fix(FixArgs),
+    /// Who holds what, everywhere: one row per person (and per holder not in the config), one
+    /// column per system. Formats: text, json, markdown, csv, html.
+    Roster(RosterArgs),
 }
 
 /// Accepted exceptions and the severity that fails a run (`check`, `drift`, `review`).
@@ -160,6 +163,27 @@ pub struct CheckArgs {
 
 #[derive(Debug, Args)]
 pub struct DriftArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+
+    /// Read every selected system from this snapshot (v1 or v2) instead of live.
+    #[arg(long, value_name = "PATH")]
+    pub snapshot: Option<PathBuf>,
+
+    /// Only these configured systems, comma-separated (e.g. `github,aws`). Default: every system
+    /// the mapping configures.
+    #[arg(long, value_name = "LIST")]
+    pub system: Option<String>,
+
+    #[command(flatten)]
+    pub gate: GateArgs,
+
+    #[command(flatten)]
+    pub github: GithubArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RosterArgs {
     #[command(flatten)]
     pub config: ConfigArg,
 

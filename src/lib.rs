@@ -18,4 +18,5 @@ pub mod fsutil;
 pub mod policy;
 pub mod report;
 pub mod review;
+pub mod roster;
 pub mod sources;

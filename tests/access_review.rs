@@ -330,3 +330,174 @@ fn every_report_carries_its_evidence() {
         "{fix}"
     );
 }
+
+/// `roster` on the fixtures.
+fn roster(format: &str, extra: &[&str]) -> (i32, String, String) {
+    let mut args = vec![
+        "roster",
+        "--config",
+        CONFIG,
+        "--snapshot",
+        SNAPSHOT,
+        "--today",
+        TODAY,
+        "--color",
+        "never",
+        "--format",
+        format,
+    ];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+#[test]
+fn roster_every_format_on_the_fixtures() {
+    for format in ["text", "markdown", "csv", "html"] {
+        let (code, stdout, stderr) = roster(format, &["--exceptions", EXCEPTIONS]);
+        assert_eq!(code, 1, "{format}: {stderr}");
+        insta::assert_snapshot!(format!("roster_{format}"), stdout);
+    }
+    let (code, stdout, stderr) = roster("json", &["--exceptions", EXCEPTIONS]);
+    assert_eq!(code, 1, "{stderr}");
+    let report = json(&stdout);
+    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["command"], "roster");
+    insta::assert_json_snapshot!("roster_json", report);
+}
+
+#[test]
+fn roster_rows_are_the_config_plus_holders_not_in_it() {
+    let (_, stdout, _) = roster("json", &[]);
+    let report = json(&stdout);
+    let people = report["people"].as_array().unwrap();
+    assert_eq!(report["summary"]["people"], 34);
+    let strangers: Vec<&str> = people
+        .iter()
+        .filter(|p| p["in_config"] == false)
+        .map(|p| p["github_username"].as_str().unwrap())
+        .collect();
+    assert_eq!(people.len(), 34 + strangers.len());
+    assert!(strangers.contains(&"old-contractor"), "{strangers:?}");
+    let dana = people
+        .iter()
+        .find(|p| p["github_username"] == "dana-deployer")
+        .unwrap();
+    assert_eq!(dana["systems"]["github"]["status"], "mismatch");
+    assert_eq!(dana["level"], "deploy");
+    assert_eq!(dana["findings"], 2);
+    // The findings counted on rows are the report's findings.
+    let total: u64 = people.iter().map(|p| p["findings"].as_u64().unwrap()).sum();
+    assert_eq!(total, report["summary"]["findings"].as_u64().unwrap());
+}
+
+#[test]
+fn roster_csv_is_rfc_4180_with_one_header_and_stable_columns() {
+    let (_, csv, _) = roster("csv", &[]);
+    assert!(csv.ends_with("\r\n"));
+    let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(
+        lines[0],
+        "name,github_username,email,in_config,config_line,role,level,security_clearance,probation_passed,sponsor,admin_checklist_reviewed_by,absent_since,github_held,github_granted,github_status,findings,accepted,ignored"
+    );
+    let (_, json_out, _) = roster("json", &[]);
+    assert_eq!(
+        lines.len() - 1,
+        json(&json_out)["people"].as_array().unwrap().len()
+    );
+}
+
+#[test]
+fn roster_html_is_well_formed_self_contained_and_names_everyone() {
+    let (code, html, stderr) = roster("html", &[]);
+    assert_eq!(code, 1, "{stderr}");
+    // Well-formed: a strict XML parser reads the whole page.
+    let doc = roxmltree::Document::parse_with_options(
+        &html,
+        roxmltree::ParsingOptions {
+            allow_dtd: true,
+            ..roxmltree::ParsingOptions::default()
+        },
+    )
+    .unwrap_or_else(|e| panic!("not well-formed: {e}"));
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "html");
+    // No network: no script, no external reference of any kind.
+    for node in doc.descendants().filter(|n| n.is_element()) {
+        let tag = node.tag_name().name();
+        assert!(
+            !matches!(
+                tag,
+                "script" | "link" | "img" | "iframe" | "object" | "embed"
+            ),
+            "<{tag}>"
+        );
+        for attr in node.attributes() {
+            assert!(
+                !matches!(
+                    attr.name(),
+                    "src" | "href" | "srcset" | "action" | "formaction"
+                ),
+                "<{tag} {}={}>",
+                attr.name(),
+                attr.value()
+            );
+        }
+    }
+    let style: String = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("style"))
+        .filter_map(|n| n.text())
+        .collect();
+    assert!(
+        !style.contains("url(") && !style.contains("@import"),
+        "{style}"
+    );
+    assert!(!style.contains("http"), "{style}");
+    // Every person in the config, and every holder not in it, has a row.
+    let rows: Vec<String> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("tr"))
+        .filter(|n| n.ancestors().any(|a| a.has_tag_name("tbody")))
+        .filter(|n| {
+            n.ancestors()
+                .any(|a| a.attribute("class") == Some("matrix"))
+        })
+        .map(|n| {
+            n.descendants()
+                .filter_map(|d| d.text())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    let config = std::fs::read_to_string(common::root().join(CONFIG)).unwrap();
+    let names: Vec<&str> = config
+        .lines()
+        .filter_map(|l| l.strip_prefix("- name: "))
+        .map(|n| n.split(" #").next().unwrap().trim())
+        .collect();
+    assert_eq!(names.len(), 34);
+    for name in &names {
+        assert!(rows.iter().any(|r| r.contains(name)), "{name} has no row");
+    }
+    assert!(rows.iter().any(|r| r.contains("old-contractor")));
+    // A legend, and a print style.
+    assert!(html.contains("<h2>Legend</h2>"));
+    assert!(style.contains("@media print"));
+}
+
+#[test]
+fn roster_refuses_formats_it_cannot_render_and_drift_refuses_html() {
+    let (code, stdout, stderr) = roster("github", &[]);
+    assert_eq!(code, 2);
+    assert!(stdout.is_empty());
+    assert!(
+        stderr.contains("--format github is not available for `roster`"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = drift("html", &[]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("use text, json, markdown, github"),
+        "{stderr}"
+    );
+}

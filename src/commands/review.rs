@@ -109,7 +109,10 @@ pub fn run(global: &GlobalArgs, args: ReviewArgs) -> u8 {
         rendered.apply_exceptions(exceptions, &head);
     }
     let out = match global.format {
-        Format::Text => review::text::render(&rendered, common::color(global)),
+        // csv and html are refused before the run (`commands::run`).
+        Format::Text | Format::Csv | Format::Html => {
+            review::text::render(&rendered, common::color(global))
+        }
         Format::Json => review::json::render(&rendered),
         Format::Markdown => markdown::render(&rendered),
         Format::Github => review::github::render(&rendered),

@@ -37,6 +37,23 @@ pub enum Format {
     Markdown,
     /// GitHub Actions workflow commands (annotations).
     Github,
+    /// Comma-separated values, RFC 4180 (`roster`, `changes`).
+    Csv,
+    /// One self-contained HTML page (`roster`).
+    Html,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Json => "json",
+            Format::Markdown => "markdown",
+            Format::Github => "github",
+            Format::Csv => "csv",
+            Format::Html => "html",
+        }
+    }
 }
 
 /// Whether to colour text output.
@@ -154,6 +171,14 @@ pub fn render(
         Format::Json => json::render(report, out),
         Format::Markdown => markdown::render(report, out),
         Format::Github => github::render(&report.visible(), out),
+        // Refused before the run (`commands::run` checks each command's formats).
+        Format::Csv | Format::Html => Err(std::io::Error::new(
+            std::io::ErrorKind::Unsupported,
+            format!(
+                "--format {} is not available for this command",
+                format.as_str()
+            ),
+        )),
     }
 }
 
