@@ -147,23 +147,28 @@ impl Finding {
         }
     }
 
-    /// A key that groups findings by person: the lower-cased login, else the name.
+    /// A key that groups findings by person: the lower-cased login, else the name, else the
+    /// lower-cased email (an undeclared holder of an email-identified system).
     pub fn person_key(&self) -> String {
-        match (&self.github_username, &self.name) {
-            (Some(login), _) => login.to_ascii_lowercase(),
-            (None, Some(name)) => name.clone(),
-            (None, None) => String::new(),
+        match (&self.github_username, &self.name, &self.email) {
+            (Some(login), _, _) => login.to_ascii_lowercase(),
+            (None, Some(name), _) => name.clone(),
+            (None, None, Some(email)) => email.to_lowercase(),
+            (None, None, None) => String::new(),
         }
     }
 }
 
-/// Sort findings deterministically: by severity (highest first), then person, team, kind.
+/// Sort findings deterministically: by severity (highest first), then person, team, system,
+/// resource, kind. (For GitHub the resource is the team, so v1 order is unchanged.)
 pub fn sort(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
             .then_with(|| a.person_key().cmp(&b.person_key()))
             .then_with(|| a.team.cmp(&b.team))
+            .then_with(|| a.system.cmp(&b.system))
+            .then_with(|| a.resource.cmp(&b.resource))
             .then_with(|| a.kind.cmp(&b.kind))
             .then_with(|| a.line.cmp(&b.line))
     });

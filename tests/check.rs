@@ -82,6 +82,13 @@ fn fixture_json_report() {
         "line",
         "message",
         "fix",
+        // Added with mapping v2: null for policy findings.
+        "system",
+        "resource",
+        "email",
+        "account",
+        "expected_role",
+        "actual_role",
         "accepted",
         "exception",
     ];

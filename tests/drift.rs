@@ -154,6 +154,79 @@ fn fixture_json_report() {
     insta::assert_snapshot!("drift_json", stdout);
 }
 
+/// The JSON of a v1 run is v1's, byte for byte, once the keys added with mapping v2 are
+/// removed: `tests/golden/drift_fixture_v1.json` is the drift JSON from before the change.
+#[test]
+fn fixture_json_is_v1_plus_only_the_added_keys() {
+    let (code, stdout, _) = drift(SNAPSHOT, "json");
+    assert_eq!(code, 1);
+    let now = parse(&stdout);
+    // The added keys are there, with GitHub's values.
+    let first_membership = findings(&now)
+        .iter()
+        .find(|f| f["kind"] != "policy_violation")
+        .unwrap()
+        .clone();
+    assert_eq!(first_membership["system"], "github");
+    assert_eq!(first_membership["resource"], first_membership["team"]);
+    assert!(first_membership["email"].is_string(), "{first_membership}");
+    assert_eq!(now["summary"]["by_system"], json!({"github": 12}));
+    // Drop the added keys' lines (and by_system's block), then the comma a dropped last key
+    // leaves behind: what remains must be v1's bytes, key order included.
+    let added = [
+        "\"system\":",
+        "\"resource\":",
+        "\"email\":",
+        "\"account\":",
+        "\"expected_role\":",
+        "\"actual_role\":",
+        // Added by the access review (issue 13): exceptions and the evidence.
+        "\"accepted\":",
+        "\"exception\":",
+        "\"unused_exceptions\":",
+    ];
+    let mut kept: Vec<String> = Vec::new();
+    let mut in_by_system = false;
+    let mut in_evidence: Option<usize> = None;
+    for line in stdout.lines() {
+        let t = line.trim_start();
+        let indent = line.len() - t.len();
+        if let Some(at) = in_evidence {
+            if indent == at && t.starts_with('}') {
+                in_evidence = None;
+            }
+            continue;
+        }
+        if t.starts_with("\"evidence\": {") {
+            in_evidence = Some(indent);
+            continue;
+        }
+        if in_by_system {
+            in_by_system = !t.starts_with('}');
+            continue;
+        }
+        if t.starts_with("\"by_system\": {") {
+            in_by_system = !t.ends_with("},") && !t.ends_with('}');
+            continue;
+        }
+        if added.iter().any(|k| t.starts_with(k)) {
+            continue;
+        }
+        if (t.starts_with('}') || t.starts_with(']'))
+            && let Some(prev) = kept.last_mut()
+            && let Some(stripped) = prev.strip_suffix(',')
+        {
+            *prev = stripped.to_owned();
+        }
+        kept.push(line.to_owned());
+    }
+    let mut v1 = kept.join("\n");
+    v1.push('\n');
+    let golden =
+        std::fs::read_to_string(common::root().join("tests/golden/drift_fixture_v1.json")).unwrap();
+    assert_eq!(v1, golden);
+}
+
 #[test]
 fn fixture_markdown_report() {
     let (code, stdout, _) = drift(SNAPSHOT, "markdown");
@@ -439,4 +512,126 @@ fn without_a_snapshot_drift_reads_live_and_fails_closed_offline() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(stderr.contains("error"), "{stderr}");
     assert!(!stdout.contains("No findings"), "{stdout}");
+}
+
+// ---- mapping v2, snapshot v2, --system ----
+
+const MAPPING_V2: &str = "fixtures/mapping_v2.yml";
+
+fn drift_v2(extra: &[&str], format: &str) -> (i32, String, String) {
+    let mut args = vec![
+        "drift",
+        "--config",
+        CONFIG,
+        "--mapping",
+        MAPPING_V2,
+        "--today",
+        TODAY,
+        "--format",
+        format,
+        "--color",
+        "never",
+    ];
+    args.extend(extra);
+    run(&args)
+}
+
+#[test]
+fn a_v2_mapping_restricted_to_github_reports_exactly_as_v1() {
+    for format in ["text", "json", "markdown", "github"] {
+        // The same report; only the evidence names the other mapping file.
+        let strip =
+            |(code, out, err): (i32, String, String)| (code, common::without_evidence(&out), err);
+        let v1 = strip(drift(SNAPSHOT, format));
+        let v2 = strip(drift_v2(
+            &["--snapshot", SNAPSHOT, "--system", "github"],
+            format,
+        ));
+        assert_eq!(v2, v1, "{format}");
+    }
+}
+
+#[test]
+fn a_selected_system_missing_from_the_snapshot_is_unread_and_named() {
+    let (code, stdout, stderr) = drift_v2(&["--snapshot", SNAPSHOT], "json");
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("pagerduty"), "{stderr}");
+    let r = parse(&stdout);
+    assert_eq!(r["complete"], false);
+    assert_eq!(
+        r["errors"],
+        json!([{"team": null, "system": "pagerduty", "resource": null,
+            "message": "pagerduty was not recorded in the snapshot fixtures/github_snapshot.json; record the snapshot again with the current mapping"}])
+    );
+    assert_eq!(
+        r["summary"]["by_system"],
+        json!({"github": 12, "pagerduty": 0})
+    );
+    // GitHub is still reported, and the text names both systems.
+    let (code, text, _) = drift_v2(&["--snapshot", SNAPSHOT], "text");
+    assert_eq!(code, 3);
+    assert!(text.contains("· github: gov-uk-production-admin"), "{text}");
+    assert!(
+        text.contains("  pagerduty: pagerduty was not recorded"),
+        "{text}"
+    );
+    assert!(
+        text.contains("INCOMPLETE: 1 part not read (pagerduty)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_v2_snapshot_reads_as_the_v1_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let v1: Value =
+        serde_json::from_str(&std::fs::read_to_string(common::root().join(SNAPSHOT)).unwrap())
+            .unwrap();
+    let mut github = v1.clone();
+    let fetched_at = github.as_object_mut().unwrap().remove("fetched_at");
+    let v2 = json!({"version": 2, "fetched_at": fetched_at, "github": github});
+    let path = dir.path().join("v2.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&v2).unwrap()).unwrap();
+    let path = path.to_str().unwrap();
+    for format in ["json", "text"] {
+        // The same report; only the evidence names the other snapshot file.
+        let strip =
+            |(code, out, err): (i32, String, String)| (code, common::without_evidence(&out), err);
+        assert_eq!(
+            strip(drift(path, format)),
+            strip(drift(SNAPSHOT, format)),
+            "{format}"
+        );
+    }
+    // A misspelt system in a v2 snapshot is a located usage error.
+    std::fs::write(
+        dir.path().join("bad.json"),
+        "{\"version\": 2,\n \"pagerdooty\": {}}",
+    )
+    .unwrap();
+    let (code, _, stderr) = drift(dir.path().join("bad.json").to_str().unwrap(), "json");
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("bad.json:2:"), "{stderr}");
+    assert!(stderr.contains("unknown field `pagerdooty`"), "{stderr}");
+}
+
+#[test]
+fn system_must_name_configured_systems() {
+    let (code, stdout, stderr) = drift_v2(&["--snapshot", SNAPSHOT, "--system", "aws"], "json");
+    assert_eq!((code, stdout.as_str()), (2, ""), "{stderr}");
+    assert!(stderr.contains("does not configure aws"), "{stderr}");
+    let (code, _, stderr) = drift_v2(&["--snapshot", SNAPSHOT, "--system", "github,jira"], "json");
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("unknown system \"jira\""), "{stderr}");
+    // The built-in mapping configures GitHub alone.
+    let (code, _, stderr) = run(&[
+        "drift",
+        "--config",
+        CONFIG,
+        "--snapshot",
+        SNAPSHOT,
+        "--system",
+        "pagerduty",
+    ]);
+    assert_eq!(code, 2, "{stderr}");
 }

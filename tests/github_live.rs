@@ -881,21 +881,7 @@ fn fake_from_fixture() -> FakeGithub {
 /// membership came from, so it differs between a live and a snapshot run by design).
 fn drift_run(args: &[&str], token: Option<&str>) -> (i32, String, String) {
     let (code, stdout, stderr) = drift_run_raw(args, token);
-    (code, without_evidence(&stdout), stderr)
-}
-
-/// A report without its evidence: the JSON `evidence` key, or the text or Markdown footer.
-fn without_evidence(stdout: &str) -> String {
-    if let Ok(serde_json::Value::Object(mut obj)) = serde_json::from_str(stdout) {
-        obj.remove("evidence");
-        return serde_json::to_string_pretty(&obj).unwrap();
-    }
-    for footer in ["\nEvidence: access-reconciler ", "\n#### Evidence\n"] {
-        if let Some(i) = stdout.find(footer) {
-            return stdout[..i].to_owned();
-        }
-    }
-    stdout.to_owned()
+    (code, common::without_evidence(&stdout), stderr)
 }
 
 fn drift_run_raw(args: &[&str], token: Option<&str>) -> (i32, String, String) {
@@ -1908,7 +1894,8 @@ fn every_fault_the_live_issue_names_through_the_binary() {
     assert_eq!(
         report["errors"],
         serde_json::json!([{"team": "gov-uk-production-admin",
-            "message": "team gov-uk-production-admin not found in org alphagov, or the token cannot see it (404)"}])
+            "message": "team gov-uk-production-admin not found in org alphagov, or the token cannot see it (404)",
+            "system": "github", "resource": "gov-uk-production-admin"}])
     );
     let findings = report["findings"].as_array().unwrap();
     assert!(

@@ -865,6 +865,22 @@ systems:
         .unwrap();
         assert!(m.level("support").is_admin());
         assert_eq!(m.systems(), vec![System::Github]);
+        // The admin rules follow the level: `support` needs probation and the checklist.
+        let c = crate::config::people::parse(
+            "c.yml",
+            "- name: A\n  github_username: a\n  role: support\n  security_clearance: SC\n  sponsor: S\n",
+            &m,
+        )
+        .unwrap();
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+        let rules: Vec<&str> = crate::policy::check(&c, &m, today)
+            .iter()
+            .filter_map(|f| match f.kind {
+                crate::finding::Kind::PolicyViolation(r) => Some(r.code()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(rules, ["probation_required", "checklist_review_required"]);
     }
 
     #[test]
@@ -914,5 +930,32 @@ systems:
         assert!(e.iter().any(|e| e.contains("no `systems`")), "{e:?}");
         let e = errors("version: 2\nroles: {r: {level: deploy}}\nsystems: {}\n");
         assert!(e[0].contains("`systems` is empty"), "{e:?}");
+    }
+
+    #[test]
+    fn each_system_needs_its_identity_field_with_a_role() {
+        let parse = |mapping: &str, config: &str| {
+            let m = Mapping::parse("m.yml", mapping).unwrap();
+            crate::config::people::parse("c.yml", config, &m)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        };
+        let pagerduty_only =
+            "version: 2\nroles: {r: {level: deploy}}\nsystems:\n  pagerduty: {roles: {r: user}}\n";
+        let github_only = "version: 2\nroles: {r: {level: deploy}}\nsystems:\n  github: {org: o, roles: {r: [t]}}\n";
+        // No github configured: no github_username needed; an email is.
+        assert!(parse(pagerduty_only, "- name: A\n  email: a@x\n  role: r\n").is_ok());
+        let e = parse(
+            pagerduty_only,
+            "- name: A\n  github_username: a\n  role: r\n",
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("c.yml:1:3: `role: r` (line 3) is set but the entry has no `email`, which pagerduty identifies people by"),
+            "{e}"
+        );
+        // GitHub only: as v1, a login and no email.
+        assert!(parse(github_only, "- name: A\n  github_username: a\n  role: r\n").is_ok());
+        assert!(parse(github_only, "- name: A\n  email: a@x\n  role: r\n").is_err());
     }
 }

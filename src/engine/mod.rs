@@ -50,6 +50,16 @@ pub struct Inputs {
 }
 
 impl Inputs {
+    /// Inputs built in memory (tests, benchmarks): the evidence names no file.
+    pub fn new(today: NaiveDate, mapping: Mapping, config: Config) -> Inputs {
+        Inputs {
+            today,
+            mapping,
+            config,
+            evidence: Evidence::new(today),
+        }
+    }
+
     /// Parse `today` (or take today in UTC), load the mapping (or the built-in one), then the
     /// config at `config_path`.
     pub fn load(
@@ -337,3 +347,6 @@ pub fn by_system(systems: &[System], findings: &[Finding]) -> BTreeMap<System, u
     }
     counts
 }
+
+#[cfg(test)]
+mod fake_system_tests;

@@ -30,8 +30,8 @@ pub fn render(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
             Severity::Info => "notice",
         };
         let mut title = format!("{} ({})", label(f), f.severity.as_str());
-        if let Some(team) = &f.team {
-            title.push_str(&format!(" in {team}"));
+        if let Some(place) = f.place(report.multi_system()) {
+            title.push_str(&format!(" in {place}"));
         }
         let line = f.line.unwrap_or(1);
         let mut message = format!("{} Fix: {}", f.message, f.fix);
@@ -59,9 +59,10 @@ pub fn render(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
         )?;
     }
     for e in &report.errors {
-        let title = match &e.team {
-            Some(t) => format!("team {t} not read"),
-            None => "membership not read".to_owned(),
+        let title = match (&e.team, e.place(report.multi_system())) {
+            (Some(t), _) if !report.multi_system() => format!("team {t} not read"),
+            (_, Some(place)) => format!("{place} not read"),
+            (_, None) => "membership not read".to_owned(),
         };
         writeln!(
             out,

@@ -76,7 +76,15 @@ pub fn by_person(findings: &[Finding]) -> Vec<PersonGroup<'_>> {
             }
         };
         group.name = group.name.or(f.name.as_deref());
-        group.login = group.login.or(f.github_username.as_deref());
+        // An undeclared holder of an email-identified system is named by the email.
+        group.login = group
+            .login
+            .or(f.github_username.as_deref())
+            .or(if f.in_config {
+                None
+            } else {
+                f.email.as_deref()
+            });
         group.declared_role = group.declared_role.or(f.declared_role.as_deref());
         group.in_config |= f.in_config;
         group.line = match (group.line, f.line) {

@@ -8,7 +8,7 @@ use std::io::Write;
 use serde::{Deserialize, Serialize};
 
 use super::evidence::{EvidenceV1, evidence_v1};
-use super::{KIND_ORDER, Report};
+use super::{KIND_ORDER, Report, V1_KINDS};
 use crate::exceptions::Exception;
 use crate::finding::{Finding, Kind};
 
@@ -62,6 +62,11 @@ pub struct ExceptionV1 {
 pub struct ErrorV1 {
     pub team: Option<String>,
     pub message: String,
+    /// Added with mapping v2: the system, and the scope in it (`null`: the whole system).
+    #[serde(default)]
+    pub system: Option<String>,
+    #[serde(default)]
+    pub resource: Option<String>,
 }
 
 /// One finding. The same shape for every command and kind; every key is always present, `null`
@@ -91,6 +96,25 @@ pub struct FindingV1 {
     pub line: Option<usize>,
     pub message: String,
     pub fix: String,
+    // Added with mapping v2 (after every v1 key; `null` where they do not apply).
+    /// `github`, `aws`, ...; `null` for policy findings.
+    #[serde(default)]
+    pub system: Option<String>,
+    /// The team slug, `<account>:<role>` or system role; `null` for policy findings.
+    #[serde(default)]
+    pub resource: Option<String>,
+    /// The person's email as in the config, or the holder's for undeclared holders of an
+    /// email-identified system.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// AWS only: the account's name in the mapping.
+    #[serde(default)]
+    pub account: Option<String>,
+    /// `wrong_role` only.
+    #[serde(default)]
+    pub expected_role: Option<String>,
+    #[serde(default)]
+    pub actual_role: Option<String>,
     /// True when an unexpired exception accepts the finding (it is then in `accepted`).
     #[serde(default)]
     pub accepted: bool,
@@ -113,6 +137,10 @@ pub struct SummaryV1 {
     pub accepted: usize,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by_kind: Option<BTreeMap<String, usize>>,
+    /// Findings per selected system (policy findings are not counted: they have no system);
+    /// drift and fix only, like `by_kind`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by_system: Option<BTreeMap<String, usize>>,
 }
 
 /// The wire form of one finding (also used by `review`).
@@ -134,6 +162,12 @@ pub fn finding_v1(f: &Finding) -> FindingV1 {
         line: f.line,
         message: f.message.clone(),
         fix: f.fix.clone(),
+        system: f.system.map(|s| s.as_str().to_owned()),
+        resource: f.resource.clone(),
+        email: f.email.clone(),
+        account: f.account.clone(),
+        expected_role: f.expected_role.clone(),
+        actual_role: f.actual_role.clone(),
         accepted: f.exception.as_ref().is_some_and(|a| !a.expired),
         exception: f
             .exception
@@ -172,6 +206,8 @@ pub fn report_v1(report: &Report) -> ReportV1 {
             .map(|e| ErrorV1 {
                 team: e.team.clone(),
                 message: e.message.clone(),
+                system: e.system.map(|s| s.as_str().to_owned()),
+                resource: e.resource.clone(),
             })
             .collect(),
         findings: report.findings.iter().map(finding_v1).collect(),
@@ -192,7 +228,14 @@ pub fn report_v1(report: &Report) -> ReportV1 {
                 let counts = report.counts_by_kind();
                 KIND_ORDER
                     .iter()
+                    .filter(|k| V1_KINDS.contains(k) || counts.contains_key(*k))
                     .map(|k| ((*k).to_owned(), counts.get(k).copied().unwrap_or(0)))
+                    .collect()
+            }),
+            by_system: drift.then(|| {
+                crate::engine::by_system(&report.systems, &report.findings)
+                    .into_iter()
+                    .map(|(s, n)| (s.as_str().to_owned(), n))
                     .collect()
             }),
         },

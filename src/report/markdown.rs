@@ -102,6 +102,13 @@ fn title(kind: &str) -> &'static str {
         "policy_violation" => "Policy violations",
         "missing" => "Missing members",
         "pending_invitation" => "Pending invitations",
+        "wrong_role" => "Wrong roles",
+        "limited_services" => "Limited services",
+        "expired_temporary_access" => "Expired temporary access",
+        "untrusted_principal" => "Untrusted principals",
+        "mfa_not_required" => "MFA not required",
+        "stale_evidence" => "Stale evidence",
+        "unknown_key" => "Unknown keys",
         _ => "Findings",
     }
 }
@@ -113,6 +120,15 @@ fn what(kind: &str) -> &'static str {
         "policy_violation" => "people whose declared access breaks the production access rules",
         "missing" => "the config grants the team, but they are not in it and not invited",
         "pending_invitation" => "invited, not yet accepted (invitations expire after 7 days)",
+        "wrong_role" => "holding another role than the one the config expects",
+        "limited_services" => "limited to some services, though the rules grant all of them",
+        "expired_temporary_access" => {
+            "temporary access whose temporary_admin.yml entry has expired"
+        }
+        "untrusted_principal" => "a role that someone other than its person can assume",
+        "mfa_not_required" => "a role its person can assume without MFA",
+        "stale_evidence" => "evidence older than allowed, or dated in the future",
+        "unknown_key" => "keys the tool does not know",
         _ => "",
     }
 }
@@ -150,7 +166,7 @@ impl Table {
     }
 }
 
-fn table_for(kind: &str, findings: &[&Finding]) -> Table {
+fn table_for(kind: &str, findings: &[&Finding], multi: bool) -> Table {
     let line = |f: &Finding| f.line.map(|l| l.to_string()).unwrap_or_default();
     let yes_no = |b: bool| if b { "yes" } else { "no" }.to_owned();
     match kind {
@@ -200,7 +216,7 @@ fn table_for(kind: &str, findings: &[&Finding]) -> Table {
                     }
                     vec![
                         l,
-                        code_opt(f.team.as_deref()),
+                        code_opt(f.place(multi).as_deref()),
                         who,
                         code_opt(f.declared_role.as_deref()),
                         code_opt(f.via_team.as_deref()),
@@ -217,7 +233,7 @@ fn table_for(kind: &str, findings: &[&Finding]) -> Table {
                     vec![
                         person(f),
                         login(f),
-                        code_opt(f.team.as_deref()),
+                        code_opt(f.place(multi).as_deref()),
                         code_opt(f.declared_role.as_deref()),
                         line(f),
                         cell(&f.fix),
@@ -225,7 +241,7 @@ fn table_for(kind: &str, findings: &[&Finding]) -> Table {
                 })
                 .collect(),
         },
-        _ => Table {
+        "pending_invitation" => Table {
             header: vec!["Person", "Login", "Team", "Invited", "Expired", "Fix"],
             rows: findings
                 .iter()
@@ -233,11 +249,34 @@ fn table_for(kind: &str, findings: &[&Finding]) -> Table {
                     vec![
                         person(f),
                         login(f),
-                        code_opt(f.team.as_deref()),
+                        code_opt(f.place(multi).as_deref()),
                         f.invited_at
                             .map(|t| t.date_naive().to_string())
                             .unwrap_or_default(),
                         f.expired.map(yes_no).unwrap_or_default(),
+                        cell(&f.fix),
+                    ]
+                })
+                .collect(),
+        },
+        // The kinds of the other systems: who, where, what to do.
+        _ => Table {
+            header: vec!["Person", "Identity", "Where", "Severity", "Problem", "Fix"],
+            rows: findings
+                .iter()
+                .map(|f| {
+                    let identity = f
+                        .email
+                        .as_deref()
+                        .or(f.github_username.as_deref())
+                        .map(inline_code)
+                        .unwrap_or_default();
+                    vec![
+                        person(f),
+                        identity,
+                        code_opt(f.place(true).as_deref()),
+                        f.severity.as_str().to_owned(),
+                        cell(&f.message),
                         cell(&f.fix),
                     ]
                 })
@@ -259,10 +298,13 @@ pub fn render(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
         writeln!(
             out,
             "**Incomplete:** {} could not be read. {} no findings here and {} not known to be clean.",
-            if report.errors.len() == 1 {
-                "1 team".to_owned()
-            } else {
-                format!("{} teams", report.errors.len())
+            {
+                let (one, many) = if super::text::github_only(report) {
+                    ("team", "teams")
+                } else {
+                    ("part", "parts")
+                };
+                count(report.errors.len(), one, many)
             },
             if report.errors.len() == 1 {
                 "It yields"
@@ -277,8 +319,8 @@ pub fn render(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
         )?;
         writeln!(out)?;
         for e in &report.errors {
-            match &e.team {
-                Some(t) => writeln!(out, "- {}: {}", inline_code(t), cell(&e.message))?,
+            match e.place(report.multi_system()) {
+                Some(t) => writeln!(out, "- {}: {}", inline_code(&t), cell(&e.message))?,
                 None => writeln!(out, "- {}", cell(&e.message))?,
             }
         }
@@ -379,7 +421,7 @@ pub fn render(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
         writeln!(out)?;
         writeln!(out, "{}.", capitalise(what(kind)))?;
         writeln!(out)?;
-        table_for(kind, &of_kind).write(out, &title(kind).to_lowercase())?;
+        table_for(kind, &of_kind, report.multi_system()).write(out, &title(kind).to_lowercase())?;
     }
 
     let all: Vec<&Finding> = report.findings.iter().collect();

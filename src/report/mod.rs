@@ -150,14 +150,54 @@ pub mod markdown;
 pub mod text;
 
 /// Every finding kind string (as `Kind::as_str` spells it), in the order reports list them.
-pub const KIND_ORDER: [&str; 5] = [
+pub const KIND_ORDER: [&str; 12] = [
     Kind::UnexpectedMember.as_str(),
     Kind::UnexpectedInvitation.as_str(),
+    Kind::ExpiredTemporaryAccess.as_str(),
+    Kind::UntrustedPrincipal.as_str(),
+    Kind::MfaNotRequired.as_str(),
+    Kind::WrongRole.as_str(),
     // One string for every rule; the rule here only names the variant.
+    Kind::PolicyViolation(Rule::ClearanceRequired).as_str(),
+    Kind::Missing.as_str(),
+    Kind::LimitedServices.as_str(),
+    Kind::PendingInvitation.as_str(),
+    Kind::StaleEvidence.as_str(),
+    Kind::UnknownKey.as_str(),
+];
+
+/// The kinds of v1: the JSON `summary.by_kind` always lists these (0 when none); later kinds
+/// are listed only when they occur, so a v1 run's JSON keeps v1's keys.
+pub const V1_KINDS: [&str; 5] = [
+    Kind::UnexpectedMember.as_str(),
+    Kind::UnexpectedInvitation.as_str(),
     Kind::PolicyViolation(Rule::ClearanceRequired).as_str(),
     Kind::Missing.as_str(),
     Kind::PendingInvitation.as_str(),
 ];
+
+impl Finding {
+    /// Where a finding is, for reports: with more than one system in the report,
+    /// `system: resource`; else the team (v1) or the resource.
+    pub fn place(&self, multi_system: bool) -> Option<String> {
+        match (&self.system, &self.resource) {
+            (Some(system), Some(resource)) if multi_system => Some(format!("{system}: {resource}")),
+            _ => self.team.clone().or_else(|| self.resource.clone()),
+        }
+    }
+}
+
+impl ReportError {
+    /// What was not read, for reports: the team (v1), else `system resource` or the system.
+    pub fn place(&self, multi_system: bool) -> Option<String> {
+        match (&self.team, self.system, &self.resource) {
+            (Some(team), _, _) if !multi_system => Some(team.clone()),
+            (_, Some(system), Some(resource)) => Some(format!("{system}: {resource}")),
+            (_, Some(system), None) => Some(system.as_str().to_owned()),
+            (team, None, _) => team.clone(),
+        }
+    }
+}
 
 /// Render `report` in `format` to `out`. `color` only affects the text format.
 pub fn render(

@@ -91,12 +91,16 @@ pub fn render(report: &Report, out: &mut impl Write, color: Color) -> std::io::R
             "{}",
             p.severity(
                 Severity::High,
-                "NOT READ: the report is incomplete; these teams are not known to be clean"
+                if github_only(report) {
+                    "NOT READ: the report is incomplete; these teams are not known to be clean"
+                } else {
+                    "NOT READ: the report is incomplete; these are not known to be clean"
+                }
             )
         )?;
         for e in &report.errors {
-            match &e.team {
-                Some(team) => writeln!(out, "  {team}: {}", e.message)?,
+            match e.place(report.multi_system()) {
+                Some(place) => writeln!(out, "  {place}: {}", e.message)?,
                 None => writeln!(out, "  {}", e.message)?,
             }
         }
@@ -150,8 +154,8 @@ fn person(
             p.severity(f.severity, &format!("[{}]", f.severity.as_str())),
             label(f)
         );
-        if let Some(team) = &f.team {
-            line.push_str(&format!(" · {team}"));
+        if let Some(place) = f.place(report.multi_system()) {
+            line.push_str(&format!(" · {place}"));
         }
         if let Some(n) = f.line.filter(|&n| Some(n) != group.line) {
             line.push_str(&p.dim(&format!(" · line {n}")));
@@ -166,6 +170,14 @@ fn person(
     Ok(())
 }
 
+/// Whether the report is about GitHub alone (or no system: `check`), so v1's words fit.
+pub fn github_only(report: &Report) -> bool {
+    report
+        .systems
+        .iter()
+        .all(|s| *s == crate::access::System::Github)
+}
+
 /// `1 person`, `2 people`.
 pub fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
@@ -177,14 +189,22 @@ pub fn summary_line(report: &Report) -> String {
     // An incomplete run says so first: "No findings" must never lead when teams were not read.
     let mut s = String::new();
     if !report.complete {
-        let unread: Vec<&str> = report
+        let unread: Vec<String> = report
             .errors
             .iter()
-            .map(|e| e.team.as_deref().unwrap_or("(source)"))
+            .map(|e| {
+                e.place(report.multi_system())
+                    .unwrap_or_else(|| "(source)".to_owned())
+            })
             .collect();
+        let (one, many) = if github_only(report) {
+            ("team", "teams")
+        } else {
+            ("part", "parts")
+        };
         s.push_str(&format!(
             "INCOMPLETE: {} not read ({}); ",
-            count(unread.len(), "team", "teams"),
+            count(unread.len(), one, many),
             unread.join(", ")
         ));
     }
