@@ -109,6 +109,9 @@ pub enum Command {
     /// Who holds what, everywhere: one row per person (and per holder not in the config), one
     /// column per system. Formats: text, json, markdown, csv, html.
     Roster(RosterArgs),
+    /// Who gained or lost which access in which system between two snapshots. Formats: text,
+    /// json, markdown, csv.
+    Changes(ChangesArgs),
 }
 
 /// Accepted exceptions and the severity that fails a run (`check`, `drift`, `review`).
@@ -201,6 +204,21 @@ pub struct RosterArgs {
 
     #[command(flatten)]
     pub github: GithubArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ChangesArgs {
+    /// The older snapshot (v1 or v2).
+    #[arg(long, value_name = "OLD")]
+    pub from: PathBuf,
+
+    /// The newer snapshot (v1 or v2).
+    #[arg(long, value_name = "NEW")]
+    pub to: PathBuf,
+
+    /// An access config, for people's names and roles (optional).
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -5,6 +5,7 @@
 //! client lives behind [`sources::github`], and the command runners in [`commands`] tie them together.
 
 pub mod access;
+pub mod changes;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -501,3 +501,76 @@ fn roster_refuses_formats_it_cannot_render_and_drift_refuses_html() {
         "{stderr}"
     );
 }
+
+const LATER: &str = "fixtures/changes/github_snapshot_2027-02-26.json";
+
+fn changes(format: &str, extra: &[&str]) -> (i32, String, String) {
+    let mut args = vec![
+        "changes", "--from", SNAPSHOT, "--to", LATER, "--color", "never", "--format", format,
+    ];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+#[test]
+fn changes_every_format_on_the_fixtures() {
+    for format in ["text", "markdown", "csv"] {
+        let (code, stdout, stderr) = changes(format, &["--config", CONFIG]);
+        assert_eq!(code, 1, "{format}: {stderr}");
+        insta::assert_snapshot!(format!("changes_{format}"), stdout);
+    }
+    let (code, stdout, stderr) = changes("json", &["--config", CONFIG]);
+    assert_eq!(code, 1, "{stderr}");
+    let report = json(&stdout);
+    assert_eq!(report["command"], "changes");
+    assert_eq!(report["from"]["version"], 1);
+    assert_eq!(report["to"]["version"], 2);
+    assert_eq!(report["summary"]["changes"], 6);
+    assert_eq!(report["summary"]["pending"], 3);
+    insta::assert_json_snapshot!("changes_json", report);
+}
+
+#[test]
+fn changes_without_a_config_and_exit_codes() {
+    // No config: holders only, no names.
+    let (code, stdout, _) = changes("json", &[]);
+    assert_eq!(code, 1);
+    let report = json(&stdout);
+    assert!(
+        report["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["name"].is_null() && c["in_config"].is_null())
+    );
+    // The same snapshot twice: nothing changed.
+    let (code, stdout, _) = run(&["changes", "--from", SNAPSHOT, "--to", SNAPSHOT]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("No access changed"), "{stdout}");
+    // A bad snapshot is bad input.
+    let dir = tempfile::tempdir().unwrap();
+    let bad = write(dir.path(), "bad.json", "{\"org\": ");
+    let (code, stdout, stderr) = run(&["changes", "--from", SNAPSHOT, "--to", &bad]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stdout.is_empty());
+    // A team missing from one snapshot is not compared: never "unchanged" (exit 3).
+    let mut v: Value =
+        serde_json::from_str(&std::fs::read_to_string(common::root().join(SNAPSHOT)).unwrap())
+            .unwrap();
+    v["teams"]
+        .as_object_mut()
+        .unwrap()
+        .remove("gov-uk-production-admin");
+    let partial = write(dir.path(), "partial.json", &v.to_string());
+    let (code, stdout, _) = run(&[
+        "changes", "--from", SNAPSHOT, "--to", &partial, "--format", "json",
+    ]);
+    assert_eq!(code, 3);
+    let report = json(&stdout);
+    assert_eq!(report["complete"], false);
+    assert_eq!(
+        report["not_compared"][0]["resource"],
+        "gov-uk-production-admin"
+    );
+    assert_eq!(report["summary"]["changes"], 0);
+}

@@ -1,6 +1,7 @@
 //! Command runners: load inputs, call the pure engines, render, and choose the exit code.
 //! Nothing here is printed to stdout but the report; messages go to stderr.
 
+pub mod changes;
 pub mod check;
 pub mod common;
 pub mod drift;
@@ -33,6 +34,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Review(args) => review::run(global, args),
         Command::Fix(args) => fix::run(global, args),
         Command::Roster(args) => roster::run(global, args),
+        Command::Changes(args) => changes::run(global, args),
     }
 }
 
@@ -45,6 +47,10 @@ fn formats(command: &Command) -> (&'static str, &'static [Format]) {
         Command::Snapshot(_) => ("snapshot", REPORT),
         Command::Review(_) => ("review", REPORT),
         Command::Fix(_) => ("fix", REPORT),
+        Command::Changes(_) => (
+            "changes",
+            &[Format::Text, Format::Json, Format::Markdown, Format::Csv],
+        ),
         Command::Roster(_) => (
             "roster",
             &[
