@@ -8,14 +8,15 @@
 //! rate-limit points of a rerun with `--cache-dir`.
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../tests/support/fake_github.rs"]
-mod fake_github;
+#[path = "../tests/support/mod.rs"]
+mod support;
+use support::github as fake_github;
 
 use std::time::{Duration, Instant};
 
-use access_reconciler::cli::GithubArgs;
 use access_reconciler::sources::github::MembershipSource;
 use access_reconciler::sources::github::live::LiveSource;
+use access_reconciler::sources::github::rest::ClientOptions;
 use access_reconciler::sources::github::rest::Credentials;
 use fake_github::{FakeGithub, FakeTeam};
 
@@ -57,8 +58,8 @@ fn opts() -> Opts {
     o
 }
 
-fn args(url: &str, concurrency: usize, cache: Option<std::path::PathBuf>) -> GithubArgs {
-    GithubArgs {
+fn args(url: &str, concurrency: usize, cache: Option<std::path::PathBuf>) -> ClientOptions {
+    ClientOptions {
         api_url: url.to_owned(),
         app_id: None,
         app_private_key: None,
@@ -71,7 +72,7 @@ fn args(url: &str, concurrency: usize, cache: Option<std::path::PathBuf>) -> Git
     }
 }
 
-async fn run(gh: &FakeGithub, a: &GithubArgs, teams: &[String]) -> (Duration, u64, u64) {
+async fn run(gh: &FakeGithub, a: &ClientOptions, teams: &[String]) -> (Duration, u64, u64) {
     gh.reset_counters();
     let started = Instant::now();
     let source = LiveSource::connect_with(a, ORG, false, Credentials::Token(TOKEN.into()))

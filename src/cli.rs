@@ -3,9 +3,11 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::report::Format;
+use crate::sources::github::rest::ClientOptions;
 
 /// Keep GOV.UK's production access config and GitHub team membership in agreement.
 #[derive(Debug, Parser)]
@@ -92,6 +94,62 @@ pub struct GithubArgs {
     /// Minimum wait for a secondary rate limit without headers, in seconds (0 in tests).
     #[arg(long, value_name = "SECONDS", default_value_t = 60, hide = true)]
     pub secondary_wait: u64,
+}
+
+impl GithubArgs {
+    /// The library's options for the GitHub client (the library never sees clap types).
+    pub fn options(&self) -> ClientOptions {
+        let GithubArgs {
+            api_url,
+            app_id,
+            app_private_key,
+            cache_dir,
+            max_wait,
+            concurrency,
+            retries,
+            backoff_ms,
+            secondary_wait,
+        } = self.clone();
+        ClientOptions {
+            api_url,
+            app_id,
+            app_private_key,
+            cache_dir,
+            max_wait,
+            concurrency,
+            retries,
+            backoff_ms,
+            secondary_wait,
+        }
+    }
+}
+
+/// `--format`: the report's [`Format`] is a library type without clap's derive, so its command
+/// line spelling lives here.
+impl ValueEnum for Format {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[
+            Format::Text,
+            Format::Json,
+            Format::Markdown,
+            Format::Github,
+            Format::Csv,
+            Format::Html,
+        ]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(match self {
+            Format::Text => PossibleValue::new("text"),
+            Format::Json => PossibleValue::new("json"),
+            Format::Markdown => PossibleValue::new("markdown"),
+            Format::Github => {
+                PossibleValue::new("github").help("GitHub Actions workflow commands (annotations)")
+            }
+            Format::Csv => PossibleValue::new("csv").help("RFC 4180 (roster, changes)"),
+            Format::Html => PossibleValue::new("html").help("one self-contained page (roster)"),
+        })
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -340,4 +398,25 @@ pub fn main() -> ExitCode {
         return ExitCode::from(crate::exit::USAGE);
     }
     ExitCode::from(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_format_has_one_spelling_and_the_defaults_match_the_library() {
+        let names: Vec<String> = Format::value_variants()
+            .iter()
+            .filter_map(|f| f.to_possible_value())
+            .map(|v| v.get_name().to_owned())
+            .collect();
+        assert_eq!(names, ["text", "json", "markdown", "github", "csv", "html"]);
+        let cli = Cli::try_parse_from(["access-reconciler", "drift"]).expect("parses");
+        let Command::Drift(args) = cli.command else {
+            panic!("drift")
+        };
+        assert_eq!(args.github.options(), ClientOptions::default());
+        assert_eq!(cli.global.format, Format::default());
+    }
 }

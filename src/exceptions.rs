@@ -31,6 +31,7 @@ use crate::access::System;
 use crate::config::check::{self, Errors};
 use crate::config::yaml::{Node, NodeKind};
 use crate::config::{Config, ConfigError, ConfigErrors, Pos};
+pub use crate::finding::{Applied, Exception};
 use crate::finding::{Finding, Kind};
 use crate::policy::Rule;
 
@@ -77,26 +78,6 @@ pub fn kind_names() -> Vec<&'static str> {
         .collect()
 }
 
-/// One accepted exception, as written in the file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Exception {
-    /// A login or an email, compared case-insensitively.
-    pub who: String,
-    /// A finding kind (`unexpected_member`) or a rule code (`clearance_required`).
-    pub kind: String,
-    pub system: Option<System>,
-    /// A team slug, `<account>:<role>` or a system role, compared case-insensitively.
-    pub resource: Option<String>,
-    pub reason: String,
-    pub approved_by: String,
-    /// The first day on which the exception no longer applies.
-    pub expires: NaiveDate,
-    /// The file as the user named it, and where the entry starts.
-    pub file: String,
-    pub line: usize,
-    pub col: usize,
-}
-
 impl Exception {
     /// Whether the exception still applies at `today` (it stops on its `expires` date).
     pub fn is_active(&self, today: NaiveDate) -> bool {
@@ -140,15 +121,6 @@ pub struct Exceptions {
     pub path: String,
     /// In file order.
     pub entries: Vec<Exception>,
-}
-
-/// The exception attached to a finding: the one that accepts it, or (when every matching
-/// exception has expired) the one that accepted it last.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Applied {
-    pub exception: Exception,
-    /// True when the exception has expired: the finding counts again.
-    pub expired: bool,
 }
 
 /// The findings split by the exceptions.

@@ -1,10 +1,11 @@
 //! Findings: what every check reports. Internal types; the JSON wire format (schema v1) lives in
 //! `report::json` and is built from these.
 
-use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
 
-use crate::access::System;
-use crate::policy::Rule;
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::system::System;
 
 /// How bad a finding is. Ordered from least to most severe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -23,6 +24,85 @@ impl Severity {
             Severity::Medium => "medium",
             Severity::High => "high",
         }
+    }
+}
+
+/// A production access rule: data a finding carries (`Kind::PolicyViolation`). The checks live
+/// in `policy`, which depends on this module and never the other way round. The codes are part
+/// of the JSON interface: never rename one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Rule {
+    ClearanceRequired,
+    SponsorRequired,
+    ProbationRequired,
+    ChecklistReviewRequired,
+    ReviewerNotSeniorTech,
+    ApprenticeAdmin,
+    AbsenceRevocation,
+}
+
+impl Rule {
+    pub const ALL: [Rule; 7] = [
+        Rule::ClearanceRequired,
+        Rule::SponsorRequired,
+        Rule::ProbationRequired,
+        Rule::ChecklistReviewRequired,
+        Rule::ReviewerNotSeniorTech,
+        Rule::ApprenticeAdmin,
+        Rule::AbsenceRevocation,
+    ];
+
+    /// The stable rule code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Rule::ClearanceRequired => "clearance_required",
+            Rule::SponsorRequired => "sponsor_required",
+            Rule::ProbationRequired => "probation_required",
+            Rule::ChecklistReviewRequired => "checklist_review_required",
+            Rule::ReviewerNotSeniorTech => "reviewer_not_senior_tech",
+            Rule::ApprenticeAdmin => "apprentice_admin",
+            Rule::AbsenceRevocation => "absence_revocation",
+        }
+    }
+
+    /// What the access rules say, in one line.
+    pub fn description(self) -> &'static str {
+        match self {
+            Rule::ClearanceRequired => {
+                "any production role needs security clearance BPSS or higher (SC, DV)"
+            }
+            Rule::SponsorRequired => "any production role needs a sponsor",
+            Rule::ProbationRequired => {
+                "production admin and platformengineer access need probation passed"
+            }
+            Rule::ChecklistReviewRequired => {
+                "production admin and platformengineer access need the admin checklist reviewed by Senior Tech"
+            }
+            Rule::ReviewerNotSeniorTech => "the checklist reviewer must be a Senior Tech member",
+            Rule::ApprenticeAdmin => {
+                "an apprentice may hold only deploy access, unless approved for Secondary on-call"
+            }
+            Rule::AbsenceRevocation => {
+                "access is revoked after more than 6 weeks (42 days) of absence"
+            }
+        }
+    }
+
+    pub fn severity(self) -> Severity {
+        match self {
+            Rule::ClearanceRequired
+            | Rule::ProbationRequired
+            | Rule::ApprenticeAdmin
+            | Rule::AbsenceRevocation => Severity::High,
+            Rule::SponsorRequired | Rule::ChecklistReviewRequired | Rule::ReviewerNotSeniorTech => {
+                Severity::Medium
+            }
+        }
+    }
+
+    /// The README anchor documenting this rule.
+    pub fn doc_anchor(self) -> &'static str {
+        self.code()
     }
 }
 
@@ -112,7 +192,7 @@ pub struct Finding {
     pub actual_role: Option<String>,
     /// The accepted exception that covers this finding (see [`crate::exceptions`]), or the
     /// expired one that no longer does.
-    pub exception: Option<crate::exceptions::Applied>,
+    pub exception: Option<Applied>,
     /// One sentence saying what is wrong.
     pub message: String,
     /// One line saying what to do about it.
@@ -159,6 +239,38 @@ impl Finding {
     }
 }
 
+// The exception types live here, beside the finding they annotate, so the finding does not
+// depend on the exceptions module (which matches and parses them: see `crate::exceptions`).
+
+/// One accepted exception, as written in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exception {
+    /// A login or an email, compared case-insensitively.
+    pub who: String,
+    /// A finding kind (`unexpected_member`) or a rule code (`clearance_required`).
+    pub kind: String,
+    pub system: Option<System>,
+    /// A team slug, `<account>:<role>` or a system role, compared case-insensitively.
+    pub resource: Option<String>,
+    pub reason: String,
+    pub approved_by: String,
+    /// The first day on which the exception no longer applies.
+    pub expires: NaiveDate,
+    /// The file as the user named it, and where the entry starts.
+    pub file: String,
+    pub line: usize,
+    pub col: usize,
+}
+
+/// The exception attached to a finding: the one that accepts it, or (when every matching
+/// exception has expired) the one that accepted it last.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    pub exception: Exception,
+    /// True when the exception has expired: the finding counts again.
+    pub expired: bool,
+}
+
 /// Sort findings deterministically: by severity (highest first), then person, team, system,
 /// resource, kind. (For GitHub the resource is the team, so v1 order is unchanged.)
 pub fn sort(findings: &mut [Finding]) {
@@ -172,4 +284,16 @@ pub fn sort(findings: &mut [Finding]) {
             .then_with(|| a.kind.cmp(&b.kind))
             .then_with(|| a.line.cmp(&b.line))
     });
+}
+
+/// Findings counted per system (policy findings, which have no system, are not counted); every
+/// selected system is listed, with 0 when it has none.
+pub fn by_system(systems: &[System], findings: &[Finding]) -> BTreeMap<System, usize> {
+    let mut counts: BTreeMap<System, usize> = systems.iter().map(|s| (*s, 0)).collect();
+    for f in findings {
+        if let Some(s) = f.system {
+            *counts.entry(s).or_insert(0) += 1;
+        }
+    }
+    counts
 }

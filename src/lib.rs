@@ -21,3 +21,7 @@ pub mod report;
 pub mod review;
 pub mod roster;
 pub mod sources;
+pub mod system;
+
+#[cfg(test)]
+mod layering;

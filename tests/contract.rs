@@ -9,8 +9,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
-#[path = "support/fake_github.rs"]
-mod fake_github;
+#[path = "support/mod.rs"]
+mod support;
+use support::github as fake_github;
 
 use std::io::Read;
 use std::net::{TcpListener, TcpStream};
@@ -273,7 +274,7 @@ fn the_live_client_keeps_to_githubs_openapi_description() {
     }
 
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let args = access_reconciler::cli::GithubArgs {
+    let args = access_reconciler::sources::github::rest::ClientOptions {
         api_url: prism.url.clone(),
         app_id: None,
         app_private_key: None,

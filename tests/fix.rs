@@ -1,23 +1,19 @@
 //! `access-reconciler fix` through the real binary: every proposal kind, the revoke guard,
 //! `--write` (atomic, and untouched when the result does not validate), and `--open-pr` against
-//! a stateful fake GitHub on 127.0.0.1 (wiremock): one branch and one PR across runs, updated in
+//! the shared stateful fake GitHub on 127.0.0.1 (tests/support): one branch and one PR across runs, updated in
 //! place, closed when the drift is resolved, a stale blob sha retried once, and no half-made PR
 //! left behind by a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
-#[path = "support/fake_github.rs"]
-mod fake_github;
+#[path = "support/mod.rs"]
+mod support;
 
-use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::MutexGuard;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Value, json};
-use wiremock::matchers::any;
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use support::github::{FakeGithub, FakeTeam, Fault, Repo, RepoState};
 
 const CONFIG: &str = "fixtures/fix/govuk_tech.yml";
 const SNAPSHOT: &str = "fixtures/fix/github_snapshot.json";
@@ -237,11 +233,11 @@ fn an_incomplete_read_proposes_nothing() {
 #[test]
 fn live_mode_asks_the_org_about_the_missing_people_only() {
     const TOKEN: &str = "ghp_LIVEtoken0123456789";
-    let gh = fake_github::FakeGithub::start("alphagov", TOKEN);
-    let team = |members: &[&str], maintainers: &[&str]| fake_github::FakeTeam {
+    let gh = FakeGithub::start("alphagov", TOKEN);
+    let team = |members: &[&str], maintainers: &[&str]| FakeTeam {
         members: members.iter().map(|m| (*m).to_owned()).collect(),
         maintainers: maintainers.iter().map(|m| (*m).to_owned()).collect(),
-        ..fake_github::FakeTeam::default()
+        ..FakeTeam::default()
     };
     gh.team(
         "gov-uk",
@@ -326,7 +322,7 @@ fn live_mode_asks_the_org_about_the_missing_people_only() {
     // A token that cannot see memberships gets 404 for everyone: no leaver is proposed, exit 3.
     gh.fault(
         "/memberships/",
-        fake_github::Fault::status(404, r#"{"message":"Not Found"}"#),
+        Fault::status(404, r#"{"message":"Not Found"}"#),
         100,
     );
     let out = live_fix();
@@ -342,320 +338,57 @@ const OWNER: &str = "alphagov";
 const REPO: &str = "govuk-user-reviewer";
 const PATH: &str = "config/govuk_tech.yml";
 const BRANCH: &str = "access-reconciler/drift";
+const TOKEN: &str = "ghp_FAKEtoken0123456789";
 
-#[derive(Debug, Clone)]
-struct Pull {
-    number: u64,
-    head: String,
-    base: String,
-    title: String,
-    body: String,
-    state: String,
-    merged: bool,
-}
-
-/// Faults to inject.
-#[derive(Debug, Default, Clone)]
-struct Faults {
-    /// Answer this many PUTs of the file with 409 (a stale blob sha).
-    conflict_puts: u32,
-    /// Answer the PUT of the file with 500.
-    fail_put: bool,
-    /// Answer PR creation with 500, creating nothing.
-    fail_pull_create: bool,
-    /// Create the PR but answer 502 (the create "failed" as far as the client can tell).
-    pull_create_lies: bool,
-    /// Answer every PUT of the file with 403.
-    forbid_put: bool,
-}
-
-#[derive(Debug, Default)]
-struct State {
-    default_branch: String,
-    /// Branch -> commit sha.
-    refs: BTreeMap<String, String>,
-    /// Commit sha -> (parent, the config file's text).
-    commits: BTreeMap<String, (Option<String>, String)>,
-    next_commit: u64,
-    pulls: Vec<Pull>,
-    comments: Vec<(u64, String)>,
-    /// Every mutation, as "METHOD path" (after /repos/OWNER/REPO).
-    mutations: Vec<String>,
-    faults: Faults,
-}
-
-fn blob_sha(text: &str) -> String {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    text.hash(&mut h);
-    format!("blob{:016x}", h.finish())
-}
-
-fn json_response(status: u16, v: Value) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_json(v)
-}
-
-fn not_found() -> ResponseTemplate {
-    json_response(404, json!({"message": "Not Found"}))
-}
-
-impl State {
-    fn commit(&mut self, parent: Option<String>, text: &str) -> String {
-        self.next_commit += 1;
-        let sha = format!("c{:039}", self.next_commit);
-        self.commits.insert(sha.clone(), (parent, text.to_owned()));
-        sha
-    }
-
-    fn resolve(&self, reference: &str) -> Option<String> {
-        self.refs.get(reference).cloned().or_else(|| {
-            self.commits
-                .contains_key(reference)
-                .then(|| reference.to_owned())
-        })
-    }
-
-    fn file_at(&self, reference: &str) -> Option<String> {
-        let sha = self.resolve(reference)?;
-        self.commits.get(&sha).map(|(_, text)| text.clone())
-    }
-
-    fn handle(&mut self, req: &Request) -> ResponseTemplate {
-        let prefix = format!("/repos/{OWNER}/{REPO}");
-        let full = req.url.path().to_owned();
-        let Some(rest) = full.strip_prefix(&prefix) else {
-            return not_found();
-        };
-        let rest = percent_decode(rest);
-        let method = req.method.as_str().to_owned();
-        let query: BTreeMap<String, String> = req.url.query_pairs().into_owned().collect();
-        let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
-        if method != "GET" {
-            self.mutations.push(format!("{method} {rest}"));
-        }
-        let file_path = format!("/contents/{PATH}");
-        match (method.as_str(), rest.as_str()) {
-            ("GET", "") => json_response(200, json!({"default_branch": self.default_branch})),
-            ("GET", r) if r.starts_with("/git/ref/heads/") => {
-                let branch = &r["/git/ref/heads/".len()..];
-                match self.refs.get(branch) {
-                    Some(sha) => json_response(
-                        200,
-                        json!({"ref": format!("refs/heads/{branch}"), "object": {"sha": sha}}),
-                    ),
-                    None => not_found(),
-                }
-            }
-            ("GET", r) if r == file_path => {
-                let reference = query
-                    .get("ref")
-                    .cloned()
-                    .unwrap_or(self.default_branch.clone());
-                match self.file_at(&reference) {
-                    Some(text) => {
-                        // GitHub wraps the base64 at 60 characters.
-                        let b64 = BASE64.encode(text.as_bytes());
-                        let wrapped: Vec<String> = b64
-                            .as_bytes()
-                            .chunks(60)
-                            .map(|c| String::from_utf8_lossy(c).into_owned())
-                            .collect();
-                        json_response(
-                            200,
-                            json!({"sha": blob_sha(&text), "encoding": "base64", "content": wrapped.join("\n")}),
-                        )
-                    }
-                    None => not_found(),
-                }
-            }
-            ("GET", r) if r.starts_with("/git/commits/") => {
-                let sha = &r["/git/commits/".len()..];
-                match self.commits.get(sha) {
-                    Some((parent, _)) => {
-                        let parents: Vec<Value> =
-                            parent.iter().map(|p| json!({"sha": p})).collect();
-                        json_response(200, json!({"sha": sha, "parents": parents}))
-                    }
-                    None => not_found(),
-                }
-            }
-            ("POST", "/git/refs") => {
-                let name = body["ref"].as_str().unwrap_or_default();
-                let sha = body["sha"].as_str().unwrap_or_default().to_owned();
-                let Some(branch) = name.strip_prefix("refs/heads/") else {
-                    return json_response(422, json!({"message": "Reference name is invalid"}));
-                };
-                if self.refs.contains_key(branch) {
-                    return json_response(422, json!({"message": "Reference already exists"}));
-                }
-                self.refs.insert(branch.to_owned(), sha.clone());
-                json_response(201, json!({"ref": name, "object": {"sha": sha}}))
-            }
-            ("PATCH", r) if r.starts_with("/git/refs/heads/") => {
-                let branch = r["/git/refs/heads/".len()..].to_owned();
-                let sha = body["sha"].as_str().unwrap_or_default().to_owned();
-                if !self.refs.contains_key(&branch) || !self.commits.contains_key(&sha) {
-                    return json_response(422, json!({"message": "Reference does not exist"}));
-                }
-                self.refs.insert(branch.clone(), sha.clone());
-                json_response(
-                    200,
-                    json!({"ref": format!("refs/heads/{branch}"), "object": {"sha": sha}}),
-                )
-            }
-            ("DELETE", r) if r.starts_with("/git/refs/heads/") => {
-                let branch = &r["/git/refs/heads/".len()..];
-                match self.refs.remove(branch) {
-                    Some(_) => ResponseTemplate::new(204),
-                    None => json_response(422, json!({"message": "Reference does not exist"})),
-                }
-            }
-            ("PUT", r) if r == file_path => {
-                if self.faults.forbid_put {
-                    return json_response(
-                        403,
-                        json!({"message": "Resource not accessible by integration"}),
-                    );
-                }
-                if self.faults.fail_put {
-                    return json_response(500, json!({"message": "Server Error"}));
-                }
-                let branch = body["branch"].as_str().unwrap_or_default().to_owned();
-                let Some(head) = self.refs.get(&branch).cloned() else {
-                    return json_response(422, json!({"message": "Branch not found"}));
-                };
-                let current = blob_sha(&self.commits[&head].1);
-                if self.faults.conflict_puts > 0 {
-                    self.faults.conflict_puts -= 1;
-                    return json_response(
-                        409,
-                        json!({"message": format!("{PATH} does not match {current}")}),
-                    );
-                }
-                if body["sha"].as_str() != Some(current.as_str()) {
-                    return json_response(
-                        409,
-                        json!({"message": format!("{PATH} does not match {current}")}),
-                    );
-                }
-                let bytes = BASE64
-                    .decode(body["content"].as_str().unwrap_or_default())
-                    .unwrap();
-                let text = String::from_utf8(bytes).unwrap();
-                let sha = self.commit(Some(head), &text);
-                self.refs.insert(branch, sha.clone());
-                json_response(
-                    200,
-                    json!({"content": {"sha": blob_sha(&text)}, "commit": {"sha": sha}}),
-                )
-            }
-            ("GET", "/pulls") => {
-                let head = query.get("head").cloned().unwrap_or_default();
-                let state = query.get("state").cloned().unwrap_or("open".into());
-                let list: Vec<Value> = self
-                    .pulls
-                    .iter()
-                    .filter(|p| p.state == state && format!("{OWNER}:{}", p.head) == head)
-                    .map(pull_json)
-                    .collect();
-                json_response(200, Value::Array(list))
-            }
-            ("POST", "/pulls") => {
-                if self.faults.fail_pull_create {
-                    return json_response(500, json!({"message": "Server Error"}));
-                }
-                let pull = Pull {
-                    number: self.pulls.len() as u64 + 1,
-                    head: body["head"].as_str().unwrap_or_default().to_owned(),
-                    base: body["base"].as_str().unwrap_or_default().to_owned(),
-                    title: body["title"].as_str().unwrap_or_default().to_owned(),
-                    body: body["body"].as_str().unwrap_or_default().to_owned(),
-                    state: "open".into(),
-                    merged: false,
-                };
-                let v = pull_json(&pull);
-                self.pulls.push(pull);
-                if self.faults.pull_create_lies {
-                    self.faults.pull_create_lies = false;
-                    return json_response(502, json!({"message": "Bad Gateway"}));
-                }
-                json_response(201, v)
-            }
-            ("PATCH", r) if r.starts_with("/pulls/") => {
-                let n: u64 = r["/pulls/".len()..].parse().unwrap_or(0);
-                let Some(p) = self.pulls.iter_mut().find(|p| p.number == n) else {
-                    return not_found();
-                };
-                if let Some(t) = body["title"].as_str() {
-                    p.title = t.to_owned();
-                }
-                if let Some(b) = body["body"].as_str() {
-                    p.body = b.to_owned();
-                }
-                if let Some(s) = body["state"].as_str() {
-                    p.state = s.to_owned();
-                }
-                json_response(200, pull_json(p))
-            }
-            ("POST", r) if r.starts_with("/issues/") && r.ends_with("/comments") => {
-                let n: u64 = r["/issues/".len()..r.len() - "/comments".len()]
-                    .parse()
-                    .unwrap_or(0);
-                self.comments
-                    .push((n, body["body"].as_str().unwrap_or_default().to_owned()));
-                json_response(201, json!({"id": self.comments.len()}))
-            }
-            _ => not_found(),
-        }
-    }
-}
-
-fn pull_json(p: &Pull) -> Value {
-    json!({
-        "number": p.number,
-        "html_url": format!("https://github.example/{OWNER}/{REPO}/pull/{}", p.number),
-        "state": p.state,
-        "title": p.title,
-        "body": p.body,
-        "merged_at": if p.merged { json!("2026-11-28T10:00:00Z") } else { Value::Null },
-        "head": {"ref": p.head},
-        "base": {"ref": p.base},
-    })
-}
-
-fn percent_decode(s: &str) -> String {
-    percent_encoding::percent_decode_str(s)
-        .decode_utf8_lossy()
-        .into_owned()
-}
-
+/// The shared fake GitHub (tests/support/github.rs) serving one repository.
 struct FakeRepo {
-    server: MockServer,
-    state: Arc<Mutex<State>>,
+    gh: FakeGithub,
+    repo: Repo,
 }
 
 impl FakeRepo {
     /// A repository whose default branch `main` holds the fix fixture as config/govuk_tech.yml.
     async fn start() -> FakeRepo {
         let text = std::fs::read_to_string(common::root().join(CONFIG)).unwrap();
-        let mut state = State {
-            default_branch: "main".into(),
-            ..State::default()
-        };
-        let head = state.commit(None, &text);
-        state.refs.insert("main".into(), head);
-        let state = Arc::new(Mutex::new(state));
-        let server = MockServer::start().await;
-        let shared = state.clone();
-        Mock::given(any())
-            .respond_with(move |req: &Request| shared.lock().unwrap().handle(req))
-            .mount(&server)
-            .await;
-        FakeRepo { server, state }
+        let gh = FakeGithub::start(OWNER, TOKEN);
+        let repo = gh.repo(OWNER, REPO, PATH, &text);
+        FakeRepo { gh, repo }
     }
 
-    fn state(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap()
+    fn state(&self) -> MutexGuard<'_, RepoState> {
+        self.repo.lock()
+    }
+
+    /// Answer the next `n` PUTs of the file with 409 (a stale blob sha).
+    fn conflict_puts(&self, n: usize) {
+        let body = format!(r#"{{"message":"{PATH} does not match"}}"#);
+        self.gh
+            .fault_on("PUT", "/contents/", Fault::status(409, &body), n);
+    }
+
+    /// Answer every PUT of the file with `status`.
+    fn fail_puts(&self, status: u16, message: &str) {
+        let body = format!(r#"{{"message":"{message}"}}"#);
+        self.gh.fault_on(
+            "PUT",
+            "/contents/",
+            Fault::status(status, &body),
+            usize::MAX,
+        );
+    }
+
+    /// Answer PR creation with 500, creating nothing.
+    fn fail_pull_create(&self) {
+        let body = r#"{"message":"Server Error"}"#;
+        self.gh
+            .fault_on("POST", "/pulls", Fault::status(500, body), usize::MAX);
+    }
+
+    /// Create the PR but answer 502 (the create "failed" as far as the client can tell).
+    fn pull_create_lies(&self) {
+        let body = r#"{"message":"Bad Gateway"}"#;
+        self.gh
+            .fault_on("POST", "/pulls", Fault::status(502, body).after(), 1);
     }
 
     /// Run `fix --open-pr` against this repository (off the async runtime's thread).
@@ -665,13 +398,13 @@ impl FakeRepo {
 
     async fn run_with_delay(&self, delay: &str, extra: &[&str]) -> std::process::Output {
         let mut cmd = common::bin();
-        cmd.env("GITHUB_TOKEN", "ghp_FAKEtoken0123456789");
+        cmd.env("GITHUB_TOKEN", TOKEN);
         cmd.args(["fix", "--snapshot", SNAPSHOT, "--today", TODAY, "--open-pr"]);
         cmd.args([
             "--repo",
             &format!("{OWNER}/{REPO}"),
             "--api-url",
-            &self.server.uri(),
+            &self.gh.url,
         ]);
         cmd.args([
             "--mutation-delay",
@@ -806,7 +539,7 @@ async fn three_runs_make_one_branch_and_one_pr_updated_in_place_then_closed() {
         assert_eq!(s.pulls[0].state, "closed");
         assert!(
             s.comments[0]
-                .1
+                .body
                 .contains("drift this pull request resolved is gone")
         );
     }
@@ -958,7 +691,7 @@ async fn a_moved_default_branch_rebuilds_the_branch_and_a_branch_without_a_pr_ge
 #[tokio::test]
 async fn a_stale_blob_sha_is_read_again_and_retried_once() {
     let gh = FakeRepo::start().await;
-    gh.state().faults.conflict_puts = 1;
+    gh.conflict_puts(1);
     let out = gh.run(&[]).await;
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let put = format!("PUT /contents/{PATH}");
@@ -973,7 +706,7 @@ async fn a_stale_blob_sha_is_read_again_and_retried_once() {
 #[tokio::test]
 async fn a_second_conflict_fails_and_leaves_no_branch_and_no_pr() {
     let gh = FakeRepo::start().await;
-    gh.state().faults.conflict_puts = 2;
+    gh.conflict_puts(2);
     let out = gh.run(&[]).await;
     assert_eq!(out.status.code(), Some(3));
     let e = stderr(&out);
@@ -998,7 +731,7 @@ async fn a_second_conflict_fails_and_leaves_no_branch_and_no_pr() {
 #[tokio::test]
 async fn a_failed_pr_create_is_checked_and_leaves_nothing_half_made() {
     let gh = FakeRepo::start().await;
-    gh.state().faults.fail_pull_create = true;
+    gh.fail_pull_create();
     let out = gh.run(&[]).await;
     assert_eq!(out.status.code(), Some(3));
     let e = stderr(&out);
@@ -1020,7 +753,7 @@ async fn a_failed_pr_create_is_checked_and_leaves_nothing_half_made() {
 #[tokio::test]
 async fn a_create_that_happened_despite_an_error_is_found_not_repeated() {
     let gh = FakeRepo::start().await;
-    gh.state().faults.pull_create_lies = true;
+    gh.pull_create_lies();
     let out = gh.run(&[]).await;
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let put = format!("PUT /contents/{PATH}");
@@ -1039,7 +772,7 @@ async fn a_failure_on_an_existing_pr_puts_its_branch_back() {
     let before = gh.state().refs[BRANCH].clone();
     let file_before = gh.branch_file();
     gh.take_mutations();
-    gh.state().faults.fail_put = true;
+    gh.fail_puts(500, "Server Error");
     let out = gh.run(&["--codify-unexpected"]).await;
     assert_eq!(out.status.code(), Some(3));
     assert!(stderr(&out).contains("was put back at"), "{}", stderr(&out));
@@ -1076,7 +809,7 @@ async fn the_default_branch_is_never_the_fix_branch() {
 #[tokio::test]
 async fn missing_permissions_are_named() {
     let gh = FakeRepo::start().await;
-    gh.state().faults.forbid_put = true;
+    gh.fail_puts(403, "Resource not accessible by integration");
     let out = gh.run(&[]).await;
     assert_eq!(out.status.code(), Some(3));
     let e = stderr(&out);

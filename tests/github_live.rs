@@ -1,4 +1,4 @@
-//! The live GitHub client against a fake GitHub on 127.0.0.1 (tests/support/fake_github.rs):
+//! The live GitHub client against a fake GitHub on 127.0.0.1 (tests/support/github.rs):
 //! through the library (`LiveSource`, `RestClient`) for the fault matrix, and through the real
 //! binary (`snapshot --out`) for exit codes, messages and the token never being printed.
 //! Waits are shortened with the hidden flags (`--backoff-ms 0 --secondary-wait 0`) and
@@ -6,13 +6,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
-#[path = "support/fake_github.rs"]
-mod fake_github;
+#[path = "support/mod.rs"]
+mod support;
+use support::github as fake_github;
 
 use std::time::Duration;
 
-use access_reconciler::cli::GithubArgs;
 use access_reconciler::sources::github::live::LiveSource;
+use access_reconciler::sources::github::rest::ClientOptions;
 use access_reconciler::sources::github::rest::{Credentials, RestClient};
 use access_reconciler::sources::github::{
     MemberRole, MembershipRead, MembershipSource, OrgMembership, SourceError,
@@ -22,8 +23,8 @@ use fake_github::{FakeGithub, FakeTeam, Fault};
 const ORG: &str = "alphagov";
 const TOKEN: &str = "ghp_TESTTOKENabcdef0123456789";
 
-fn args(url: &str) -> GithubArgs {
-    GithubArgs {
+fn args(url: &str) -> ClientOptions {
+    ClientOptions {
         api_url: url.to_owned(),
         app_id: None,
         app_private_key: None,
@@ -36,11 +37,11 @@ fn args(url: &str) -> GithubArgs {
     }
 }
 
-async fn source(args: &GithubArgs, token: &str) -> Result<LiveSource, SourceError> {
+async fn source(args: &ClientOptions, token: &str) -> Result<LiveSource, SourceError> {
     LiveSource::connect_with(args, ORG, false, Credentials::Token(token.to_owned())).await
 }
 
-async fn read(args: &GithubArgs, teams: &[&str]) -> Result<MembershipRead, SourceError> {
+async fn read(args: &ClientOptions, teams: &[&str]) -> Result<MembershipRead, SourceError> {
     let teams: Vec<String> = teams.iter().map(|t| (*t).to_owned()).collect();
     source(args, TOKEN).await?.read_teams(ORG, &teams).await
 }
@@ -499,7 +500,7 @@ async fn whoami_and_mutations_are_never_retried() {
 async fn an_api_url_that_is_not_a_url_is_a_usage_error() {
     let a = args("http://127.0.0.1:9");
     let e = LiveSource::connect_with(
-        &GithubArgs {
+        &ClientOptions {
             api_url: "not a url".into(),
             ..a
         },

@@ -1,16 +1,16 @@
 //! `access-reconciler review` through the real binary: the fixture pair (snapshots of Markdown
 //! and JSON), exit codes, config errors, `--base-ref` in a temporary git repository, and the
-//! sticky comment against a local mock GitHub on 127.0.0.1.
+//! sticky comment against the shared fake GitHub on 127.0.0.1 (tests/support).
 #![allow(clippy::unwrap_used)]
 
 mod common;
+#[path = "support/mod.rs"]
+mod support;
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
-use wiremock::matchers::{method, path, path_regex};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use support::github::{FakeGithub, Fault, Repo};
 
 const MARKER: &str = "<!-- access-reconciler:review -->";
 const TODAY: &str = "2026-11-28";
@@ -473,113 +473,46 @@ fn base_ref_reads_the_base_with_git_show() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The sticky comment against a stateful mock GitHub.
+// The sticky comment against the shared fake GitHub (tests/support/github.rs).
 
 const ME: &str = "review-bot";
 const TOKEN: &str = "ghp_test_token_never_printed";
+const OWNER: &str = "alphagov";
+const REPO: &str = "govuk-user-reviewer";
+const PR: u64 = 7;
+const COMMENTS: &str = "/repos/alphagov/govuk-user-reviewer/issues/7/comments";
 
-#[derive(Default)]
-struct State {
-    /// (id, author, body)
-    comments: Vec<(u64, String, String)>,
-    next_id: u64,
-    /// Creates that answer 502; `stored` says whether such a create still stores the comment.
-    failing_creates: usize,
-    stored: bool,
+/// A fake GitHub serving the PR's repository; the token belongs to `ME`.
+fn fake_github() -> (FakeGithub, Repo) {
+    let gh = FakeGithub::start(OWNER, TOKEN);
+    gh.user(ME);
+    let config = std::fs::read_to_string(common::root().join("fixtures/review/base.yml")).unwrap();
+    let repo = gh.repo(OWNER, REPO, "config/govuk_tech.yml", &config);
+    (gh, repo)
 }
 
-#[derive(Clone)]
-struct Github(Arc<Mutex<State>>);
-
-impl Github {
-    fn comment_json(c: &(u64, String, String)) -> Value {
-        json!({"id": c.0, "body": c.2, "user": {"login": c.1, "id": 1}})
-    }
+/// The PR's comments, as (id, author, body).
+fn comments(repo: &Repo) -> Vec<(u64, String, String)> {
+    repo.lock()
+        .comments
+        .iter()
+        .filter(|c| c.issue == PR)
+        .map(|c| (c.id, c.author.clone(), c.body.clone()))
+        .collect()
 }
 
-impl Respond for Github {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
-        let mut s = self.0.lock().unwrap();
-        let p = req.url.path().to_owned();
-        match req.method.as_str() {
-            "GET" if p == "/user" => ResponseTemplate::new(200).set_body_json(json!({"login": ME})),
-            "GET" => {
-                let list: Vec<Value> = s.comments.iter().map(Self::comment_json).collect();
-                ResponseTemplate::new(200).set_body_json(list)
-            }
-            "POST" => {
-                let body: Value = serde_json::from_slice(&req.body).unwrap();
-                let text = body["body"].as_str().unwrap().to_owned();
-                s.next_id += 1;
-                let id = 1000 + s.next_id;
-                let fail = s.failing_creates > 0;
-                if fail {
-                    s.failing_creates -= 1;
-                }
-                if !fail || s.stored {
-                    s.comments.push((id, ME.to_owned(), text));
-                }
-                if fail {
-                    return ResponseTemplate::new(502).set_body_string("Bad Gateway");
-                }
-                let c = s.comments.last().unwrap().clone();
-                ResponseTemplate::new(201).set_body_json(Self::comment_json(&c))
-            }
-            "PATCH" => {
-                let id: u64 = p.rsplit('/').next().unwrap().parse().unwrap();
-                let body: Value = serde_json::from_slice(&req.body).unwrap();
-                let text = body["body"].as_str().unwrap().to_owned();
-                match s.comments.iter_mut().find(|c| c.0 == id) {
-                    Some(c) => {
-                        c.2 = text;
-                        let c = c.clone();
-                        ResponseTemplate::new(200).set_body_json(Self::comment_json(&c))
-                    }
-                    None => ResponseTemplate::new(404),
-                }
-            }
-            _ => ResponseTemplate::new(405),
-        }
-    }
-}
-
-async fn mock_github(state: State) -> (MockServer, Arc<Mutex<State>>) {
-    let server = MockServer::start().await;
-    let state = Arc::new(Mutex::new(state));
-    let gh = Github(state.clone());
-    Mock::given(method("GET"))
-        .and(path("/user"))
-        .respond_with(gh.clone())
-        .mount(&server)
-        .await;
-    Mock::given(path(
-        "/repos/alphagov/govuk-user-reviewer/issues/7/comments",
-    ))
-    .respond_with(gh.clone())
-    .mount(&server)
-    .await;
-    Mock::given(method("PATCH"))
-        .and(path_regex(
-            r"^/repos/alphagov/govuk-user-reviewer/issues/comments/\d+$",
-        ))
-        .respond_with(gh)
-        .mount(&server)
-        .await;
-    (server, state)
-}
-
-/// Run `review --post-comment` against the mock (blocking, off the async runtime's threads).
-async fn post(server: &MockServer, head: &str) -> std::process::Output {
-    post_with_env(server, head, &[]).await
+/// Run `review --post-comment` against the fake (blocking, off the async runtime's threads).
+async fn post(gh: &FakeGithub, head: &str) -> std::process::Output {
+    post_with_env(gh, head, &[]).await
 }
 
 /// `post`, with extra environment variables for the binary.
 async fn post_with_env(
-    server: &MockServer,
+    gh: &FakeGithub,
     head: &str,
     env: &[(&'static str, &'static str)],
 ) -> std::process::Output {
-    let uri = server.uri();
+    let uri = gh.url.clone();
     let head = head.to_owned();
     let env = env.to_vec();
     tokio::task::spawn_blocking(move || {
@@ -607,102 +540,87 @@ async fn post_with_env(
     .unwrap()
 }
 
-async fn count(server: &MockServer, verb: &str) -> usize {
-    server
-        .received_requests()
-        .await
-        .unwrap_or_default()
-        .iter()
-        .filter(|r| r.method.as_str() == verb)
-        .count()
+fn count(gh: &FakeGithub, verb: &str) -> usize {
+    gh.count(verb)
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn first_run_creates_second_run_updates_the_same_comment() {
-    let (server, state) = mock_github(State::default()).await;
+    let (gh, repo) = fake_github();
 
-    let out = post(&server, "fixtures/review/head.yml").await;
+    let out = post(&gh, "fixtures/review/head.yml").await;
     assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
     assert!(!stdout(&out).contains(TOKEN) && !stderr(&out).contains(TOKEN));
-    assert_eq!(count(&server, "POST").await, 1);
-    assert_eq!(count(&server, "PATCH").await, 0);
+    assert_eq!(count(&gh, "POST"), 1);
+    assert_eq!(count(&gh, "PATCH"), 0);
     {
-        let s = state.lock().unwrap();
-        assert_eq!(s.comments.len(), 1);
-        assert!(s.comments[0].2.starts_with(MARKER));
-        assert!(s.comments[0].2.contains("grants production admin access"));
+        let s = comments(&repo);
+        assert_eq!(s.len(), 1);
+        assert!(s[0].2.starts_with(MARKER));
+        assert!(s[0].2.contains("grants production admin access"));
     }
     // The PR no longer changes access: the same comment is updated to say so.
-    let out = post(&server, "fixtures/review/base.yml").await;
+    let out = post(&gh, "fixtures/review/base.yml").await;
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
     // Still the one POST of the first run; one PATCH for the second.
-    assert_eq!(count(&server, "POST").await, 1);
-    assert_eq!(count(&server, "PATCH").await, 1);
-    let s = state.lock().unwrap();
-    assert_eq!(s.comments.len(), 1);
-    assert!(s.comments[0].2.starts_with(MARKER));
+    assert_eq!(count(&gh, "POST"), 1);
+    assert_eq!(count(&gh, "PATCH"), 1);
+    let s = comments(&repo);
+    assert_eq!(s.len(), 1);
+    assert!(s[0].2.starts_with(MARKER));
     assert!(
-        s.comments[0]
-            .2
+        s[0].2
             .contains("This PR does not change anyone's production access."),
         "{}",
-        s.comments[0].2
+        s[0].2
     );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_marker_comment_by_another_user_is_not_touched() {
     let theirs = format!("{MARKER}\nsomeone else's copy");
-    let (server, state) = mock_github(State {
-        comments: vec![(5, "someone-else".into(), theirs.clone())],
-        ..State::default()
-    })
-    .await;
-    let out = post(&server, "fixtures/review/head.yml").await;
+    let (gh, repo) = fake_github();
+    repo.lock().add_comment(5, PR, "someone-else", &theirs);
+    let out = post(&gh, "fixtures/review/head.yml").await;
     assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
-    assert_eq!(count(&server, "PATCH").await, 0);
-    assert_eq!(count(&server, "POST").await, 1);
-    let s = state.lock().unwrap();
-    assert_eq!(s.comments.len(), 2);
-    assert_eq!(s.comments[0], (5, "someone-else".to_owned(), theirs));
+    assert_eq!(count(&gh, "PATCH"), 0);
+    assert_eq!(count(&gh, "POST"), 1);
+    let s = comments(&repo);
+    assert_eq!(s.len(), 2);
+    assert_eq!(s[0], (5, "someone-else".to_owned(), theirs));
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_502_on_create_does_not_produce_two_comments() {
     // GitHub stored the comment but the gateway answered 502: re-list finds it, no second POST.
-    let (server, state) = mock_github(State {
-        failing_creates: 1,
-        stored: true,
-        ..State::default()
-    })
-    .await;
-    let out = post(&server, "fixtures/review/head.yml").await;
+    let (gh, repo) = fake_github();
+    gh.fault_on(
+        "POST",
+        COMMENTS,
+        Fault::status(502, "Bad Gateway").after(),
+        1,
+    );
+    let out = post(&gh, "fixtures/review/head.yml").await;
     assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
-    assert_eq!(count(&server, "POST").await, 1);
-    assert_eq!(state.lock().unwrap().comments.len(), 1);
+    assert_eq!(count(&gh, "POST"), 1);
+    assert_eq!(comments(&repo).len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_502_that_stored_nothing_is_posted_once_more_and_then_gives_up_with_exit_3() {
-    let (server, state) = mock_github(State {
-        failing_creates: 1,
-        ..State::default()
-    })
-    .await;
-    let out = post(&server, "fixtures/review/head.yml").await;
+    let (gh, repo) = fake_github();
+    gh.fault_on("POST", COMMENTS, Fault::status(502, "Bad Gateway"), 1);
+    let out = post(&gh, "fixtures/review/head.yml").await;
     assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
-    assert_eq!(count(&server, "POST").await, 2);
-    assert_eq!(state.lock().unwrap().comments.len(), 1);
+    assert_eq!(count(&gh, "POST"), 2);
+    assert_eq!(comments(&repo).len(), 1);
 
-    let (server, state) = mock_github(State {
-        failing_creates: 10,
-        ..State::default()
-    })
-    .await;
-    let out = post(&server, "fixtures/review/head.yml").await;
+    let (gh, repo) = fake_github();
+    gh.fault_on("POST", COMMENTS, Fault::status(502, "Bad Gateway"), 10);
+    let out = post(&gh, "fixtures/review/head.yml").await;
     assert_eq!(out.status.code(), Some(3), "stderr: {}", stderr(&out));
-    assert_eq!(count(&server, "POST").await, 2);
-    assert!(state.lock().unwrap().comments.is_empty());
+    assert_eq!(count(&gh, "POST"), 2);
+    assert!(comments(&repo).is_empty());
     let err = stderr(&out);
     assert!(err.contains("could not post the review comment"), "{err}");
     assert!(err.contains("502"), "{err}");
@@ -712,33 +630,13 @@ async fn a_502_that_stored_nothing_is_posted_once_more_and_then_gives_up_with_ex
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_forbidden_create_exits_3_naming_the_permission() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/user"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"login": ME})))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(
-            "/repos/alphagov/govuk-user-reviewer/issues/7/comments",
-        ))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path(
-            "/repos/alphagov/govuk-user-reviewer/issues/7/comments",
-        ))
-        .respond_with(
-            ResponseTemplate::new(403)
-                .set_body_json(json!({"message": "Resource not accessible by integration"})),
-        )
-        .mount(&server)
-        .await;
-    let out = post(&server, "fixtures/review/head.yml").await;
+    let (gh, _repo) = fake_github();
+    let forbidden = json!({"message": "Resource not accessible by integration"}).to_string();
+    gh.fault_on("POST", COMMENTS, Fault::status(403, &forbidden), usize::MAX);
+    let out = post(&gh, "fixtures/review/head.yml").await;
     assert_eq!(out.status.code(), Some(3), "stderr: {}", stderr(&out));
     // Not retried: a 403 cannot have created anything.
-    assert_eq!(count(&server, "POST").await, 1);
+    assert_eq!(count(&gh, "POST"), 1);
     let err = stderr(&out);
     assert!(err.contains("Pull requests: write"), "{err}");
     assert!(err.contains("Issues: write"), "{err}");
@@ -747,100 +645,60 @@ async fn a_forbidden_create_exits_3_naming_the_permission() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn head_config_errors_are_posted_first_and_exit_2() {
-    let (server, state) = mock_github(State::default()).await;
-    let out = post(&server, "fixtures/review/invalid_head.yml").await;
+    let (gh, repo) = fake_github();
+    let out = post(&gh, "fixtures/review/invalid_head.yml").await;
     assert_eq!(out.status.code(), Some(2), "stderr: {}", stderr(&out));
-    let s = state.lock().unwrap();
-    assert_eq!(s.comments.len(), 1);
-    let body = &s.comments[0].2;
+    let s = comments(&repo);
+    assert_eq!(s.len(), 1);
+    let body = &s[0].2;
     assert!(body.starts_with(MARKER));
     assert!(body.contains("[!CAUTION]"), "{body}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn in_actions_a_token_that_cannot_read_user_is_github_actions_bot() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/user"))
-        .respond_with(
-            ResponseTemplate::new(403)
-                .set_body_json(json!({"message": "Resource not accessible by integration"})),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(
-            "/repos/alphagov/govuk-user-reviewer/issues/7/comments",
-        ))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
-            {"id": 41, "body": format!("{MARKER}\nold"), "user": {"login": "github-actions[bot]"}}
-        ])))
-        .mount(&server)
-        .await;
-    Mock::given(method("PATCH"))
-        .and(path(
-            "/repos/alphagov/govuk-user-reviewer/issues/comments/41",
-        ))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": 41})))
-        .expect(1)
-        .mount(&server)
-        .await;
+    let (gh, repo) = fake_github();
+    let forbidden = json!({"message": "Resource not accessible by integration"}).to_string();
+    gh.fault_on("GET", "/user", Fault::status(403, &forbidden), usize::MAX);
+    let old = format!("{MARKER}\nold");
+    repo.lock().add_comment(41, PR, "github-actions[bot]", &old);
     let out = post_with_env(
-        &server,
+        &gh,
         "fixtures/review/head.yml",
         &[("GITHUB_ACTIONS", "true")],
     )
     .await;
     assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
-    assert_eq!(count(&server, "POST").await, 0);
-    assert_eq!(count(&server, "PATCH").await, 1);
+    assert_eq!(count(&gh, "POST"), 0);
+    assert_eq!(count(&gh, "PATCH"), 1);
+    let s = comments(&repo);
+    assert_eq!((s.len(), s[0].0), (1, 41));
+    assert_ne!(s[0].2, old, "comment 41 was the one updated");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn our_comment_on_a_later_page_is_found_and_updated() {
-    let server = MockServer::start().await;
-    let uri = server.uri();
-    let list = "/repos/alphagov/govuk-user-reviewer/issues/7/comments";
-    Mock::given(method("GET"))
-        .and(path("/user"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"login": ME})))
-        .mount(&server)
-        .await;
-    let page1: Vec<Value> = (1..=100)
-        .map(|i| json!({"id": i, "body": "lgtm", "user": {"login": "someone"}}))
-        .collect();
-    let link = format!(
-        "<{uri}{list}?per_page=100&page=2>; rel=\"next\", <{uri}{list}?per_page=100&page=2>; rel=\"last\""
-    );
-    Mock::given(method("GET"))
-        .and(path(list))
-        .and(wiremock::matchers::query_param("page", "2"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
-            {"id": 555, "body": format!("{MARKER}\nold"), "user": {"login": ME}}
-        ])))
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(list))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(page1)
-                .insert_header("link", link.as_str()),
-        )
-        .with_priority(2)
-        .mount(&server)
-        .await;
-    Mock::given(method("PATCH"))
-        .and(path(
-            "/repos/alphagov/govuk-user-reviewer/issues/comments/555",
-        ))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": 555})))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let out = post(&server, "fixtures/review/head.yml").await;
+    let (gh, repo) = fake_github();
+    {
+        let mut r = repo.lock();
+        for i in 1..=100 {
+            r.add_comment(i, PR, "someone", "lgtm");
+        }
+        r.add_comment(555, PR, ME, &format!("{MARKER}\nold"));
+    }
+    let out = post(&gh, "fixtures/review/head.yml").await;
     assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
-    assert_eq!(count(&server, "POST").await, 0);
-    assert_eq!(count(&server, "PATCH").await, 1);
+    assert_eq!(count(&gh, "POST"), 0);
+    assert_eq!(count(&gh, "PATCH"), 1);
+    assert!(
+        gh.log()
+            .iter()
+            .any(|l| l.starts_with(&format!("GET {COMMENTS}")) && l.contains("page=2")),
+        "page 2 was read through the Link header: {:?}",
+        gh.log()
+    );
+    assert!(
+        gh.log()
+            .contains(&"PATCH /repos/alphagov/govuk-user-reviewer/issues/comments/555".to_owned())
+    );
 }

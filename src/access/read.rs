@@ -137,3 +137,31 @@ impl SystemRead {
             .count()
     }
 }
+
+/// Normalise a read's completeness against its adapter's scopes, once: a scope named unread is
+/// not read whole (whatever else the source said), and a scope neither read whole nor named is
+/// unread. Unread items are sorted.
+pub fn normalise(adapter: &dyn super::Adapter, read: &mut SystemRead) {
+    let system = adapter.system();
+    read.system = Some(system);
+    let whole_system_unread = read.unread.iter().any(|u| u.resource.is_none());
+    for scope in adapter.scopes() {
+        let named = read
+            .unread
+            .iter()
+            .any(|u| u.resource.as_deref() == Some(scope.as_str()));
+        if named || whole_system_unread {
+            read.read_whole.remove(&scope);
+        } else if !read.read_whole.contains(&scope) {
+            read.unread.push(Unread {
+                system,
+                resource: Some(scope.clone()),
+                reason: adapter.not_recorded(&scope),
+            });
+        }
+    }
+    if whole_system_unread {
+        read.read_whole.clear();
+    }
+    read.unread.sort();
+}

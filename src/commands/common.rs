@@ -17,6 +17,7 @@ use crate::report::{self, Color, Report};
 use crate::sources::github::MembershipSource;
 use crate::sources::github::adapter::system_read;
 use crate::sources::github::live::LiveSource;
+use crate::sources::github::rest::ClientOptions;
 use crate::sources::snapshot::Snapshot;
 
 pub use crate::engine::Inputs;
@@ -150,18 +151,18 @@ pub fn select(mapping: &Mapping, list: Option<&str>) -> Result<Selection, u8> {
 
 /// GitHub read live: connects on first use (inside the run, so it is concurrent with the other
 /// systems) and keeps the connection for `fix`'s org-membership look-ups.
-pub struct LiveGithub<'a> {
-    pub args: &'a GithubArgs,
+pub struct LiveGithub {
+    pub options: ClientOptions,
     pub org: String,
     pub teams: Vec<String>,
     pub progress: bool,
     connected: tokio::sync::OnceCell<LiveSource>,
 }
 
-impl<'a> LiveGithub<'a> {
-    pub fn new(args: &'a GithubArgs, mapping: &GithubMapping, progress: bool) -> Self {
+impl LiveGithub {
+    pub fn new(args: &GithubArgs, mapping: &GithubMapping, progress: bool) -> Self {
         LiveGithub {
-            args,
+            options: args.options(),
             org: mapping.org.clone(),
             teams: mapping.managed_teams(),
             progress,
@@ -171,12 +172,12 @@ impl<'a> LiveGithub<'a> {
 
     pub async fn connect(&self) -> Result<&LiveSource, SourceError> {
         self.connected
-            .get_or_try_init(|| LiveSource::connect(self.args, &self.org, self.progress))
+            .get_or_try_init(|| LiveSource::connect(&self.options, &self.org, self.progress))
             .await
     }
 }
 
-impl Source for LiveGithub<'_> {
+impl Source for LiveGithub {
     fn system(&self) -> System {
         System::Github
     }
@@ -187,7 +188,7 @@ impl Source for LiveGithub<'_> {
             let read = source.read_teams(&self.org, &self.teams).await?;
             let mut out = system_read(read);
             out.provenance = Provenance::Live {
-                url: self.args.api_url.clone(),
+                url: self.options.api_url.clone(),
             };
             Ok(out)
         })

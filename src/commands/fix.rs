@@ -118,7 +118,7 @@ impl Run<'_> {
         let mut writer = None;
         let (display, text, base) = match repo {
             Some(repo) => {
-                client = match RestClient::connect(&args.github, &repo.owner).await {
+                client = match RestClient::connect(&args.github.options(), &repo.owner).await {
                     Ok(c) => c,
                     Err(e) => return source_error(e),
                 };

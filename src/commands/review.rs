@@ -167,7 +167,7 @@ struct Target {
     owner: String,
     repo: String,
     pr: u64,
-    github: crate::cli::GithubArgs,
+    github: crate::sources::github::rest::ClientOptions,
 }
 
 fn comment_target(args: &ReviewArgs) -> Result<Option<Target>, String> {
@@ -187,7 +187,7 @@ fn comment_target(args: &ReviewArgs) -> Result<Option<Target>, String> {
             owner: owner.to_owned(),
             repo: name.to_owned(),
             pr,
-            github: args.github.clone(),
+            github: args.github.options(),
         })),
         _ => Err(format!(
             "--repo {repo:?} is not OWNER/NAME, e.g. --repo alphagov/govuk-user-reviewer"

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use super::ConfigErrors;
 use super::check::{self, Errors};
 use super::yaml::{Node, NodeKind};
-use crate::access::System;
+use crate::system::System;
 
 pub use super::systems::{AccountMapping, AwsAccount, AwsMapping};
 

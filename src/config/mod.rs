@@ -6,6 +6,7 @@
 
 pub mod check;
 pub mod error;
+pub mod fields;
 pub mod mapping;
 pub mod people;
 pub mod systems;

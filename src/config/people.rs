@@ -5,9 +5,10 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use super::check::{self, Errors};
+use super::fields::{self, FIELDS, Field, FieldKind, Required, Value};
 use super::yaml::{Node, NodeKind};
 use super::{ConfigErrors, Located, Mapping, Pos};
-use crate::access::System;
+use crate::system::System;
 
 /// Security clearance, in increasing order. BPSS is the minimum for any production role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -103,23 +104,6 @@ impl Config {
     }
 }
 
-/// The keys a person entry may have; other keys are kept in the file and ignored, unless they
-/// are a near miss of one of these.
-pub const KNOWN_KEYS: &[&str] = &[
-    "name",
-    "email",
-    "github_username",
-    "role",
-    "why_do_they_need_access",
-    "sponsor",
-    "security_clearance",
-    "probation_passed",
-    "admin_checklist_reviewed_by",
-    "apprentice",
-    "secondary_on_call_approved_by",
-    "absent_since",
-];
-
 /// An example entry, for help texts.
 const ENTRY_EXAMPLE: &str = "`- name: Jane Example` followed by `  github_username: jane-example`";
 
@@ -200,8 +184,12 @@ fn person(
     };
     let before = errors.list.len();
     let pos = entries.first().map_or(item.pos(), |(k, _)| k.pos());
-    let mut f = Fields::default();
-    let mut misspelt_name = false;
+    let known = fields::keys();
+    // Per field of FIELDS: whether the key was written, its value, and whether a misspelling of
+    // it was reported (then a missing required key is not reported again).
+    let mut seen = vec![false; FIELDS.len()];
+    let mut values: Vec<Option<Located<Value>>> = vec![None; FIELDS.len()];
+    let mut misspelt = vec![false; FIELDS.len()];
 
     for (key, value) in entries {
         let Some(k) = key.as_str() else {
@@ -226,188 +214,188 @@ fn person(
             );
             continue;
         }
-        if !KNOWN_KEYS.contains(&k) {
-            if let Some(known) = check::did_you_mean(k, KNOWN_KEYS) {
-                misspelt_name |= known == "name";
+        let Some(i) = fields::index(k) else {
+            if let Some(near) = check::did_you_mean(k, &known) {
+                if let Some(j) = fields::index(near) {
+                    misspelt[j] = true;
+                }
                 errors.at(
                     key.start,
-                    format!("unknown key `{k}`: did you mean `{known}`?"),
-                    format!("rename it to `{known}`"),
+                    format!("unknown key `{k}`: did you mean `{near}`?"),
+                    format!("rename it to `{near}`"),
                 );
             }
             continue;
+        };
+        let field = &FIELDS[i];
+        // The first `name` counts; a repeated key is already a YAML error.
+        if field.kind == FieldKind::Name && seen[i] {
+            continue;
         }
-        let value_pos = value.pos();
-        match k {
-            "name" if f.name.is_none() => {
-                let name = string(k, value, text, errors);
-                let empty = match &name {
-                    Some(n) => n.trim().is_empty(),
-                    None => value.is_null(),
-                };
-                if empty {
-                    errors.at(
-                        value.start,
-                        "`name` is empty",
-                        "write the person's full name, e.g. `name: Jane Example`",
-                    );
-                }
-                f.name = Some(name.filter(|_| !empty).map(|n| Located::new(n, value_pos)));
-            }
-            "email" => set(&mut f.email, string(k, value, text, errors), value_pos),
-            "github_username" => {
-                let login = string(k, value, text, errors);
-                if let Some(login) = &login
-                    && !check::is_valid_login(login)
-                {
-                    errors.at(
-                            value.start,
-                            format!(
-                                "`{}` is not a valid GitHub login: {}",
-                                check::show(value, text),
-                                check::login_problem(login)
-                            ),
-                            "use the login shown on the person's GitHub profile (1-39 characters: letters, digits and single hyphens, not at the start or end)",
-                        );
-                }
-                set(&mut f.github_username, login, value_pos);
-            }
-            "role" => {
-                let role = string(k, value, text, errors);
-                if let Some(role) = &role
-                    && !mapping.roles.contains_key(role)
-                {
-                    let valid = mapping.role_names();
-                    let hint = check::did_you_mean(role, &valid)
-                        .map(|r| format!("did you mean `{r}`? "))
-                        .unwrap_or_default();
-                    // A role the config uses but a custom mapping lacks: the mapping may
-                    // be the file to change, so name it.
-                    let help = if mapping.path == super::mapping::BUILTIN_PATH {
-                        format!(
-                            "{hint}the valid roles are: {}; or remove `role` for no production access",
-                            valid.join(", ")
-                        )
-                    } else {
-                        format!(
-                            "{hint}the roles in the mapping {} are: {}; use one of them, add `{role}` to that mapping's `roles`, or remove `role` for no production access",
-                            mapping.path,
-                            valid.join(", ")
-                        )
-                    };
-                    errors.at(
-                        value.start,
-                        format!("unknown role `{}`", check::show(value, text)),
-                        help,
-                    );
-                }
-                set(&mut f.role, role, value_pos);
-            }
-            "why_do_they_need_access" => set(&mut f.why, string(k, value, text, errors), value_pos),
-            "sponsor" => set(&mut f.sponsor, string(k, value, text, errors), value_pos),
-            "security_clearance" => {
-                set(&mut f.clearance, clearance(value, text, errors), value_pos)
-            }
-            "probation_passed" => set(&mut f.probation, boolean(k, value, text, errors), value_pos),
-            "admin_checklist_reviewed_by" => {
-                set(&mut f.checklist, string(k, value, text, errors), value_pos)
-            }
-            "apprentice" => set(
-                &mut f.apprentice,
-                boolean(k, value, text, errors),
-                value_pos,
-            ),
-            "secondary_on_call_approved_by" => {
-                set(&mut f.secondary, string(k, value, text, errors), value_pos)
-            }
-            "absent_since" => set(&mut f.absent, date(k, value, text, errors), value_pos),
-            _ => {}
+        seen[i] = true;
+        let parsed = field_value(field, value, text, mapping, errors);
+        if values[i].is_none() {
+            values[i] = parsed.map(|v| Located::new(v, value.pos()));
         }
     }
 
-    if f.name.is_none() && !misspelt_name {
+    for (i, field) in FIELDS.iter().enumerate() {
+        match field.required {
+            Required::No => {}
+            Required::Always => {
+                if !seen[i] && !misspelt[i] {
+                    errors.at_pos(
+                        pos,
+                        format!("this person's entry has no `{}`", field.key),
+                        format!("add `{}: {}` to the entry", field.key, field.placeholder),
+                    );
+                }
+            }
+            // GitHub identifies people by login: without a github section, no login is needed.
+            Required::When { .. } if field.key == "github_username" && mapping.github.is_none() => {
+            }
+            Required::When { key, otherwise } => {
+                let other = fields::index(key).and_then(|j| values[j].as_ref());
+                if let (Some(other), None) = (other, &values[i]) {
+                    errors.at_pos(
+                        pos,
+                        format!(
+                            "`{key}: {}` (line {}) is set but the entry has no `{}`",
+                            other.value, other.pos.line, field.key
+                        ),
+                        format!(
+                            "add `{}: {}`, or remove `{key}` {otherwise}",
+                            field.key, field.placeholder
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    // Every other system identifies a person by email: with any of them configured, a role needs one.
+    let role_i = fields::index("role");
+    let email_i = fields::index("email");
+    if let (Some(ri), Some(ei)) = (role_i, email_i)
+        && let (Some(role), None) = (values[ri].as_ref(), values[ei].as_ref())
+        && let Some(system) = mapping.systems().into_iter().find(|s| *s != System::Github)
+    {
         errors.at_pos(
             pos,
-            "this person's entry has no `name`",
-            "add `name: <their full name>` to the entry",
+            format!(
+                "`role: {}` (line {}) is set but the entry has no `email`, which {system} identifies people by",
+                role.value, role.pos.line
+            ),
+            "add `email: <their work email>`, or remove `role` if they need no production access",
         );
     }
-    if let Some(role) = &f.role {
-        // Each configured system identifies a person by its own field: GitHub by login, every
-        // other system by email.
-        if f.github_username.is_none() && mapping.github.is_some() {
-            errors.at_pos(
-                pos,
-                format!(
-                    "`role: {}` (line {}) is set but the entry has no `github_username`",
-                    role.value, role.pos.line
-                ),
-                "add `github_username: <their GitHub login>`, or remove `role` if they need no production access",
-            );
-        }
-        if f.email.is_none()
-            && let Some(system) = mapping.systems().into_iter().find(|s| *s != System::Github)
-        {
-            errors.at_pos(
-                pos,
-                format!(
-                    "`role: {}` (line {}) is set but the entry has no `email`, which {system} identifies people by",
-                    role.value, role.pos.line
-                ),
-                "add `email: <their work email>`, or remove `role` if they need no production access",
-            );
-        }
-    }
 
+    let of_kind = |kind: FieldKind| -> Option<Located<String>> {
+        let i = FIELDS.iter().position(|f| f.kind == kind)?;
+        values[i]
+            .as_ref()
+            .map(|v| Located::new(v.value.to_string(), v.pos))
+    };
     idents.push(Ident {
         pos,
-        name: f.name.clone().flatten().map(|n| n.value),
-        login: f.github_username.clone(),
-        email: f.email.clone(),
+        name: of_kind(FieldKind::Name).map(|n| n.value),
+        login: of_kind(FieldKind::Login),
+        email: of_kind(FieldKind::Email),
     });
 
     if errors.list.len() > before {
         return None;
     }
-    Some(Person {
-        index,
-        pos,
-        name: f.name.flatten()?,
-        email: f.email,
-        github_username: f.github_username,
-        role: f.role,
-        why_do_they_need_access: f.why,
-        sponsor: f.sponsor,
-        security_clearance: f.clearance,
-        probation_passed: f.probation,
-        admin_checklist_reviewed_by: f.checklist,
-        apprentice: f.apprentice,
-        secondary_on_call_approved_by: f.secondary,
-        absent_since: f.absent,
-    })
+    let mut person = Person::named("", pos.line);
+    person.index = index;
+    person.pos = pos;
+    let mut named = false;
+    for (field, value) in FIELDS.iter().zip(values) {
+        if let Some(value) = value {
+            named |= field.kind == FieldKind::Name;
+            field.set(&mut person, value);
+        }
+    }
+    named.then_some(person)
 }
 
-/// The fields of one entry as they are read. `name` is `Some(None)` once seen but invalid.
-#[derive(Default)]
-struct Fields {
-    name: Option<Option<Located<String>>>,
-    email: Option<Located<String>>,
-    github_username: Option<Located<String>>,
-    role: Option<Located<String>>,
-    why: Option<Located<String>>,
-    sponsor: Option<Located<String>>,
-    clearance: Option<Located<Clearance>>,
-    probation: Option<Located<bool>>,
-    checklist: Option<Located<String>>,
-    apprentice: Option<Located<bool>>,
-    secondary: Option<Located<String>>,
-    absent: Option<Located<NaiveDate>>,
-}
-
-/// Keep the first occurrence of a key (a repeated key is already a YAML error).
-fn set<T>(slot: &mut Option<Located<T>>, value: Option<T>, pos: Pos) {
-    if slot.is_none() {
-        *slot = value.map(|v| Located::new(v, pos));
+/// Parse and check one field's value by its kind; `None` when absent or invalid (the error is
+/// recorded).
+fn field_value(
+    field: &Field,
+    value: &Node,
+    text: &str,
+    mapping: &Mapping,
+    errors: &mut Errors<'_>,
+) -> Option<Value> {
+    let k = field.key;
+    match field.kind {
+        FieldKind::Name => {
+            let name = string(k, value, text, errors);
+            let empty = match &name {
+                Some(n) => n.trim().is_empty(),
+                None => value.is_null(),
+            };
+            if empty {
+                errors.at(
+                    value.start,
+                    format!("`{k}` is empty"),
+                    format!("write the person's full name, e.g. `{k}: Jane Example`"),
+                );
+            }
+            name.filter(|_| !empty).map(Value::Text)
+        }
+        FieldKind::Text | FieldKind::Email => string(k, value, text, errors).map(Value::Text),
+        FieldKind::Login => {
+            let login = string(k, value, text, errors);
+            if let Some(login) = &login
+                && !check::is_valid_login(login)
+            {
+                errors.at(
+                        value.start,
+                        format!(
+                            "`{}` is not a valid GitHub login: {}",
+                            check::show(value, text),
+                            check::login_problem(login)
+                        ),
+                        "use the login shown on the person's GitHub profile (1-39 characters: letters, digits and single hyphens, not at the start or end)",
+                    );
+            }
+            login.map(Value::Text)
+        }
+        FieldKind::Role => {
+            let role = string(k, value, text, errors);
+            if let Some(role) = &role
+                && !mapping.roles.contains_key(role)
+            {
+                let valid = mapping.role_names();
+                let hint = check::did_you_mean(role, &valid)
+                    .map(|r| format!("did you mean `{r}`? "))
+                    .unwrap_or_default();
+                // A role the config uses but a custom mapping lacks: the mapping may
+                // be the file to change, so name it.
+                let help = if mapping.path == super::mapping::BUILTIN_PATH {
+                    format!(
+                        "{hint}the valid roles are: {}; or remove `{k}` for no production access",
+                        valid.join(", ")
+                    )
+                } else {
+                    format!(
+                        "{hint}the roles in the mapping {} are: {}; use one of them, add `{role}` to that mapping's `roles`, or remove `{k}` for no production access",
+                        mapping.path,
+                        valid.join(", ")
+                    )
+                };
+                errors.at(
+                    value.start,
+                    format!("unknown role `{}`", check::show(value, text)),
+                    help,
+                );
+            }
+            role.map(Value::Text)
+        }
+        FieldKind::Bool => boolean(k, value, text, errors).map(Value::Bool),
+        FieldKind::Date => date(k, value, text, errors).map(Value::Date),
+        FieldKind::Clearance => clearance(value, text, errors).map(Value::Clearance),
     }
 }
 

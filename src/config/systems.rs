@@ -10,7 +10,7 @@ use super::mapping::{
     self, AccessLevel, GITHUB_KEYS, GithubMapping, MAPPING_V2_KEYS, Mapping, RoleDef,
 };
 use super::yaml::Node;
-use crate::access::System;
+use crate::system::System;
 
 /// `systems.aws`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -854,33 +854,6 @@ systems:
             m.accounts[&System::Gcp].group.as_deref(),
             Some("govuk-gcp-access@example.gov.uk")
         );
-    }
-
-    #[test]
-    fn a_custom_role_follows_its_level() {
-        let m = Mapping::parse(
-            "m.yml",
-            "version: 2\nroles:\n  support: {level: admin}\nsystems:\n  github: {org: o, roles: {support: [t]}}\n",
-        )
-        .unwrap();
-        assert!(m.level("support").is_admin());
-        assert_eq!(m.systems(), vec![System::Github]);
-        // The admin rules follow the level: `support` needs probation and the checklist.
-        let c = crate::config::people::parse(
-            "c.yml",
-            "- name: A\n  github_username: a\n  role: support\n  security_clearance: SC\n  sponsor: S\n",
-            &m,
-        )
-        .unwrap();
-        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
-        let rules: Vec<&str> = crate::policy::check(&c, &m, today)
-            .iter()
-            .filter_map(|f| match f.kind {
-                crate::finding::Kind::PolicyViolation(r) => Some(r.code()),
-                _ => None,
-            })
-            .collect();
-        assert_eq!(rules, ["probation_required", "checklist_review_required"]);
     }
 
     #[test]

@@ -332,7 +332,7 @@ mod tests {
     ) -> Vec<Finding> {
         let adapter = GithubAdapter::new(mapping.github.as_ref().unwrap());
         let mut read = system_read(read.clone());
-        crate::engine::normalise(&adapter, &mut read);
+        crate::access::normalise(&adapter, &mut read);
         findings(&adapter, config, &read, today)
     }
 

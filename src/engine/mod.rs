@@ -3,7 +3,6 @@
 //! drift, sort. Engines never pick exit codes: failures are an [`Error`], mapped to a code in
 //! `crate::exit` and printed by the command layer.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::NaiveDate;
@@ -206,33 +205,7 @@ pub async fn read_all(sources: &[&dyn Source]) -> Result<Vec<SystemRead>, Error>
     Ok(reads)
 }
 
-/// Normalise a read's completeness against its adapter's scopes, once: a scope named unread is
-/// not read whole (whatever else the source said), and a scope neither read whole nor named is
-/// unread. Unread items are sorted.
-pub fn normalise(adapter: &dyn Adapter, read: &mut SystemRead) {
-    let system = adapter.system();
-    read.system = Some(system);
-    let whole_system_unread = read.unread.iter().any(|u| u.resource.is_none());
-    for scope in adapter.scopes() {
-        let named = read
-            .unread
-            .iter()
-            .any(|u| u.resource.as_deref() == Some(scope.as_str()));
-        if named || whole_system_unread {
-            read.read_whole.remove(&scope);
-        } else if !read.read_whole.contains(&scope) {
-            read.unread.push(Unread {
-                system,
-                resource: Some(scope.clone()),
-                reason: adapter.not_recorded(&scope),
-            });
-        }
-    }
-    if whole_system_unread {
-        read.read_whole.clear();
-    }
-    read.unread.sort();
-}
+pub use crate::access::normalise;
 
 /// Everything a run found.
 #[derive(Debug, Clone)]
@@ -336,17 +309,7 @@ pub fn report_error(u: &Unread) -> ReportError {
     }
 }
 
-/// Findings counted per system (policy findings, which have no system, are not counted); every
-/// selected system is listed, with 0 when it has none.
-pub fn by_system(systems: &[System], findings: &[Finding]) -> BTreeMap<System, usize> {
-    let mut counts: BTreeMap<System, usize> = systems.iter().map(|s| (*s, 0)).collect();
-    for f in findings {
-        if let Some(s) = f.system {
-            *counts.entry(s).or_insert(0) += 1;
-        }
-    }
-    counts
-}
+pub use crate::finding::by_system;
 
 #[cfg(test)]
 mod fake_system_tests;

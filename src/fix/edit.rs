@@ -11,7 +11,8 @@ use std::fmt;
 use similar::TextDiff;
 
 use super::layout::{self, EntryLoc, KeyLoc, Layout, Style};
-use crate::config::{self, Clearance, Config, Mapping, Person};
+use crate::config::fields::{self, FIELDS, Value};
+use crate::config::{self, Config, Mapping, Person};
 
 /// One change to the config, as data. `person` is the 0-based index of the entry in the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -435,96 +436,60 @@ fn plain_safe(s: &str) -> bool {
         && !s.starts_with("0o")
 }
 
-/// The values of one person, without positions: what an edit may change is compared on these.
+/// The values of one person, without positions, one per field of [`FIELDS`]: what an edit may
+/// change is compared on these, so every key the parser knows is re-validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Values {
-    name: String,
-    email: Option<String>,
-    github_username: Option<String>,
-    role: Option<String>,
-    why_do_they_need_access: Option<String>,
-    sponsor: Option<String>,
-    security_clearance: Option<Clearance>,
-    probation_passed: Option<bool>,
-    admin_checklist_reviewed_by: Option<String>,
-    apprentice: Option<bool>,
-    secondary_on_call_approved_by: Option<String>,
-    absent_since: Option<chrono::NaiveDate>,
-}
+struct Values(Vec<Option<Value>>);
 
 impl Values {
     fn of(p: &Person) -> Values {
-        let s = |l: &Option<config::Located<String>>| l.as_ref().map(|l| l.value.clone());
-        Values {
-            name: p.name.value.clone(),
-            email: s(&p.email),
-            github_username: s(&p.github_username),
-            role: s(&p.role),
-            why_do_they_need_access: s(&p.why_do_they_need_access),
-            sponsor: s(&p.sponsor),
-            security_clearance: p.security_clearance.as_ref().map(|l| l.value),
-            probation_passed: p.probation_passed.as_ref().map(|l| l.value),
-            admin_checklist_reviewed_by: s(&p.admin_checklist_reviewed_by),
-            apprentice: p.apprentice.as_ref().map(|l| l.value),
-            secondary_on_call_approved_by: s(&p.secondary_on_call_approved_by),
-            absent_since: p.absent_since.as_ref().map(|l| l.value),
-        }
+        Values(fields::values(p))
+    }
+
+    /// Set the field `key` (a key of [`FIELDS`]).
+    fn set(&mut self, key: &str, value: Option<&str>) -> Result<(), EditError> {
+        let i = fields::index(key).ok_or_else(|| {
+            EditError::Mismatch(format!("the edit sets `{key}`, which is not a config key"))
+        })?;
+        self.0[i] = value.map(|v| Value::Text(v.to_owned()));
+        Ok(())
+    }
+
+    fn name(&self) -> String {
+        fields::index("name")
+            .and_then(|i| self.0[i].as_ref())
+            .map(Value::to_string)
+            .unwrap_or_default()
     }
 
     /// One line per field that differs: `sponsor would be "A", expected "a"`.
     fn differences(&self, expected: &Values) -> Vec<String> {
-        fn show<T: fmt::Debug>(v: &Option<T>) -> String {
+        fn show(v: &Option<Value>) -> String {
             v.as_ref()
                 .map_or_else(|| "absent".to_owned(), |v| format!("{v:?}"))
         }
-        let mut out = Vec::new();
-        macro_rules! field {
-            ($f:ident) => {
-                if self.$f != expected.$f {
-                    out.push(format!(
-                        "{} would be {}, expected {}",
-                        stringify!($f),
-                        show(&self.$f),
-                        show(&expected.$f)
-                    ));
-                }
-            };
-        }
-        if self.name != expected.name {
-            out.push(format!(
-                "name would be {:?}, expected {:?}",
-                self.name, expected.name
-            ));
-        }
-        field!(email);
-        field!(github_username);
-        field!(role);
-        field!(why_do_they_need_access);
-        field!(sponsor);
-        field!(security_clearance);
-        field!(probation_passed);
-        field!(admin_checklist_reviewed_by);
-        field!(apprentice);
-        field!(secondary_on_call_approved_by);
-        field!(absent_since);
-        out
+        FIELDS
+            .iter()
+            .zip(self.0.iter().zip(&expected.0))
+            .filter(|(_, (got, want))| got != want)
+            .map(|(f, (got, want))| {
+                format!("{} would be {}, expected {}", f.key, show(got), show(want))
+            })
+            .collect()
     }
 
-    fn new_person(name: &str, login: &str, role: Option<&str>, why: &str) -> Values {
-        Values {
-            name: name.to_owned(),
-            email: None,
-            github_username: Some(login.to_owned()),
-            role: role.map(str::to_owned),
-            why_do_they_need_access: Some(why.to_owned()),
-            sponsor: None,
-            security_clearance: None,
-            probation_passed: None,
-            admin_checklist_reviewed_by: None,
-            apprentice: None,
-            secondary_on_call_approved_by: None,
-            absent_since: None,
-        }
+    fn new_person(
+        name: &str,
+        login: &str,
+        role: Option<&str>,
+        why: &str,
+    ) -> Result<Values, EditError> {
+        let mut v = Values(vec![None; FIELDS.len()]);
+        v.set("name", Some(name))?;
+        v.set("github_username", Some(login))?;
+        v.set("role", role)?;
+        v.set("why_do_they_need_access", Some(why))?;
+        Ok(v)
     }
 }
 
@@ -553,22 +518,22 @@ pub fn verify(
         match edit {
             Edit::RemoveRole { person } => {
                 let i = slot(*person, &mut expected)?;
-                expected[i].role = None;
+                expected[i].set("role", None)?;
             }
             Edit::SetLogin { person, new } => {
                 let i = slot(*person, &mut expected)?;
-                expected[i].github_username = Some(new.clone());
+                expected[i].set("github_username", Some(new))?;
             }
             Edit::RaiseRole { person, role } => {
                 let i = slot(*person, &mut expected)?;
-                expected[i].role = Some(role.clone());
+                expected[i].set("role", Some(role))?;
             }
             Edit::AddPerson {
                 name,
                 login,
                 role,
                 why,
-            } => expected.push(Values::new_person(name, login, role.as_deref(), why)),
+            } => expected.push(Values::new_person(name, login, role.as_deref(), why)?),
         }
     }
     let got: Vec<Values> = after.people.iter().map(Values::of).collect();
@@ -588,7 +553,7 @@ pub fn verify(
         return Err(EditError::Mismatch(format!(
             "entry {} ({}) would change where no edit was meant: {}",
             i + 1,
-            x.name,
+            x.name(),
             g.differences(x).join("; ")
         )));
     }
@@ -1221,6 +1186,26 @@ mod tests {
             role: "production_admin_access".into(),
         }])
         .expect("only B changes");
+    }
+
+    /// Re-validation covers every key the parser knows: a change to any field of
+    /// `config::fields::FIELDS` that no edit meant is refused, naming the field.
+    #[test]
+    fn every_field_is_re_validated() {
+        use crate::config::fields::tests::entry;
+        let mapping = Mapping::builtin();
+        let before = config::people::parse("c.yml", &entry(None), &mapping).unwrap();
+        verify(&before, &entry(None), &[], &mapping).expect("unchanged");
+        for f in FIELDS {
+            let err = verify(&before, &entry(Some(f.key)), &[], &mapping)
+                .expect_err(f.key)
+                .to_string();
+            assert!(
+                err.contains(&format!(": {} would be ", f.key)),
+                "{}: {err}",
+                f.key
+            );
+        }
     }
 
     #[test]

@@ -13,87 +13,11 @@ use chrono::NaiveDate;
 
 use crate::config::mapping::AccessLevel;
 use crate::config::{Config, Located, Mapping, Person};
-use crate::finding::{Finding, Kind, Severity};
+pub use crate::finding::Rule;
+use crate::finding::{Finding, Kind};
 
 /// Days of absence after which a role should be revoked ("absent more than 6 weeks").
 pub const MAX_ABSENCE_DAYS: i64 = 42;
-
-/// A production access rule. The codes are part of the JSON interface: never rename one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Rule {
-    ClearanceRequired,
-    SponsorRequired,
-    ProbationRequired,
-    ChecklistReviewRequired,
-    ReviewerNotSeniorTech,
-    ApprenticeAdmin,
-    AbsenceRevocation,
-}
-
-impl Rule {
-    pub const ALL: [Rule; 7] = [
-        Rule::ClearanceRequired,
-        Rule::SponsorRequired,
-        Rule::ProbationRequired,
-        Rule::ChecklistReviewRequired,
-        Rule::ReviewerNotSeniorTech,
-        Rule::ApprenticeAdmin,
-        Rule::AbsenceRevocation,
-    ];
-
-    /// The stable rule code.
-    pub fn code(self) -> &'static str {
-        match self {
-            Rule::ClearanceRequired => "clearance_required",
-            Rule::SponsorRequired => "sponsor_required",
-            Rule::ProbationRequired => "probation_required",
-            Rule::ChecklistReviewRequired => "checklist_review_required",
-            Rule::ReviewerNotSeniorTech => "reviewer_not_senior_tech",
-            Rule::ApprenticeAdmin => "apprentice_admin",
-            Rule::AbsenceRevocation => "absence_revocation",
-        }
-    }
-
-    /// What the access rules say, in one line.
-    pub fn description(self) -> &'static str {
-        match self {
-            Rule::ClearanceRequired => {
-                "any production role needs security clearance BPSS or higher (SC, DV)"
-            }
-            Rule::SponsorRequired => "any production role needs a sponsor",
-            Rule::ProbationRequired => {
-                "production admin and platformengineer access need probation passed"
-            }
-            Rule::ChecklistReviewRequired => {
-                "production admin and platformengineer access need the admin checklist reviewed by Senior Tech"
-            }
-            Rule::ReviewerNotSeniorTech => "the checklist reviewer must be a Senior Tech member",
-            Rule::ApprenticeAdmin => {
-                "an apprentice may hold only deploy access, unless approved for Secondary on-call"
-            }
-            Rule::AbsenceRevocation => {
-                "access is revoked after more than 6 weeks (42 days) of absence"
-            }
-        }
-    }
-
-    pub fn severity(self) -> Severity {
-        match self {
-            Rule::ClearanceRequired
-            | Rule::ProbationRequired
-            | Rule::ApprenticeAdmin
-            | Rule::AbsenceRevocation => Severity::High,
-            Rule::SponsorRequired | Rule::ChecklistReviewRequired | Rule::ReviewerNotSeniorTech => {
-                Severity::Medium
-            }
-        }
-    }
-
-    /// The README anchor documenting this rule.
-    pub fn doc_anchor(self) -> &'static str {
-        self.code()
-    }
-}
 
 /// Check every person against every rule. One finding per person per broken rule, in config
 /// order (then rule order). People without a role break no rule.
@@ -292,5 +216,32 @@ pub(crate) mod tests {
             assert!(!f.fix.is_empty() && !f.fix.contains('\n'));
             assert!(!f.message.contains('\n'));
         }
+    }
+
+    #[test]
+    fn a_custom_role_follows_its_level() {
+        let m = crate::config::Mapping::parse(
+            "m.yml",
+            "version: 2\nroles:\n  support: {level: admin}\nsystems:\n  github: {org: o, roles: {support: [t]}}\n",
+        )
+        .unwrap();
+        assert!(m.level("support").is_admin());
+        assert_eq!(m.systems(), vec![crate::system::System::Github]);
+        // The admin rules follow the level: `support` needs probation and the checklist.
+        let c = crate::config::people::parse(
+            "c.yml",
+            "- name: A\n  github_username: a\n  role: support\n  security_clearance: SC\n  sponsor: S\n",
+            &m,
+        )
+        .unwrap();
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+        let rules: Vec<&str> = check(&c, &m, today)
+            .iter()
+            .filter_map(|f| match f.kind {
+                crate::finding::Kind::PolicyViolation(r) => Some(r.code()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(rules, ["probation_required", "checklist_review_required"]);
     }
 }

@@ -233,7 +233,7 @@ pub fn report_v1(report: &Report) -> ReportV1 {
                     .collect()
             }),
             by_system: drift.then(|| {
-                crate::engine::by_system(&report.systems, &report.findings)
+                crate::finding::by_system(&report.systems, &report.findings)
                     .into_iter()
                     .map(|(s, n)| (s.as_str().to_owned(), n))
                     .collect()

@@ -3,11 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::access::System;
 use crate::config::Config;
 use crate::exceptions::{self, Exception, Exceptions};
 use crate::finding::{Finding, Kind, Severity};
 use crate::policy::Rule;
+use crate::system::System;
 use evidence::Evidence;
 
 /// Which command produced the report (the JSON `command` field).
@@ -28,8 +28,8 @@ impl Command {
     }
 }
 
-/// Output format (`--format`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+/// Output format (`--format`; its command-line spelling is in `cli.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Format {
     #[default]
     Text,

@@ -175,7 +175,7 @@ pub fn github_only(report: &Report) -> bool {
     report
         .systems
         .iter()
-        .all(|s| *s == crate::access::System::Github)
+        .all(|s| *s == crate::system::System::Github)
 }
 
 /// `1 person`, `2 people`.

@@ -312,30 +312,10 @@ fn minus(a: &[String], b: &[String]) -> Vec<String> {
     a.iter().filter(|t| !b.contains(t)).cloned().collect()
 }
 
-/// The values of a person's known fields, without positions: equal when nothing was edited.
-fn signature(p: &Person) -> impl PartialEq + '_ {
-    (
-        (
-            p.name.value.as_str(),
-            p.email.as_ref().map(|v| v.value.as_str()),
-            p.login(),
-            p.role(),
-            p.why_do_they_need_access.as_ref().map(|v| v.value.as_str()),
-            p.sponsor.as_ref().map(|v| v.value.as_str()),
-        ),
-        (
-            p.security_clearance.as_ref().map(|v| v.value),
-            p.probation_passed.as_ref().map(|v| v.value),
-            p.admin_checklist_reviewed_by
-                .as_ref()
-                .map(|v| v.value.as_str()),
-            p.apprentice.as_ref().map(|v| v.value),
-            p.secondary_on_call_approved_by
-                .as_ref()
-                .map(|v| v.value.as_str()),
-            p.absent_since.as_ref().map(|v| v.value),
-        ),
-    )
+/// The values of a person's known fields (every key of `config::fields::FIELDS`), without
+/// positions: equal when nothing was edited.
+fn signature(p: &Person) -> Vec<Option<crate::config::fields::Value>> {
+    crate::config::fields::values(p)
 }
 
 /// The kind of a role change from `from` to `to` (both roles), or `None` when the role is the
@@ -589,6 +569,26 @@ pub(crate) mod tests {
 
     fn loc<T>(v: T, line: usize) -> Located<T> {
         Located::new(v, Pos { line, col: 5 })
+    }
+
+    /// Change detection covers every key the parser knows: changing any one field of
+    /// `config::fields::FIELDS` is a listed change or an other edit, never nothing.
+    #[test]
+    fn every_field_change_is_seen() {
+        use crate::config::fields::{FIELDS, tests::entry};
+        let mapping = Mapping::builtin();
+        let parse = |t: &str| crate::config::people::parse("c.yml", t, &mapping).unwrap();
+        let base = parse(&entry(None));
+        let same = diff(&base, &parse(&entry(None)), &mapping);
+        assert!(same.changes.is_empty() && same.other_edits == 0);
+        for f in FIELDS {
+            let d = diff(&base, &parse(&entry(Some(f.key))), &mapping);
+            assert!(
+                !d.changes.is_empty() || d.other_edits == 1,
+                "changing `{}` went unseen",
+                f.key
+            );
+        }
     }
 
     /// A person with a login, optional role and optional email, at `line`.

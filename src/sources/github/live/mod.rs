@@ -26,7 +26,7 @@ use super::{
     Invitation, Member, MemberRole, MembershipRead, MembershipSource, OrgMembership, SourceError,
     TeamError, TeamMembership,
 };
-use crate::cli::GithubArgs;
+use crate::sources::github::rest::ClientOptions;
 
 /// How deep below a managed team child teams are followed for `via_team`.
 pub const MAX_DEPTH: usize = 4;
@@ -68,7 +68,7 @@ impl LiveSource {
     /// Authenticate (GITHUB_TOKEN, GH_TOKEN or GitHub App) and build the client.
     /// `progress` is true when progress may be drawn on stderr.
     pub async fn connect(
-        args: &GithubArgs,
+        args: &ClientOptions,
         org: &str,
         progress: bool,
     ) -> Result<Self, SourceError> {
@@ -82,7 +82,7 @@ impl LiveSource {
 
     /// [`LiveSource::connect`] with credentials given (tests, the benchmark).
     pub async fn connect_with(
-        args: &GithubArgs,
+        args: &ClientOptions,
         org: &str,
         progress: bool,
         creds: Credentials,

@@ -10,11 +10,11 @@ use http::{Method, Uri};
 use octocrab::Octocrab;
 use serde::Deserialize;
 
+use super::ClientOptions;
 use super::error::{ApiError, MEMBERS_PERMISSION};
 use super::retry::{backoff, pause};
 use super::secrets::{redact, register_secret};
 use super::{Inner, Raw, encode, header_str};
-use crate::cli::GithubArgs;
 use crate::sources::github::SourceError;
 
 /// Re-mint an installation token this long before it expires.
@@ -100,7 +100,7 @@ impl std::fmt::Debug for Credentials {
 impl Credentials {
     /// `GITHUB_TOKEN`, else `GH_TOKEN`, else the GitHub App from the flags/env; else a usage
     /// error saying what to set and which permission it needs.
-    pub fn from_env(args: &GithubArgs) -> Result<Credentials, SourceError> {
+    pub fn from_env(args: &ClientOptions) -> Result<Credentials, SourceError> {
         find_credentials(args)
     }
 }
@@ -112,7 +112,7 @@ fn env_nonempty(key: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-pub(super) fn find_credentials(args: &GithubArgs) -> Result<Credentials, SourceError> {
+pub(super) fn find_credentials(args: &ClientOptions) -> Result<Credentials, SourceError> {
     for key in ["GITHUB_TOKEN", "GH_TOKEN"] {
         if let Some(token) = env_nonempty(key) {
             if !token.bytes().all(|b| b.is_ascii_graphic()) {

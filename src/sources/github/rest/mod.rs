@@ -2,9 +2,9 @@
 //! on-disk ETag cache. Every command that talks to GitHub goes through [`RestClient`].
 //!
 //! ```no_run
-//! # async fn demo(args: &access_reconciler::cli::GithubArgs) -> Result<(), Box<dyn std::error::Error>> {
-//! use access_reconciler::sources::github::rest::{RestClient, encode};
-//! let client = RestClient::connect(args, "alphagov").await?;
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use access_reconciler::sources::github::rest::{ClientOptions, RestClient, encode};
+//! let client = RestClient::connect(&ClientOptions::default(), "alphagov").await?;
 //! let path = format!("/orgs/{}/teams/{}/members?per_page=100", encode("alphagov"), encode("my-team"));
 //! let members: Vec<serde_json::Value> = client.get_all_pages(&path).await?;
 //! let login = client.whoami().await?;
@@ -52,7 +52,6 @@ use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 
 use super::SourceError;
-use crate::cli::GithubArgs;
 
 pub use auth::Credentials;
 pub use cache::check_cache_dir;
@@ -152,6 +151,47 @@ pub(super) struct Raw {
     body: Bytes,
 }
 
+/// How to reach GitHub: the library's own options. The CLI builds them from its flags
+/// (`GithubArgs::options` in `cli.rs`); tests and the benchmark build them directly. The
+/// defaults are the CLI's defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientOptions {
+    /// GitHub API base URL (GitHub Enterprise: `https://HOST/api/v3`).
+    pub api_url: String,
+    /// GitHub App id, to authenticate as the App's installation for the owner.
+    pub app_id: Option<u64>,
+    /// The GitHub App's private key (PEM file); else env `GITHUB_APP_PRIVATE_KEY`.
+    pub app_private_key: Option<std::path::PathBuf>,
+    /// Where conditional-request (ETag) pages are kept.
+    pub cache_dir: Option<std::path::PathBuf>,
+    /// Give up rather than wait longer than this many seconds for a rate limit.
+    pub max_wait: u64,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// Tries for a retryable failure (5xx, connection error) before giving up.
+    pub retries: u32,
+    /// Base delay for exponential backoff, in milliseconds.
+    pub backoff_ms: u64,
+    /// Minimum wait for a secondary rate limit without headers, in seconds.
+    pub secondary_wait: u64,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            api_url: "https://api.github.com".to_owned(),
+            app_id: None,
+            app_private_key: None,
+            cache_dir: None,
+            max_wait: 900,
+            concurrency: 8,
+            retries: 3,
+            backoff_ms: 1000,
+            secondary_wait: 60,
+        }
+    }
+}
+
 pub(super) fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
@@ -163,14 +203,14 @@ impl RestClient {
     /// `GITHUB_APP_ID` with `--app-private-key PATH` or `GITHUB_APP_PRIVATE_KEY`, PEM text or path), whose
     /// installation on `owner` is looked up and an installation token minted. No credentials:
     /// [`SourceError::Usage`] saying what to set. App lookups that fail: [`SourceError::Api`].
-    pub async fn connect(args: &GithubArgs, owner: &str) -> Result<RestClient, SourceError> {
+    pub async fn connect(args: &ClientOptions, owner: &str) -> Result<RestClient, SourceError> {
         let creds = find_credentials(args)?;
         RestClient::connect_with(args, owner, creds).await
     }
 
     /// [`RestClient::connect`] with credentials given (tests, the benchmark).
     pub async fn connect_with(
-        args: &GithubArgs,
+        args: &ClientOptions,
         owner: &str,
         creds: Credentials,
     ) -> Result<RestClient, SourceError> {

@@ -1,25 +1,28 @@
-//! A small fake GitHub REST API on 127.0.0.1 for the live-client tests and the benchmark
-//! (`examples/bench_github.rs` includes this file). It serves team members (with
-//! `role=maintainer`), invitations, child teams, org memberships (registered ones, else active
-//! for anyone in a team) and `/user`, pages lists with
-//! GitHub-style absolute `Link` headers (pointing at `/organizations/1/team/{slug}/...` as GitHub
-//! does), answers `If-None-Match` with 304, adds a configurable latency to every request, counts
-//! requests and the most in flight at once, and injects faults (a status with headers, a dropped
-//! connection, a truncated body) for requests whose path contains a given string.
+//! The fake GitHub: an in-memory model of one organization (teams with members, maintainers,
+//! invitations and child teams; org memberships; the App installation) and of repositories
+//! (branches, commits of one config file, contents, pull requests, issue comments), served as a
+//! [`Service`] on the shared [`FakeServer`] (`server.rs`: HTTP, counters, ETags and 304s,
+//! `Link` pagination, latency, fault injection).
 //!
-//! With [`FakeGithub::repo`] it also serves one repository for `review --post-comment` and
-//! `fix --open-pr` (issue comments, contents, refs, commits, blobs, pull requests), statefully,
-//! answering with GitHub's own examples (`contract/github-examples.json`) patched with the
-//! repository's state, so every answer has the fields GitHub's schemas require.
+//! Lists are paged as GitHub pages them, with absolute `Link` headers: team lists point at
+//! `/organizations/1/team/{slug}/...` as GitHub does; repository lists at their own path. Answers
+//! carry every field GitHub's OpenAPI description requires (repository answers are GitHub's own
+//! examples, `contract/github-examples.json`, patched with the model's state), so
+//! `tests/contract.rs` can validate them with prism. Every request must carry
+//! `X-GitHub-Api-Version: 2022-11-28` and `Authorization: Bearer {token}` (the App's endpoints
+//! take the App's JWT).
+//!
+//! Tests change the model between runs through [`FakeGithub`] and [`Repo`], and inject faults
+//! by method and path with [`FakeGithub::fault`] and [`FakeGithub::fault_on`].
 #![allow(dead_code)]
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+pub use super::server::Fault;
+use super::server::{Ctx, FakeServer, FaultRule, Paging, Request, Response, Service, paginate};
 
 /// One team of the fake org.
 #[derive(Debug, Clone, Default)]
@@ -39,103 +42,19 @@ impl FakeTeam {
             ..FakeTeam::default()
         }
     }
-}
 
-/// A fault to inject.
-#[derive(Debug, Clone)]
-pub enum Fault {
-    /// Answer with this status, headers and body.
-    Status {
-        status: u16,
-        headers: Vec<(String, String)>,
-        body: String,
-    },
-    /// Close the connection without answering.
-    Drop,
-    /// Answer 200 with a body cut off in the middle of the JSON.
-    Truncate,
-}
-
-impl Fault {
-    pub fn status(status: u16, body: &str) -> Fault {
-        Fault::Status {
-            status,
-            headers: vec![],
-            body: body.to_owned(),
-        }
-    }
-
-    pub fn with_headers(status: u16, headers: &[(&str, &str)], body: &str) -> Fault {
-        Fault::Status {
-            status,
-            headers: headers
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-            body: body.to_owned(),
+    /// A team with these members and maintainers (maintainers are members too on GitHub:
+    /// list them in both).
+    pub fn of(members: &[&str], maintainers: &[&str]) -> FakeTeam {
+        FakeTeam {
+            members: members.iter().map(|m| (*m).to_owned()).collect(),
+            maintainers: maintainers.iter().map(|m| (*m).to_owned()).collect(),
+            ..FakeTeam::default()
         }
     }
 }
 
-struct FaultRule {
-    path_contains: String,
-    fault: Fault,
-    times: usize,
-}
-
-#[derive(Default)]
-struct State {
-    base: String,
-    /// A path every request must start with (GitHub Enterprise Server's `/api/v3`), stripped
-    /// before routing and put back into Link URLs; empty for api.github.com.
-    prefix: Mutex<String>,
-    /// Where Link URLs point (a proxy in front of the fake), and whether they use the
-    /// documented `/orgs/{org}/teams/{slug}/...` paths instead of GitHub's real
-    /// `/organizations/{id}/team/{id}/...` ones (which the OpenAPI description does not list).
-    link_base: Mutex<Option<(String, bool)>>,
-    org: String,
-    token: Option<String>,
-    user: String,
-    teams: Mutex<BTreeMap<String, FakeTeam>>,
-    org_members: Mutex<HashMap<String, String>>,
-    latency: Mutex<Duration>,
-    faults: Mutex<Vec<FaultRule>>,
-    requests: AtomicU64,
-    not_modified: AtomicU64,
-    in_flight: AtomicU64,
-    max_in_flight: AtomicU64,
-    log: Mutex<Vec<String>>,
-    unauthenticated: AtomicU64,
-    /// Leave `rel="last"` out of Link headers (GitHub does on some endpoints).
-    omit_last: AtomicBool,
-    /// Claim this page number in `rel="last"` (a wrong or hostile Link header).
-    last_override: Mutex<Option<usize>>,
-    /// The minted installation token's `expires_at`, relative to now (default one hour).
-    token_expires_in: Mutex<Option<chrono::Duration>>,
-    /// The repository for `review --post-comment` and `fix --open-pr`, when served.
-    repo: Mutex<Option<RepoState>>,
-}
-
-/// One repository: commits of the one config file, branches, pull requests, issue comments.
-struct RepoState {
-    owner: String,
-    name: String,
-    /// The config file's path in the repository.
-    path: String,
-    default_branch: String,
-    refs: BTreeMap<String, String>,
-    /// sha -> (parent, the file's text)
-    commits: HashMap<String, (Option<String>, String)>,
-    pulls: Vec<FakePull>,
-    /// (id, author, body), on any issue or pull request.
-    comments: Vec<(u64, String, String)>,
-    /// "METHOD path" of every mutation, the path after `/repos/{owner}/{name}`.
-    mutations: Vec<String>,
-    /// GitHub's success examples, by "method /path/template" and status.
-    examples: serde_json::Value,
-}
-
-/// A pull request of the fake repository.
+/// A pull request of a fake repository.
 #[derive(Debug, Clone)]
 pub struct FakePull {
     pub number: u64,
@@ -144,53 +63,93 @@ pub struct FakePull {
     pub title: String,
     pub body: String,
     pub state: String,
+    pub merged: bool,
 }
 
-/// A running fake GitHub. Stops when the test process ends.
+/// An issue (or pull request) comment of a fake repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FakeComment {
+    pub id: u64,
+    /// The issue or pull request number.
+    pub issue: u64,
+    pub author: String,
+    pub body: String,
+}
+
+/// The model of GitHub, and the service that answers for it.
+#[derive(Default)]
+struct Github {
+    org: String,
+    token: Option<String>,
+    /// Who `GET /user` says the token belongs to.
+    user: Mutex<String>,
+    teams: Mutex<BTreeMap<String, FakeTeam>>,
+    org_members: Mutex<HashMap<String, String>>,
+    repos: Mutex<Vec<Repo>>,
+    unauthenticated: AtomicU64,
+    /// Where Link URLs point (a proxy in front of the fake), and whether they use the
+    /// documented `/orgs/{org}/teams/{slug}/...` paths instead of GitHub's real
+    /// `/organizations/{id}/team/{id}/...` ones (which the OpenAPI description does not list).
+    link_base: Mutex<Option<(String, bool)>>,
+    omit_last: AtomicBool,
+    last_claim: Mutex<Option<usize>>,
+    /// The minted installation token's `expires_at`, relative to now (default one hour).
+    token_expires_in: Mutex<Option<chrono::Duration>>,
+}
+
+/// A repository of the fake GitHub; lock it to read or change its state between runs.
+#[derive(Clone)]
+pub struct Repo(Arc<Mutex<RepoState>>);
+
+impl Repo {
+    pub fn lock(&self) -> MutexGuard<'_, RepoState> {
+        self.0.lock().expect("lock")
+    }
+}
+
+/// One repository: commits of the one config file, branches, pull requests, issue comments.
+pub struct RepoState {
+    pub owner: String,
+    pub name: String,
+    /// The config file's path in the repository.
+    pub path: String,
+    pub default_branch: String,
+    /// Branch -> commit sha.
+    pub refs: BTreeMap<String, String>,
+    /// Commit sha -> (parent, the file's text).
+    pub commits: HashMap<String, (Option<String>, String)>,
+    pub pulls: Vec<FakePull>,
+    pub comments: Vec<FakeComment>,
+    /// "METHOD path" of every mutation attempted (answered or faulted), the path after
+    /// `/repos/{owner}/{name}`, percent-decoded.
+    pub mutations: Vec<String>,
+    /// GitHub's success examples, by "method /path/template" and status.
+    examples: serde_json::Value,
+}
+
+/// A running fake GitHub on its own [`FakeServer`]. Stops when the test process ends.
 pub struct FakeGithub {
     /// `http://127.0.0.1:PORT`, for `--api-url`.
     pub url: String,
-    state: Arc<State>,
+    pub server: FakeServer,
+    gh: Arc<Github>,
 }
 
 impl FakeGithub {
     /// Start a fake for `org` that requires `Authorization: Bearer {token}` on every request.
     pub fn start(org: &str, token: &str) -> FakeGithub {
-        let (tx, rx) = std::sync::mpsc::channel();
-        let org = org.to_owned();
-        let token = token.to_owned();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("fake GitHub runtime");
-            rt.block_on(async move {
-                let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-                let addr = listener.local_addr().expect("addr");
-                let state = Arc::new(State {
-                    base: format!("http://{addr}"),
-                    org,
-                    token: Some(token),
-                    user: "reconciler-bot".into(),
-                    ..State::default()
-                });
-                tx.send(state.clone()).expect("send state");
-                loop {
-                    let Ok((stream, _)) = listener.accept().await else {
-                        continue;
-                    };
-                    let state = state.clone();
-                    tokio::spawn(async move {
-                        let _ = serve(stream, state).await;
-                    });
-                }
-            });
+        let server = FakeServer::start();
+        let gh = Arc::new(Github {
+            org: org.to_owned(),
+            token: Some(token.to_owned()),
+            user: Mutex::new("reconciler-bot".into()),
+            ..Github::default()
         });
-        let state = rx.recv().expect("fake GitHub started");
+        server.mount("", gh.clone());
         FakeGithub {
-            url: state.base.clone(),
-            state,
+            url: server.url.clone(),
+            server,
+            gh,
         }
     }
 
@@ -242,7 +201,7 @@ impl FakeGithub {
     }
 
     pub fn team(&self, slug: &str, team: FakeTeam) -> &Self {
-        self.state
+        self.gh
             .teams
             .lock()
             .expect("lock")
@@ -251,7 +210,7 @@ impl FakeGithub {
     }
 
     pub fn org_member(&self, login: &str, state: &str) -> &Self {
-        self.state
+        self.gh
             .org_members
             .lock()
             .expect("lock")
@@ -259,21 +218,27 @@ impl FakeGithub {
         self
     }
 
+    /// `GET /user` answers with this login.
+    pub fn user(&self, login: &str) -> &Self {
+        *self.gh.user.lock().expect("lock") = login.to_owned();
+        self
+    }
+
     /// Serve under `/api/v3` as GitHub Enterprise Server does: requests outside it are 404s and
     /// Link URLs carry it. Returns the URL to pass as `--api-url`.
     pub fn enterprise(&self) -> String {
-        *self.state.prefix.lock().expect("lock") = "/api/v3".to_owned();
+        self.server.remount("", "/api/v3");
         format!("{}/api/v3", self.url)
     }
 
     /// Make Link URLs point at `base` (e.g. a validating proxy), with documented paths.
     pub fn link_base(&self, base: &str) -> &Self {
-        *self.state.link_base.lock().expect("lock") = Some((base.to_owned(), true));
+        *self.gh.link_base.lock().expect("lock") = Some((base.to_owned(), true));
         self
     }
 
     /// Serve the repository `owner/name` whose default branch `main` holds `text` at `path`.
-    pub fn repo(&self, owner: &str, name: &str, path: &str, text: &str) -> &Self {
+    pub fn repo(&self, owner: &str, name: &str, path: &str, text: &str) -> Repo {
         let examples_path =
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("contract/github-examples.json");
         let examples: serde_json::Value = serde_json::from_str(
@@ -294,72 +259,88 @@ impl FakeGithub {
         };
         let head = repo.commit(None, text);
         repo.refs.insert("main".into(), head);
-        *self.state.repo.lock().expect("lock") = Some(repo);
-        self
+        let repo = Repo(Arc::new(Mutex::new(repo)));
+        let mut repos = self.gh.repos.lock().expect("lock");
+        repos.retain(|r| {
+            let r = r.lock();
+            (r.owner.as_str(), r.name.as_str()) != (owner, name)
+        });
+        repos.push(repo.clone());
+        repo
+    }
+
+    /// The first repository served.
+    fn first_repo(&self) -> Repo {
+        self.gh
+            .repos
+            .lock()
+            .expect("lock")
+            .first()
+            .cloned()
+            .expect("FakeGithub::repo was called")
     }
 
     /// The mutations the repository received ("METHOD /path" after `/repos/{owner}/{name}`).
     pub fn repo_mutations(&self) -> Vec<String> {
-        self.with_repo(|r| r.mutations.clone())
+        self.first_repo().lock().mutations.clone()
     }
 
     /// The config file on `branch`, if the branch exists.
     pub fn repo_file_at(&self, branch: &str) -> Option<String> {
-        self.with_repo(|r| {
-            r.refs
-                .get(branch)
-                .and_then(|sha| r.commits.get(sha))
-                .map(|(_, text)| text.clone())
-        })
+        self.first_repo().lock().file_at(branch)
     }
 
     /// The repository's pull requests.
     pub fn repo_pulls(&self) -> Vec<FakePull> {
-        self.with_repo(|r| r.pulls.clone())
+        self.first_repo().lock().pulls.clone()
     }
 
     /// The bodies of the issue comments, in order.
     pub fn repo_comments(&self) -> Vec<String> {
-        self.with_repo(|r| r.comments.iter().map(|c| c.2.clone()).collect())
-    }
-
-    fn with_repo<T>(&self, f: impl FnOnce(&RepoState) -> T) -> T {
-        f(self
-            .state
-            .repo
-            .lock()
-            .expect("lock")
-            .as_ref()
-            .expect("FakeGithub::repo was called"))
+        let repo = self.first_repo();
+        let r = repo.lock();
+        r.comments.iter().map(|c| c.body.clone()).collect()
     }
 
     /// Leave `rel="last"` out of Link headers.
     pub fn omit_last(&self) -> &Self {
-        self.state.omit_last.store(true, Ordering::SeqCst);
+        self.gh.omit_last.store(true, Ordering::SeqCst);
         self
     }
 
     /// Claim `page` as the last page in every Link header.
     pub fn last_page_claim(&self, page: usize) -> &Self {
-        *self.state.last_override.lock().expect("lock") = Some(page);
+        *self.gh.last_claim.lock().expect("lock") = Some(page);
         self
     }
 
     /// Minted installation tokens say they expire this long from now (negative: in the past,
     /// as a client whose clock runs ahead sees it).
     pub fn token_expires_in(&self, d: chrono::Duration) -> &Self {
-        *self.state.token_expires_in.lock().expect("lock") = Some(d);
+        *self.gh.token_expires_in.lock().expect("lock") = Some(d);
         self
     }
 
     pub fn latency(&self, d: Duration) -> &Self {
-        *self.state.latency.lock().expect("lock") = d;
+        self.server.latency(d);
         self
     }
 
     /// Inject `fault` into the next `times` requests whose path and query contain `path_contains`.
     pub fn fault(&self, path_contains: &str, fault: Fault, times: usize) -> &Self {
-        self.state.faults.lock().expect("lock").push(FaultRule {
+        self.server.fault(FaultRule {
+            method: None,
+            path_contains: path_contains.to_owned(),
+            fault,
+            times,
+        });
+        self
+    }
+
+    /// [`FakeGithub::fault`] for requests with this method only.
+    pub fn fault_on(&self, method: &str, path_contains: &str, fault: Fault, times: usize) -> &Self {
+        self.server.fault(FaultRule {
+            method: Some(method.to_owned()),
             path_contains: path_contains.to_owned(),
             fault,
             times,
@@ -369,12 +350,12 @@ impl FakeGithub {
 
     /// Requests received (including 304s and faults).
     pub fn requests(&self) -> u64 {
-        self.state.requests.load(Ordering::SeqCst)
+        self.server.requests()
     }
 
     /// 304 answers given.
     pub fn not_modified(&self) -> u64 {
-        self.state.not_modified.load(Ordering::SeqCst)
+        self.server.not_modified()
     }
 
     /// Requests that cost a primary rate-limit point (all but 304s).
@@ -384,202 +365,195 @@ impl FakeGithub {
 
     /// The most requests that were in flight at once.
     pub fn max_in_flight(&self) -> u64 {
-        self.state.max_in_flight.load(Ordering::SeqCst)
+        self.server.max_in_flight()
     }
 
     /// Requests that came without the expected Authorization header.
     pub fn unauthenticated(&self) -> u64 {
-        self.state.unauthenticated.load(Ordering::SeqCst)
+        self.gh.unauthenticated.load(Ordering::SeqCst)
     }
 
     /// "METHOD path?query" of every request, in arrival order.
     pub fn log(&self) -> Vec<String> {
-        self.state.log.lock().expect("lock").clone()
+        self.server.log()
+    }
+
+    /// Requests with this method, since the last reset.
+    pub fn count(&self, method: &str) -> usize {
+        let prefix = format!("{method} ");
+        self.log().iter().filter(|l| l.starts_with(&prefix)).count()
     }
 
     /// Reset the counters (not the teams or faults).
     pub fn reset_counters(&self) {
-        self.state.requests.store(0, Ordering::SeqCst);
-        self.state.not_modified.store(0, Ordering::SeqCst);
-        self.state.max_in_flight.store(0, Ordering::SeqCst);
-        self.state.log.lock().expect("lock").clear();
+        self.server.reset_counters();
     }
 }
 
-struct Request {
-    method: String,
-    target: String,
-    headers: HashMap<String, String>,
-    body: Vec<u8>,
-}
-
-async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Request> {
-    loop {
-        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&buf[..end]).into_owned();
-            let mut lines = head.split("\r\n");
-            let mut first = lines.next()?.split(' ');
-            let method = first.next()?.to_owned();
-            let target = first.next()?.to_owned();
-            // Repeated headers are joined, as a server would see them.
-            let mut headers: HashMap<String, String> = HashMap::new();
-            for (k, v) in lines.filter_map(|l| l.split_once(':')) {
-                headers
-                    .entry(k.trim().to_ascii_lowercase())
-                    .and_modify(|old| {
-                        old.push_str(", ");
-                        old.push_str(v.trim());
-                    })
-                    .or_insert_with(|| v.trim().to_owned());
-            }
-            let len: usize = headers
-                .get("content-length")
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0);
-            let total = end + 4 + len;
-            while buf.len() < total {
-                let mut chunk = [0u8; 4096];
-                let n = stream.read(&mut chunk).await.ok()?;
-                if n == 0 {
-                    return None;
-                }
-                buf.extend_from_slice(&chunk[..n]);
-            }
-            let body = buf[end + 4..total].to_vec();
-            buf.drain(..total);
-            return Some(Request {
-                method,
-                target,
-                headers,
-                body,
-            });
-        }
-        let mut chunk = [0u8; 4096];
-        let n = stream.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
+impl Service for Github {
+    fn handle(&self, req: &Request, ctx: &Ctx) -> Response {
+        route(self, req, ctx)
     }
-}
 
-struct Response {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Response {
-    fn json(status: u16, body: String) -> Response {
-        Response {
-            status,
-            headers: vec![],
-            body,
+    /// Record every mutation of a repository, answered or not.
+    fn observe(&self, req: &Request) {
+        if req.method == "GET" {
+            return;
+        }
+        let segs = req.segments();
+        let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
+        if let ["repos", owner, name, rest @ ..] = segs.as_slice()
+            && let Some(repo) = self.repo(owner, name)
+        {
+            repo.lock()
+                .mutations
+                .push(format!("{} /{}", req.method, rest.join("/")));
         }
     }
 }
 
-async fn serve(mut stream: TcpStream, state: Arc<State>) -> std::io::Result<()> {
-    let mut buf = Vec::new();
-    while let Some(mut req) = read_request(&mut stream, &mut buf).await {
-        state.requests.fetch_add(1, Ordering::SeqCst);
-        let now = state.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-        state.max_in_flight.fetch_max(now, Ordering::SeqCst);
-        state
-            .log
+impl Github {
+    fn repo(&self, owner: &str, name: &str) -> Option<Repo> {
+        self.repos
             .lock()
             .expect("lock")
-            .push(format!("{} {}", req.method, req.target));
-        let latency = *state.latency.lock().expect("lock");
-        if !latency.is_zero() {
-            tokio::time::sleep(latency).await;
-        }
-        let fault = {
-            let mut faults = state.faults.lock().expect("lock");
-            faults
-                .iter_mut()
-                .find(|f| f.times > 0 && req.target.contains(&f.path_contains))
-                .map(|f| {
-                    f.times -= 1;
-                    f.fault.clone()
-                })
-        };
-        let prefix = state.prefix.lock().expect("lock").clone();
-        let outside_prefix = match req.target.strip_prefix(&prefix) {
-            Some(rest) if rest.starts_with('/') => {
-                req.target = rest.to_owned();
-                false
-            }
-            _ => true,
-        };
-        let response = match fault {
-            _ if outside_prefix => not_found(),
-            Some(Fault::Drop) => {
-                state.in_flight.fetch_sub(1, Ordering::SeqCst);
-                return Ok(());
-            }
-            Some(Fault::Truncate) => Response::json(200, "[{\"login\":\"trunc".into()),
-            Some(Fault::Status {
-                status,
-                headers,
-                body,
-            }) => Response {
-                status,
-                headers,
-                body,
-            },
-            None => route(&state, &req),
-        };
-        let response = conditional(&state, &req, response);
-        let reason = match response.status {
-            200 => "OK",
-            201 => "Created",
-            204 => "No Content",
-            409 => "Conflict",
-            422 => "Unprocessable Entity",
-            304 => "Not Modified",
-            401 => "Unauthorized",
-            403 => "Forbidden",
-            404 => "Not Found",
-            429 => "Too Many Requests",
-            _ => "Status",
-        };
-        let mut out = format!(
-            "HTTP/1.1 {} {reason}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: {}\r\n",
-            response.status,
-            response.body.len()
-        );
-        for (k, v) in &response.headers {
-            out.push_str(&format!("{k}: {v}\r\n"));
-        }
-        out.push_str("\r\n");
-        out.push_str(&response.body);
-        state.in_flight.fetch_sub(1, Ordering::SeqCst);
-        stream.write_all(out.as_bytes()).await?;
+            .iter()
+            .find(|r| {
+                let r = r.lock();
+                r.owner == owner && r.name == name
+            })
+            .cloned()
     }
-    Ok(())
+
+    fn paging(&self) -> Paging {
+        Paging {
+            omit_last: self.omit_last.load(Ordering::SeqCst),
+            last_claim: *self.last_claim.lock().expect("lock"),
+        }
+    }
 }
 
-/// Add an ETag to 200s and answer a matching If-None-Match with 304.
-fn conditional(state: &State, req: &Request, mut response: Response) -> Response {
-    if response.status != 200 {
-        return response;
+fn not_found() -> Response {
+    Response::new(
+        404,
+        r#"{"message":"Not Found","documentation_url":"https://docs.github.com/rest"}"#,
+    )
+}
+
+fn route(state: &Github, req: &Request, ctx: &Ctx) -> Response {
+    if req.header("x-github-api-version") != Some("2022-11-28") {
+        return Response::new(
+            400,
+            format!(
+                r#"{{"message":"Invalid API version {:?}"}}"#,
+                req.header("x-github-api-version")
+            ),
+        );
     }
-    let mut h: u64 = 1469598103934665603;
-    for b in response.body.bytes() {
-        h = (h ^ b as u64).wrapping_mul(1099511628211);
+    if let Some(r) = app_route(state, req, req.path()) {
+        return r;
     }
-    let etag = format!("W/\"{h:016x}\"");
-    if req.headers.get("if-none-match") == Some(&etag) {
-        state.not_modified.fetch_add(1, Ordering::SeqCst);
-        return Response {
-            status: 304,
-            headers: vec![("etag".into(), etag)],
-            body: String::new(),
+    let expected = state.token.as_ref().map(|t| format!("Bearer {t}"));
+    if expected.is_some() && req.headers.get("authorization") != expected.as_ref() {
+        state.unauthenticated.fetch_add(1, Ordering::SeqCst);
+        return Response::new(
+            401,
+            r#"{"message":"Bad credentials","documentation_url":"https://docs.github.com/rest"}"#,
+        );
+    }
+    let segs = req.segments();
+    let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
+    if segs == ["user"] {
+        return Response::new(200, public_user_json(&state.user.lock().expect("lock")));
+    }
+    if let ["repos", owner, name, rest @ ..] = segs.as_slice() {
+        return match state.repo(owner, name) {
+            Some(repo) => {
+                // Link URLs go where the team lists' go (a proxy in front, if any).
+                let root = match &*state.link_base.lock().expect("lock") {
+                    Some((base, _)) => base.clone(),
+                    None => ctx.base.clone(),
+                };
+                let base = format!("{root}/repos/{owner}/{name}");
+                let me = state.user.lock().expect("lock").clone();
+                repo.lock().route(&me, req, rest, &base, state.paging())
+            }
+            None => not_found(),
         };
     }
-    response.headers.push(("etag".into(), etag));
-    response
+    // /orgs/{org}/teams/{slug}/{kind} or /organizations/1/team/{slug}/{kind}
+    let team_route = match segs.as_slice() {
+        ["orgs", org, "teams", slug, kind] if *org == state.org => Some((*slug, *kind)),
+        ["organizations", "1", "team", slug, kind] => Some((*slug, *kind)),
+        _ => None,
+    };
+    if let Some((slug, kind)) = team_route {
+        let teams = state.teams.lock().expect("lock");
+        let Some(team) = teams.get(slug) else {
+            return not_found();
+        };
+        let items: Vec<String> = match kind {
+            "members" => {
+                let list = if req.param("role").as_deref() == Some("maintainer") {
+                    &team.maintainers
+                } else {
+                    &team.members
+                };
+                list.iter().map(|l| user_json(l)).collect()
+            }
+            "invitations" => team
+                .invitations
+                .iter()
+                .map(|(l, at)| invitation_json(&state.org, l, at))
+                .collect(),
+            "teams" => team
+                .children
+                .iter()
+                .map(|c| team_json(&state.org, c))
+                .collect(),
+            _ => return not_found(),
+        };
+        let link_base = state.link_base.lock().expect("lock").clone();
+        let url = |query: &str| match &link_base {
+            Some((base, true)) => {
+                format!("{base}/orgs/{}/teams/{slug}/{kind}?{query}", state.org)
+            }
+            Some((base, false)) => format!("{base}/organizations/1/team/{slug}/{kind}?{query}"),
+            None => format!("{}/organizations/1/team/{slug}/{kind}?{query}", ctx.base),
+        };
+        return paginate(req, &items, state.paging(), url);
+    }
+    if let ["orgs", org, "memberships", login] = segs.as_slice() {
+        if *org != state.org {
+            return not_found();
+        }
+        // Registered states first; anyone in a team is an active member.
+        let registered = state
+            .org_members
+            .lock()
+            .expect("lock")
+            .get(&login.to_lowercase())
+            .cloned();
+        let in_a_team = state
+            .teams
+            .lock()
+            .expect("lock")
+            .values()
+            .any(|t| t.members.iter().any(|m| m.eq_ignore_ascii_case(login)));
+        let known = registered.or_else(|| in_a_team.then(|| "active".to_owned()));
+        return match known {
+            Some(s) => Response::new(
+                200,
+                format!(
+                    r#"{{"url":"https://api.github.com/orgs/{org}/memberships/{login}","state":"{s}","role":"member","organization_url":"https://api.github.com/orgs/{org}","organization":{},"user":{}}}"#,
+                    org_json(org),
+                    user_json(login)
+                ),
+            ),
+            None => not_found(),
+        };
+    }
+    not_found()
 }
 
 /// A `simple-user` object with every field GitHub's OpenAPI description requires.
@@ -619,15 +593,8 @@ fn org_json(org: &str) -> String {
     )
 }
 
-fn not_found() -> Response {
-    Response::json(
-        404,
-        r#"{"message":"Not Found","documentation_url":"https://docs.github.com/rest"}"#.into(),
-    )
-}
-
 /// GitHub App endpoints, authenticated by the App's JWT (checked for shape only).
-fn app_route(state: &State, req: &Request, path: &str) -> Option<Response> {
+fn app_route(state: &Github, req: &Request, path: &str) -> Option<Response> {
     let org_installation = format!("/orgs/{}/installation", state.org);
     let other_installation = path.starts_with("/orgs/")
         && path.ends_with("/installation")
@@ -646,16 +613,16 @@ fn app_route(state: &State, req: &Request, path: &str) -> Option<Response> {
         .and_then(|h| h.strip_prefix("Bearer "))
         .is_some_and(|t| t.split('.').count() == 3);
     if !jwt {
-        return Some(Response::json(
+        return Some(Response::new(
             401,
-            r#"{"message":"A JSON web token could not be decoded"}"#.into(),
+            r#"{"message":"A JSON web token could not be decoded"}"#,
         ));
     }
     Some(if other_installation {
         // The App is installed on state.org only.
         not_found()
     } else if path == "/app" {
-        Response::json(
+        Response::new(
             200,
             format!(
                 r#"{{"id":1,"slug":"access-reconciler","node_id":"MDM6QXBwMQ==","owner":{},"name":"access-reconciler","description":null,"external_url":"https://example.org","html_url":"https://github.com/apps/access-reconciler","created_at":"2020-01-01T00:00:00Z","updated_at":"2020-01-01T00:00:00Z","permissions":{{"members":"read"}},"events":[]}}"#,
@@ -663,7 +630,7 @@ fn app_route(state: &State, req: &Request, path: &str) -> Option<Response> {
             ),
         )
     } else if path == org_installation {
-        Response::json(
+        Response::new(
             200,
             format!(
                 r#"{{"id":42,"app_id":1,"app_slug":"access-reconciler","target_id":1,"target_type":"Organization","single_file_name":null,"repository_selection":"all","access_tokens_url":"https://api.github.com/app/installations/42/access_tokens","html_url":"https://github.com/organizations/{org}/settings/installations/42","repositories_url":"https://api.github.com/installation/repositories","events":[],"account":{},"permissions":{{"members":"read"}},"created_at":"2020-01-01T00:00:00Z","updated_at":"2020-01-01T00:00:00Z","suspended_by":null,"suspended_at":null}}"#,
@@ -678,7 +645,7 @@ fn app_route(state: &State, req: &Request, path: &str) -> Option<Response> {
                 .lock()
                 .expect("lock")
                 .unwrap_or_else(|| chrono::Duration::hours(1));
-        Response::json(
+        Response::new(
             201,
             format!(
                 r#"{{"token":"{}","expires_at":"{}"}}"#,
@@ -689,183 +656,6 @@ fn app_route(state: &State, req: &Request, path: &str) -> Option<Response> {
     } else {
         not_found()
     })
-}
-
-fn route(state: &State, req: &Request) -> Response {
-    if req.headers.get("x-github-api-version").map(String::as_str) != Some("2022-11-28") {
-        return Response::json(
-            400,
-            format!(
-                r#"{{"message":"Invalid API version {:?}"}}"#,
-                req.headers.get("x-github-api-version")
-            ),
-        );
-    }
-    if let Some(r) = app_route(state, req, req.target.split('?').next().unwrap_or("")) {
-        return r;
-    }
-    let expected = state.token.as_ref().map(|t| format!("Bearer {t}"));
-    if expected.is_some() && req.headers.get("authorization") != expected.as_ref() {
-        state.unauthenticated.fetch_add(1, Ordering::SeqCst);
-        return Response::json(
-            401,
-            r#"{"message":"Bad credentials","documentation_url":"https://docs.github.com/rest"}"#
-                .into(),
-        );
-    }
-    let (path, query) = req.target.split_once('?').unwrap_or((&req.target, ""));
-    let params: Vec<(String, String)> = query
-        .split('&')
-        .filter(|kv| !kv.is_empty())
-        .map(|kv| {
-            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-            (k.to_owned(), v.to_owned())
-        })
-        .collect();
-    let param = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-    let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    if segs == ["user"] {
-        return Response::json(200, public_user_json(&state.user));
-    }
-    if let ["repos", owner, name, rest @ ..] = segs.as_slice() {
-        let mut repo = state.repo.lock().expect("lock");
-        if let Some(repo) = repo
-            .as_mut()
-            .filter(|r| r.owner == *owner && r.name == *name)
-        {
-            let rest: Vec<String> = rest.iter().map(|s| decode(s)).collect();
-            let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
-            let params: HashMap<String, String> =
-                params.iter().map(|(k, v)| (k.clone(), decode(v))).collect();
-            return repo.route(&state.user, req, &rest, &params);
-        }
-        return not_found();
-    }
-    // /orgs/{org}/teams/{slug}/{kind} or /organizations/1/team/{slug}/{kind}
-    let team_route = match segs.as_slice() {
-        ["orgs", org, "teams", slug, kind] if *org == state.org => Some((*slug, *kind)),
-        ["organizations", "1", "team", slug, kind] => Some((*slug, *kind)),
-        _ => None,
-    };
-    if let Some((slug, kind)) = team_route {
-        let teams = state.teams.lock().expect("lock");
-        let Some(team) = teams.get(slug) else {
-            return not_found();
-        };
-        let items: Vec<String> = match kind {
-            "members" => {
-                let list = if param("role").as_deref() == Some("maintainer") {
-                    &team.maintainers
-                } else {
-                    &team.members
-                };
-                list.iter().map(|l| user_json(l)).collect()
-            }
-            "invitations" => team
-                .invitations
-                .iter()
-                .map(|(l, at)| invitation_json(&state.org, l, at))
-                .collect(),
-            "teams" => team
-                .children
-                .iter()
-                .map(|c| team_json(&state.org, c))
-                .collect(),
-            _ => return not_found(),
-        };
-        let per_page: usize = param("per_page")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(30)
-            .clamp(1, 100);
-        let page: usize = param("page")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(1)
-            .max(1);
-        let last = items.len().div_ceil(per_page).max(1);
-        let start = ((page - 1) * per_page).min(items.len());
-        let end = (start + per_page).min(items.len());
-        let body = format!("[{}]", items[start..end].join(","));
-        let mut headers = vec![];
-        if last > 1 {
-            let others: String = params
-                .iter()
-                .filter(|(k, _)| k != "page")
-                .map(|(k, v)| format!("{k}={v}&"))
-                .collect();
-            let link_base = state.link_base.lock().expect("lock").clone();
-            let url = |p: usize| match &link_base {
-                Some((base, true)) => format!(
-                    "{base}/orgs/{}/teams/{slug}/{kind}?{others}page={p}",
-                    state.org
-                ),
-                Some((base, false)) => {
-                    format!("{base}/organizations/1/team/{slug}/{kind}?{others}page={p}")
-                }
-                None => format!(
-                    "{}{}/organizations/1/team/{slug}/{kind}?{others}page={p}",
-                    state.base,
-                    state.prefix.lock().expect("lock")
-                ),
-            };
-            let mut links = vec![];
-            if page > 1 {
-                links.push(format!("<{}>; rel=\"prev\"", url(page - 1)));
-            }
-            if page < last {
-                links.push(format!("<{}>; rel=\"next\"", url(page + 1)));
-                if !state.omit_last.load(Ordering::SeqCst) {
-                    let claimed = state.last_override.lock().expect("lock").unwrap_or(last);
-                    links.push(format!("<{}>; rel=\"last\"", url(claimed)));
-                }
-            }
-            if page > 1 {
-                links.push(format!("<{}>; rel=\"first\"", url(1)));
-            }
-            headers.push(("link".to_owned(), links.join(", ")));
-        }
-        return Response {
-            status: 200,
-            headers,
-            body,
-        };
-    }
-    if let ["orgs", org, "memberships", login] = segs.as_slice() {
-        if *org != state.org {
-            return not_found();
-        }
-        // Registered states first; anyone in a team is an active member.
-        let registered = state
-            .org_members
-            .lock()
-            .expect("lock")
-            .get(&login.to_lowercase())
-            .cloned();
-        let in_a_team = state
-            .teams
-            .lock()
-            .expect("lock")
-            .values()
-            .any(|t| t.members.iter().any(|m| m.eq_ignore_ascii_case(login)));
-        let known = registered.or_else(|| in_a_team.then(|| "active".to_owned()));
-        return match known {
-            Some(s) => Response::json(
-                200,
-                format!(
-                    r#"{{"url":"https://api.github.com/orgs/{org}/memberships/{login}","state":"{s}","role":"member","organization_url":"https://api.github.com/orgs/{org}","organization":{},"user":{}}}"#,
-                    org_json(org),
-                    user_json(login)
-                ),
-            ),
-            None => not_found(),
-        };
-    }
-    not_found()
-}
-
-fn decode(s: &str) -> String {
-    percent_encoding::percent_decode_str(s)
-        .decode_utf8_lossy()
-        .into_owned()
 }
 
 /// A git-like sha (40 hex digits) of some text.
@@ -896,7 +686,7 @@ fn unbase64(text: &str) -> Option<String> {
 }
 
 fn json_response(status: u16, v: serde_json::Value) -> Response {
-    Response::json(status, v.to_string())
+    Response::json(status, v)
 }
 
 fn message(status: u16, text: &str) -> Response {
@@ -907,7 +697,8 @@ fn message(status: u16, text: &str) -> Response {
 }
 
 impl RepoState {
-    fn commit(&mut self, parent: Option<String>, text: &str) -> String {
+    /// A new commit of `text` on `parent`; returns its sha (no branch moves).
+    pub fn commit(&mut self, parent: Option<String>, text: &str) -> String {
         let sha = sha_of(
             "commit",
             &format!(
@@ -918,6 +709,36 @@ impl RepoState {
         );
         self.commits.insert(sha.clone(), (parent, text.to_owned()));
         sha
+    }
+
+    /// Commit `text` on `branch`'s head and move the branch to it (a push).
+    pub fn push(&mut self, branch: &str, text: &str) -> String {
+        let head = self.refs.get(branch).cloned();
+        let sha = self.commit(head, text);
+        self.refs.insert(branch.to_owned(), sha.clone());
+        sha
+    }
+
+    /// The config file at a branch or commit.
+    pub fn file_at(&self, reference: &str) -> Option<String> {
+        let sha = self.resolve(reference)?;
+        self.commits.get(&sha).map(|(_, text)| text.clone())
+    }
+
+    /// The parent of a branch's head commit.
+    pub fn parent_of(&self, branch: &str) -> Option<String> {
+        let head = self.refs.get(branch)?;
+        self.commits.get(head).and_then(|(p, _)| p.clone())
+    }
+
+    /// Add a comment on issue (or pull request) `issue` by `author`, with this id.
+    pub fn add_comment(&mut self, id: u64, issue: u64, author: &str, body: &str) {
+        self.comments.push(FakeComment {
+            id,
+            issue,
+            author: author.to_owned(),
+            body: body.to_owned(),
+        });
     }
 
     /// GitHub's example answer for `op` ("get /repos/{owner}/{repo}") with `status`.
@@ -957,6 +778,11 @@ impl RepoState {
             self.owner, self.name, p.number
         )
         .into();
+        v["merged_at"] = if p.merged {
+            "2026-11-28T10:00:00Z".into()
+        } else {
+            serde_json::Value::Null
+        };
         v["head"]["ref"] = p.head.clone().into();
         v["head"]["label"] = format!("{}:{}", self.owner, p.head).into();
         v["base"]["ref"] = p.base.clone().into();
@@ -965,10 +791,10 @@ impl RepoState {
         v
     }
 
-    fn comment(&self, mut v: serde_json::Value, c: &(u64, String, String)) -> serde_json::Value {
-        v["id"] = c.0.into();
-        v["body"] = c.2.clone().into();
-        v["user"]["login"] = c.1.clone().into();
+    fn comment(&self, mut v: serde_json::Value, c: &FakeComment) -> serde_json::Value {
+        v["id"] = c.id.into();
+        v["body"] = c.body.clone().into();
+        v["user"]["login"] = c.author.clone().into();
         v
     }
 
@@ -985,23 +811,31 @@ impl RepoState {
         v["size"] = text.len().into();
         v["name"] = name.into();
         v["path"] = self.path.clone().into();
-        v["content"] = base64(text).into();
+        // GitHub wraps the Base64 at 60 characters.
+        let b64 = base64(text);
+        let lines: Vec<&str> = b64
+            .as_bytes()
+            .chunks(60)
+            .map(|c| std::str::from_utf8(c).expect("Base64 is ASCII"))
+            .collect();
+        v["content"] = format!("{}\n", lines.join("\n")).into();
         v["sha"] = sha_of("blob", text).into();
         v
     }
 
+    /// Answer a request under `/repos/{owner}/{name}` (`rest` is the path after it; `base` its
+    /// absolute URL, for Link headers).
     fn route(
         &mut self,
         me: &str,
         req: &Request,
         rest: &[&str],
-        params: &HashMap<String, String>,
+        base: &str,
+        paging: Paging,
     ) -> Response {
-        let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
-        let joined = format!("/{}", rest.join("/"));
-        if req.method != "GET" {
-            self.mutations.push(format!("{} {joined}", req.method));
-        }
+        let body = req.json();
+        let params: HashMap<String, String> = req.params().into_iter().collect();
+        let page_url = |path: String| move |query: &str| format!("{base}/{path}?{query}");
         let s = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
         match (req.method.as_str(), rest) {
             ("GET", []) => {
@@ -1065,7 +899,7 @@ impl RepoState {
             }
             ("DELETE", ["git", "refs", "heads", branch @ ..]) => {
                 match self.refs.remove(&branch.join("/")) {
-                    Some(_) => Response::json(204, String::new()),
+                    Some(_) => Response::new(204, ""),
                     None => message(422, "Reference does not exist"),
                 }
             }
@@ -1148,7 +982,7 @@ impl RepoState {
                 let state = params.get("state").cloned().unwrap_or("open".into());
                 let head = params.get("head").cloned();
                 let template = self.example("get /repos/{owner}/{repo}/pulls", "200")[0].clone();
-                let list: Vec<serde_json::Value> = self
+                let mut list: Vec<&FakePull> = self
                     .pulls
                     .iter()
                     .filter(|p| p.state == state || state == "all")
@@ -1156,18 +990,27 @@ impl RepoState {
                         head.as_ref()
                             .is_none_or(|h| *h == format!("{}:{}", self.owner, p.head))
                     })
-                    .map(|p| self.pull(template.clone(), p))
                     .collect();
-                json_response(200, list.into())
+                // Newest first unless asked otherwise (GitHub's default for sort=created).
+                list.sort_by_key(|p| std::cmp::Reverse(p.number));
+                if params.get("direction").map(String::as_str) == Some("asc") {
+                    list.reverse();
+                }
+                let items: Vec<String> = list
+                    .into_iter()
+                    .map(|p| self.pull(template.clone(), p).to_string())
+                    .collect();
+                paginate(req, &items, paging, page_url("pulls".into()))
             }
             ("POST", ["pulls"]) => {
                 let pull = FakePull {
-                    number: self.pulls.len() as u64 + 1,
+                    number: self.pulls.iter().map(|p| p.number).max().unwrap_or(0) + 1,
                     head: s(&body["head"]),
                     base: s(&body["base"]),
                     title: s(&body["title"]),
                     body: s(&body["body"]),
                     state: "open".into(),
+                    merged: false,
                 };
                 let v = self.pull(
                     self.example("post /repos/{owner}/{repo}/pulls", "201"),
@@ -1200,25 +1043,41 @@ impl RepoState {
                     ),
                 )
             }
-            ("GET", ["issues", _, "comments"]) => {
+            ("GET", ["issues", n, "comments"]) => {
+                let n: u64 = n.parse().unwrap_or(0);
                 let template = self.example(
                     "get /repos/{owner}/{repo}/issues/{issue_number}/comments",
                     "200",
                 )[0]
                 .clone();
-                let list: Vec<serde_json::Value> = self
+                let items: Vec<String> = self
                     .comments
                     .iter()
-                    .map(|c| self.comment(template.clone(), c))
+                    .filter(|c| c.issue == n)
+                    .map(|c| self.comment(template.clone(), c).to_string())
                     .collect();
-                json_response(200, list.into())
+                paginate(
+                    req,
+                    &items,
+                    paging,
+                    page_url(format!("issues/{n}/comments")),
+                )
             }
-            ("POST", ["issues", _, "comments"]) => {
-                let c = (
-                    1000 + self.comments.len() as u64,
-                    me.to_owned(),
-                    s(&body["body"]),
-                );
+            ("POST", ["issues", n, "comments"]) => {
+                let issue: u64 = n.parse().unwrap_or(0);
+                let id = self
+                    .comments
+                    .iter()
+                    .map(|c| c.id + 1)
+                    .max()
+                    .unwrap_or(0)
+                    .max(1000 + self.comments.len() as u64);
+                let c = FakeComment {
+                    id,
+                    issue,
+                    author: me.to_owned(),
+                    body: s(&body["body"]),
+                };
                 let v = self.comment(
                     self.example(
                         "post /repos/{owner}/{repo}/issues/{issue_number}/comments",
@@ -1231,10 +1090,10 @@ impl RepoState {
             }
             ("PATCH", ["issues", "comments", id]) => {
                 let id: u64 = id.parse().unwrap_or(0);
-                let Some(c) = self.comments.iter_mut().find(|c| c.0 == id) else {
+                let Some(c) = self.comments.iter_mut().find(|c| c.id == id) else {
                     return not_found();
                 };
-                c.2 = s(&body["body"]);
+                c.body = s(&body["body"]);
                 let c = c.clone();
                 json_response(
                     200,
