@@ -170,6 +170,9 @@ pub enum Command {
     /// Who gained or lost which access in which system between two snapshots. Formats: text,
     /// json, markdown, csv.
     Changes(ChangesArgs),
+    /// One page about one person: their config entry, every rule with its evidence, what each
+    /// system holds, every finding with its fix. Formats: text, json, markdown.
+    Explain(ExplainArgs),
 }
 
 /// Accepted exceptions and the severity that fails a run (`check`, `drift`, `review`).
@@ -262,6 +265,16 @@ pub struct RosterArgs {
 
     #[command(flatten)]
     pub github: GithubArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A login, an email or a name, in any letter case.
+    #[arg(value_name = "WHO")]
+    pub who: String,
+
+    #[command(flatten)]
+    pub inputs: RosterArgs,
 }
 
 #[derive(Debug, Args)]

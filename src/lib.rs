@@ -13,6 +13,7 @@ pub mod drift;
 pub mod engine;
 pub mod exceptions;
 pub mod exit;
+pub mod explain;
 pub mod finding;
 pub mod fix;
 pub mod fsutil;

@@ -574,3 +574,74 @@ fn changes_without_a_config_and_exit_codes() {
     );
     assert_eq!(report["summary"]["changes"], 0);
 }
+
+fn explain(who: &str, format: &str) -> (i32, String, String) {
+    run(&[
+        "explain",
+        who,
+        "--config",
+        CONFIG,
+        "--snapshot",
+        SNAPSHOT,
+        "--today",
+        TODAY,
+        "--color",
+        "never",
+        "--format",
+        format,
+    ])
+}
+
+#[test]
+fn explain_one_person_in_every_format() {
+    for format in ["text", "markdown"] {
+        let (code, stdout, stderr) = explain("DANA-Deployer", format);
+        assert_eq!(code, 1, "{stderr}");
+        insta::assert_snapshot!(format!("explain_{format}"), stdout);
+    }
+    let (code, stdout, _) = explain("dana.deployer@DIGITAL.example.gov.uk", "json");
+    assert_eq!(code, 1);
+    let page = json(&stdout);
+    assert_eq!(page["command"], "explain");
+    assert_eq!(page["person"]["github_username"], "dana-deployer");
+    assert_eq!(page["entry"][0]["line"], 257);
+    assert_eq!(page["rules"].as_array().unwrap().len(), 7);
+    assert_eq!(page["systems"]["github"]["status"], "mismatch");
+    assert_eq!(page["findings"].as_array().unwrap().len(), 2);
+    insta::assert_json_snapshot!("explain_json", page);
+}
+
+#[test]
+fn explain_exit_codes_and_candidates() {
+    // Someone with no findings: exit 0, every rule passed or not applicable.
+    let (code, stdout, stderr) = explain("ada lovelock", "json");
+    assert_eq!(code, 0, "{stderr}");
+    let page = json(&stdout);
+    assert!(
+        page["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["outcome"] != "failed")
+    );
+    // A holder not in the config.
+    let (code, stdout, _) = explain("OLD-CONTRACTOR", "text");
+    assert_eq!(code, 1);
+    assert!(stdout.contains("Not in the config"), "{stdout}");
+    // No match, and an ambiguous one, list candidates and exit 2 with nothing on stdout.
+    let (code, stdout, stderr) = explain("radia-perlman", "text");
+    assert_eq!(code, 2);
+    assert!(stdout.is_empty());
+    assert!(
+        stderr.contains("did you mean:") && stderr.contains("Radia Perlmann (radia-perlmann)"),
+        "{stderr}"
+    );
+    let (code, stdout, stderr) = explain("hop", "text");
+    assert_eq!(code, 2);
+    assert!(stdout.is_empty());
+    assert!(stderr.contains("matches more than one person"), "{stderr}");
+    assert!(
+        stderr.contains("Grace Hopwood") && stderr.contains("Hal Hopper"),
+        "{stderr}"
+    );
+}

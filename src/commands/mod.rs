@@ -5,6 +5,7 @@ pub mod changes;
 pub mod check;
 pub mod common;
 pub mod drift;
+pub mod explain;
 pub mod fix;
 pub mod review;
 pub mod roster;
@@ -35,6 +36,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Fix(args) => fix::run(global, args),
         Command::Roster(args) => roster::run(global, args),
         Command::Changes(args) => changes::run(global, args),
+        Command::Explain(args) => explain::run(global, args),
     }
 }
 
@@ -47,6 +49,7 @@ fn formats(command: &Command) -> (&'static str, &'static [Format]) {
         Command::Snapshot(_) => ("snapshot", REPORT),
         Command::Review(_) => ("review", REPORT),
         Command::Fix(_) => ("fix", REPORT),
+        Command::Explain(_) => ("explain", &[Format::Text, Format::Json, Format::Markdown]),
         Command::Changes(_) => (
             "changes",
             &[Format::Text, Format::Json, Format::Markdown, Format::Csv],

@@ -8,43 +8,63 @@ use crate::cli::{GlobalArgs, RosterArgs};
 use crate::commands::common;
 use crate::engine;
 use crate::exit;
-use crate::report::Command;
+use crate::report::{Command, Report};
 use crate::roster::{self, Roster, SystemInput};
 
+/// A run of the drift pipeline and its roster: what `roster` prints and `explain` reads.
+pub struct Built {
+    pub inputs: engine::Inputs,
+    pub report: Report,
+    pub roster: Roster,
+}
+
 pub fn run(global: &GlobalArgs, args: RosterArgs) -> u8 {
-    let inputs = match common::load_inputs(global, &args.config.config) {
-        Ok(inputs) => inputs,
+    let built = match build(global, &args) {
+        Ok(b) => b,
         Err(code) => return code,
     };
-    let exceptions = match common::load_exceptions(
+    let mut out = Vec::new();
+    if let Err(e) = roster::render(
+        &built.roster,
+        global.format,
+        common::color(global),
+        &mut out,
+    ) {
+        eprintln!("error: could not render the roster: {e}");
+        return exit::USAGE;
+    }
+    common::write_stdout(&out);
+    if !built.report.complete {
+        eprintln!(
+            "error: {} part(s) could not be read; the roster is incomplete (exit 3)",
+            built.report.errors.len()
+        );
+    }
+    exit::of_report_failing_on(&built.report, args.gate.fail_on.severity())
+}
+
+/// Load the inputs, read the systems, evaluate, apply the exceptions, and build the roster.
+/// Errors are reported on stderr; `Err` holds the exit code.
+pub fn build(global: &GlobalArgs, args: &RosterArgs) -> Result<Built, u8> {
+    let inputs = common::load_inputs(global, &args.config.config)?;
+    let exceptions = common::load_exceptions(
         args.gate.exceptions.as_deref(),
         &args.config.config,
         inputs.today,
-    ) {
-        Ok(e) => e,
-        Err(code) => return code,
-    };
-    let (_, adapters) = match common::select(&inputs.mapping, args.system.as_deref()) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    let runtime = match common::runtime() {
-        Ok(rt) => rt,
-        Err(code) => return code,
-    };
+    )?;
+    let (_, adapters) = common::select(&inputs.mapping, args.system.as_deref())?;
+    let runtime = common::runtime()?;
     let progress = !global.quiet && std::io::stderr().is_terminal();
     let read_at = chrono::Utc::now();
-    let reads = runtime.block_on(common::read_systems(
-        args.snapshot.as_deref(),
-        &args.github,
-        &inputs.mapping,
-        &adapters,
-        progress,
-    ));
-    let reads = match reads {
-        Ok(r) => r,
-        Err(e) => return common::fail(&e, "error: no roster was made; a read failed (exit 3)"),
-    };
+    let reads = runtime
+        .block_on(common::read_systems(
+            args.snapshot.as_deref(),
+            &args.github,
+            &inputs.mapping,
+            &adapters,
+            progress,
+        ))
+        .map_err(|e| common::fail(&e, "error: nothing was reported; a read failed (exit 3)"))?;
     let outcome = engine::evaluate(&inputs, &adapters, reads);
     let reads = outcome.reads.clone();
     let mut report = engine::report(
@@ -85,17 +105,9 @@ pub fn run(global: &GlobalArgs, args: RosterArgs) -> u8 {
         unused_exceptions: report.unused_exceptions.clone(),
         evidence: report.evidence.clone(),
     };
-    let mut out = Vec::new();
-    if let Err(e) = roster::render(&roster, global.format, common::color(global), &mut out) {
-        eprintln!("error: could not render the roster: {e}");
-        return exit::USAGE;
-    }
-    common::write_stdout(&out);
-    if !report.complete {
-        eprintln!(
-            "error: {} part(s) could not be read; the roster is incomplete (exit 3)",
-            report.errors.len()
-        );
-    }
-    exit::of_report_failing_on(&report, args.gate.fail_on.severity())
+    Ok(Built {
+        inputs,
+        report,
+        roster,
+    })
 }
