@@ -203,8 +203,10 @@ fn main() {
         adapters.len()
     );
 
-    let (roster_time, roster) = time("roster: evaluate + build", || {
-        let outcome = engine::evaluate(&inputs, &adapters, old.clone());
+    let (evaluate_time, outcome) = time("roster: evaluate (policy + drift, the engine)", || {
+        engine::evaluate(&inputs, &adapters, old.clone())
+    });
+    let (build_time, roster) = time("roster: build the rows", || {
         let systems: Vec<SystemInput<'_>> = adapters
             .iter()
             .zip(&outcome.reads)
@@ -284,7 +286,7 @@ fn main() {
         changes_render = changes_render.max(t);
     }
     println!("changes: {}", result.changes.len());
-    let roster_all = roster_time + render_total;
+    let roster_all = evaluate_time + build_time + render_total;
     let changes_all = changes_time + changes_render;
     println!(
         "TOTAL roster (evaluate + build + slowest format): {:.1} ms; changes (compare + slowest format): {:.1} ms",

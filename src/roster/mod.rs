@@ -199,6 +199,21 @@ impl Roster {
         self.rows.iter().filter(|r| r.in_config).count()
     }
 
+    /// Whether any text of the roster holds a control character (see [`Roster::visible`]).
+    pub fn has_control_chars(&self) -> bool {
+        let bad = |s: &str| s.chars().any(char::is_control);
+        let opt = |s: &Option<String>| s.as_deref().is_some_and(bad);
+        self.errors.iter().any(|e| bad(&e.message))
+            || self.rows.iter().any(|r| {
+                opt(&r.name)
+                    || opt(&r.github_username)
+                    || opt(&r.email)
+                    || r.cells.iter().any(|c| {
+                        c.held.iter().any(|h| bad(&h.resource)) || c.expected.iter().any(|e| bad(e))
+                    })
+            })
+    }
+
     /// A copy whose text read from systems is [`crate::report::visible`]: for the text format.
     pub fn visible(&self) -> Roster {
         use crate::report::visible;
@@ -252,7 +267,12 @@ pub fn render(
 ) -> std::io::Result<()> {
     use crate::report::Format;
     match format {
-        Format::Text | Format::Github => text::render(&roster.visible(), out, color),
+        // Text from the systems goes to a terminal: control characters are escaped (a copy is
+        // only made when there is one to escape).
+        Format::Text | Format::Github if roster.has_control_chars() => {
+            text::render(&roster.visible(), out, color)
+        }
+        Format::Text | Format::Github => text::render(roster, out, color),
         Format::Json => json::render(roster, out),
         Format::Markdown => markdown::render(roster, out),
         Format::Csv => csv::render(roster, out),
@@ -343,10 +363,14 @@ pub fn build(
         held.push(hold);
     }
 
+    let facts: Vec<Facts<'_>> = systems
+        .iter()
+        .map(|s| Facts::new(s.adapter, s.read))
+        .collect();
     let cell = |si: usize, exp: BTreeSet<String>, hold: BTreeSet<Held>| -> Cell {
-        let s = &systems[si];
-        status_cell(s.adapter, s.read, exp, hold)
+        status_cell(&facts[si], exp, hold)
     };
+    let (counted, accepted_ix) = (FindingIndex::new(findings), FindingIndex::new(accepted));
 
     let mut rows = Vec::with_capacity(n + strangers.len());
     for (i, p) in config.people.iter().enumerate() {
@@ -354,12 +378,11 @@ pub fn build(
             .map(|si| {
                 cell(
                     si,
-                    expected[si].get(&i).cloned().unwrap_or_default(),
-                    held[si].get(&i).cloned().unwrap_or_default(),
+                    expected[si].remove(&i).unwrap_or_default(),
+                    held[si].remove(&i).unwrap_or_default(),
                 )
             })
             .collect();
-        let is_about = |f: &&Finding| about_person(f, p);
         rows.push(Row {
             name: Some(p.name.value.clone()),
             github_username: p.login().map(str::to_owned),
@@ -377,15 +400,12 @@ pub fn build(
                 .map(|s| s.value.clone()),
             absent_since: p.absent_since.as_ref().map(|d| d.value),
             cells,
-            findings: findings.iter().filter(is_about).count(),
-            accepted: accepted.iter().filter(is_about).count(),
+            findings: counted.person(p),
+            accepted: accepted_ix.person(p),
             ignored: false,
         });
     }
-    rows.sort_by(|a, b| {
-        let key = |r: &Row| r.name.as_deref().unwrap_or_default().to_lowercase();
-        key(a).cmp(&key(b)).then(a.line.cmp(&b.line))
-    });
+    rows.sort_by_cached_key(|r| (r.name.as_deref().unwrap_or_default().to_lowercase(), r.line));
 
     for ((kind, key), (spelt, by_system)) in strangers {
         let cells = (0..systems.len())
@@ -397,19 +417,6 @@ pub fn build(
                 )
             })
             .collect();
-        let is_about = |f: &&Finding| {
-            !f.in_config
-                && match kind {
-                    0 => f
-                        .github_username
-                        .as_deref()
-                        .is_some_and(|l| l.eq_ignore_ascii_case(&key)),
-                    _ => f
-                        .email
-                        .as_deref()
-                        .is_some_and(|e| e.trim().eq_ignore_ascii_case(&key)),
-                }
-        };
         let (github_username, email) = match kind {
             0 => (Some(spelt), None),
             _ => (None, Some(spelt)),
@@ -428,35 +435,52 @@ pub fn build(
             admin_checklist_reviewed_by: None,
             absent_since: None,
             cells,
-            findings: findings.iter().filter(is_about).count(),
-            accepted: accepted.iter().filter(is_about).count(),
+            findings: counted.holder(kind == 0, &key),
+            accepted: accepted_ix.holder(kind == 0, &key),
             ignored: ignored.contains(&(kind, key)),
         });
     }
     rows
 }
 
-/// Whether a finding is about this config person: by login, email, or (policy findings) name.
-fn about_person(f: &Finding, p: &Person) -> bool {
-    if !f.in_config {
-        return false;
+/// What `status_cell` needs about a system, worked out once per system.
+struct Facts<'a> {
+    adapter: &'a dyn Adapter,
+    read: &'a SystemRead,
+    /// Some scope (or the whole system) was not read whole.
+    partly_unread: bool,
+    /// Whether a resource is managed, by resource (the adapter's answer, cached).
+    managed: std::cell::RefCell<HashMap<String, bool>>,
+}
+
+impl<'a> Facts<'a> {
+    fn new(adapter: &'a dyn Adapter, read: &'a SystemRead) -> Self {
+        let partly_unread = read.unread.iter().any(|u| u.resource.is_none())
+            || adapter
+                .scopes()
+                .iter()
+                .any(|s| !read.read_whole.contains(s));
+        Facts {
+            adapter,
+            read,
+            partly_unread,
+            managed: std::cell::RefCell::new(HashMap::new()),
+        }
     }
-    let login =
-        matches!((&f.github_username, p.login()), (Some(a), Some(b)) if a.eq_ignore_ascii_case(b));
-    let email = matches!((&f.email, &p.email), (Some(a), Some(b)) if a.trim().eq_ignore_ascii_case(b.value.trim()));
-    let by_name = f.github_username.is_none()
-        && f.email.is_none()
-        && f.name.as_deref() == Some(p.name.value.as_str());
-    login || email || by_name
+
+    fn is_managed(&self, resource: &str) -> bool {
+        if let Some(&m) = self.managed.borrow().get(resource) {
+            return m;
+        }
+        let m = self.adapter.is_managed(resource);
+        self.managed.borrow_mut().insert(resource.to_owned(), m);
+        m
+    }
 }
 
 /// The cell of one person in one system.
-fn status_cell(
-    adapter: &dyn Adapter,
-    read: &SystemRead,
-    expected: BTreeSet<String>,
-    held: BTreeSet<Held>,
-) -> Cell {
+fn status_cell(facts: &Facts<'_>, expected: BTreeSet<String>, held: BTreeSet<Held>) -> Cell {
+    let (adapter, read) = (facts.adapter, facts.read);
     let read_whole = |r: &str| read.read_whole.contains(&adapter.scope_of(r));
     let lower = |s: &str| s.to_lowercase();
     let held_now: BTreeSet<String> = held
@@ -479,13 +503,8 @@ fn status_cell(
         .any(|e| !held_now.contains(&lower(e)) && offered.contains(&lower(e)));
     let excess = held
         .iter()
-        .any(|h| adapter.is_managed(&h.resource) && !exp.contains(&lower(&h.resource)));
-    let unread_here = read.unread.iter().any(|u| u.resource.is_none())
-        || expected.iter().any(|e| !read_whole(e))
-        || adapter
-            .scopes()
-            .iter()
-            .any(|s| !read.read_whole.contains(s));
+        .any(|h| facts.is_managed(&h.resource) && !exp.contains(&lower(&h.resource)));
+    let unread_here = facts.partly_unread || expected.iter().any(|e| !read_whole(e));
     let status = match (missing, excess) {
         (true, true) => Status::Mismatch,
         (false, true) => Status::Excess,
@@ -500,6 +519,70 @@ fn status_cell(
         held: held.into_iter().collect(),
         expected: expected.into_iter().collect(),
         status,
+    }
+}
+
+/// Findings counted per person, looked up in O(1): by lower-cased login, lower-cased email, and
+/// (for findings with neither) name; separately for people in the config and holders not in it.
+#[derive(Default)]
+struct FindingIndex {
+    by_login: HashMap<(bool, String), usize>,
+    by_email: HashMap<(bool, String), usize>,
+    by_name: HashMap<String, usize>,
+}
+
+impl FindingIndex {
+    fn new(findings: &[Finding]) -> Self {
+        let mut ix = FindingIndex::default();
+        for f in findings {
+            // Count each finding once, under its most specific key.
+            if let Some(l) = &f.github_username {
+                *ix.by_login
+                    .entry((f.in_config, l.to_lowercase()))
+                    .or_default() += 1;
+            } else if let Some(e) = &f.email {
+                *ix.by_email
+                    .entry((f.in_config, e.trim().to_lowercase()))
+                    .or_default() += 1;
+            } else if let (Some(n), true) = (&f.name, f.in_config) {
+                *ix.by_name.entry(n.clone()).or_default() += 1;
+            }
+        }
+        ix
+    }
+
+    /// A config person's count: by login, else by email, plus policy findings by name.
+    fn person(&self, p: &Person) -> usize {
+        let login = p
+            .login()
+            .map(|l| {
+                self.by_login
+                    .get(&(true, l.to_lowercase()))
+                    .copied()
+                    .unwrap_or(0)
+            })
+            .unwrap_or(0);
+        let email = p
+            .email
+            .as_ref()
+            .map(|e| {
+                self.by_email
+                    .get(&(true, e.value.trim().to_lowercase()))
+                    .copied()
+                    .unwrap_or(0)
+            })
+            .unwrap_or(0);
+        let name = self.by_name.get(&p.name.value).copied().unwrap_or(0);
+        login + email + name
+    }
+
+    fn holder(&self, login: bool, key: &str) -> usize {
+        let map = if login {
+            &self.by_login
+        } else {
+            &self.by_email
+        };
+        map.get(&(false, key.to_owned())).copied().unwrap_or(0)
     }
 }
 
