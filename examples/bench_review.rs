@@ -130,7 +130,7 @@ fn config(mapping: &Mapping) -> Config {
 fn github_read(adapter: &GithubAdapter, config: &Config, shift: usize) -> SystemRead {
     let mut read = SystemRead::new(System::Github);
     for e in adapter.expected(config) {
-        if (e.person + shift) % 17 != 0 {
+        if !(e.person + shift).is_multiple_of(17) {
             read.grants.push(Grant::held(e.resource, e.holder));
         }
     }
@@ -147,12 +147,12 @@ fn github_read(adapter: &GithubAdapter, config: &Config, shift: usize) -> System
 fn account_read(adapter: &Accounts, config: &Config, shift: usize) -> SystemRead {
     let mut read = SystemRead::new(adapter.0);
     for e in adapter.expected(config) {
-        let resource = if (e.person + shift) % 23 == 0 {
+        let resource = if (e.person + shift).is_multiple_of(23) {
             "admin".to_owned()
         } else {
             e.resource
         };
-        if (e.person + shift) % 19 != 0 {
+        if !(e.person + shift).is_multiple_of(19) {
             read.grants.push(Grant::held(resource, e.holder));
         }
     }
