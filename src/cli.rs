@@ -7,6 +7,8 @@ use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::report::Format;
+use crate::sources::accounts::http::RetryPolicy;
+use crate::sources::accounts::source::{AccountOptions, ExportArg};
 use crate::sources::github::rest::ClientOptions;
 
 /// Keep GOV.UK's production access config and GitHub team membership in agreement.
@@ -30,6 +32,11 @@ pub struct GlobalArgs {
     /// The date the date rules are checked at (YYYY-MM-DD). Default: today in UTC.
     #[arg(long, global = true, value_name = "DATE")]
     pub today: Option<String>,
+
+    /// Time-boxed AWS admin access (YAML list of name, email_address, expires_at,
+    /// why_do_they_need_access). Default: temporary_admin.yml beside the config, when it exists.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub temporary_admin: Option<PathBuf>,
 
     /// Report format.
     #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
@@ -83,7 +90,7 @@ pub struct GithubArgs {
     #[arg(long, value_name = "N", default_value_t = 8)]
     pub concurrency: usize,
 
-    /// Tries for a retryable failure (5xx, connection error) before giving up.
+    /// Tries for a retryable failure (5xx, connection error; AWS throttling too) before giving up.
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub retries: u32,
 
@@ -94,6 +101,50 @@ pub struct GithubArgs {
     /// Minimum wait for a secondary rate limit without headers, in seconds (0 in tests).
     #[arg(long, value_name = "SECONDS", default_value_t = 60, hide = true)]
     pub secondary_wait: u64,
+}
+
+/// How to reach the account systems: Sentry, Fastly and PagerDuty live (tokens from
+/// SENTRY_AUTH_TOKEN, FASTLY_API_TOKEN, PAGERDUTY_TOKEN), any account system from an export file.
+/// Retries and rate-limit waits follow the GitHub flags (--retries, --max-wait).
+#[derive(Debug, Args, Clone)]
+pub struct AccountArgs {
+    /// Sentry base URL (self-hosted Sentry). Token: SENTRY_AUTH_TOKEN (scope member:read).
+    #[arg(long, value_name = "URL", default_value = "https://sentry.io")]
+    pub sentry_url: String,
+
+    /// Fastly API base URL. Token: FASTLY_API_TOKEN (a read-only key).
+    #[arg(long, value_name = "URL", default_value = "https://api.fastly.com")]
+    pub fastly_url: String,
+
+    /// PagerDuty API base URL. Token: PAGERDUTY_TOKEN (a read-only key).
+    #[arg(long, value_name = "URL", default_value = "https://api.pagerduty.com")]
+    pub pagerduty_url: String,
+
+    /// Read SYSTEM from this export file instead of its API or the snapshot (repeatable), e.g.
+    /// signon=signon-users.csv: Signon's "Export users as CSV", or a CSV with header email,role.
+    #[arg(long = "export", value_name = "SYSTEM=PATH", value_parser = parse_export)]
+    pub exports: Vec<ExportArg>,
+}
+
+fn parse_export(s: &str) -> Result<ExportArg, String> {
+    s.parse()
+}
+
+impl AccountArgs {
+    /// The library's options, with the retry policy of the GitHub flags.
+    pub fn options(&self, github: &GithubArgs) -> AccountOptions {
+        AccountOptions {
+            sentry_url: self.sentry_url.clone(),
+            fastly_url: self.fastly_url.clone(),
+            pagerduty_url: self.pagerduty_url.clone(),
+            exports: self.exports.clone(),
+            policy: RetryPolicy {
+                tries: github.retries,
+                backoff_ms: github.backoff_ms,
+                max_wait: github.max_wait,
+            },
+        }
+    }
 }
 
 impl GithubArgs {
@@ -244,6 +295,9 @@ pub struct DriftArgs {
 
     #[command(flatten)]
     pub github: GithubArgs,
+
+    #[command(flatten)]
+    pub accounts: AccountArgs,
 }
 
 #[derive(Debug, Args)]
@@ -265,6 +319,9 @@ pub struct RosterArgs {
 
     #[command(flatten)]
     pub github: GithubArgs,
+
+    #[command(flatten)]
+    pub accounts: AccountArgs,
 }
 
 #[derive(Debug, Args)]
@@ -308,6 +365,9 @@ pub struct SnapshotArgs {
 
     #[command(flatten)]
     pub github: GithubArgs,
+
+    #[command(flatten)]
+    pub accounts: AccountArgs,
 }
 
 #[derive(Debug, Args)]
@@ -400,6 +460,9 @@ pub struct FixArgs {
 
     #[command(flatten)]
     pub github: GithubArgs,
+
+    #[command(flatten)]
+    pub accounts: AccountArgs,
 }
 
 /// Parse the command line, run the command, and map the outcome to an exit code.

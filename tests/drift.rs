@@ -553,7 +553,10 @@ fn a_v2_mapping_restricted_to_github_reports_exactly_as_v1() {
 
 #[test]
 fn a_selected_system_missing_from_the_snapshot_is_unread_and_named() {
-    let (code, stdout, stderr) = drift_v2(&["--snapshot", SNAPSHOT], "json");
+    let (code, stdout, stderr) = drift_v2(
+        &["--snapshot", SNAPSHOT, "--system", "github,pagerduty"],
+        "json",
+    );
     assert_eq!(code, 3, "{stderr}");
     assert!(stderr.contains("pagerduty"), "{stderr}");
     let r = parse(&stdout);
@@ -568,7 +571,10 @@ fn a_selected_system_missing_from_the_snapshot_is_unread_and_named() {
         json!({"github": 12, "pagerduty": 0})
     );
     // GitHub is still reported, and the text names both systems.
-    let (code, text, _) = drift_v2(&["--snapshot", SNAPSHOT], "text");
+    let (code, text, _) = drift_v2(
+        &["--snapshot", SNAPSHOT, "--system", "github,pagerduty"],
+        "text",
+    );
     assert_eq!(code, 3);
     assert!(text.contains("· github: gov-uk-production-admin"), "{text}");
     assert!(

@@ -231,6 +231,97 @@ fn an_incomplete_read_proposes_nothing() {
 }
 
 #[test]
+fn json_lists_each_edit_with_its_line_and_the_findings_behind_it() {
+    let out = fix(&[
+        "--config",
+        CONFIG,
+        "--codify-unexpected",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let v: Value = serde_json::from_str(&stdout(&out)).expect("JSON on stdout");
+    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["command"], "fix");
+    assert_eq!(v["mode"], "dry_run");
+    assert_eq!(v["config"], CONFIG);
+    assert_eq!(v["complete"], true);
+    assert_eq!(v["written"], false);
+    assert_eq!(v["pull_request"], Value::Null);
+    let edits = v["edits"].as_array().unwrap();
+    let find = |action: &str, login: &str| {
+        edits
+            .iter()
+            .find(|e| e["action"] == action && e["github_username"] == login)
+            .unwrap_or_else(|| panic!("no {action} for {login}: {edits:#?}"))
+    };
+    // Abe: the role line goes; the reason is the absence finding, in full.
+    let abe = find("remove_role", "abe-absent");
+    assert_eq!(abe["line"], 17);
+    assert_eq!(abe["in_edited_file"], false);
+    let reason = &abe["reasons"][0];
+    assert_eq!(reason["kind"], "absence_revocation");
+    assert_eq!(reason["findings"][0]["rule"], "absence_revocation");
+    assert_eq!(reason["findings"][0]["github_username"], "abe-absent");
+    // Lee left the org: the missing findings that showed it.
+    let lee = find("remove_role", "lee-leaver");
+    assert_eq!(lee["line"], 22);
+    let reason = &lee["reasons"][0];
+    assert_eq!(reason["kind"], "left_org");
+    let teams: Vec<&str> = reason["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            assert_eq!(f["kind"], "missing");
+            f["team"].as_str().unwrap()
+        })
+        .collect();
+    assert_eq!(teams, ["gov-uk", "gov-uk-production-deploy"]);
+    let cam = find("set_github_username", "cam-case");
+    assert_eq!(cam["new_github_username"], "Cam-Case");
+    assert_eq!(cam["line"], 29);
+    assert_eq!(cam["reasons"][0]["kind"], "login_case");
+    // A codified stranger: a new entry, its line in the edited file, the finding behind it.
+    let zed = find("add_entry", "zed-stranger");
+    assert_eq!(zed["in_edited_file"], true);
+    assert!(zed["line"].as_u64().unwrap() > 29, "{zed}");
+    assert_eq!(zed["reasons"][0]["kind"], "codify_unexpected");
+    assert_eq!(
+        zed["reasons"][0]["findings"][0]["kind"],
+        "unexpected_member"
+    );
+    assert_eq!(v["summary"]["edits"], edits.len());
+    assert_eq!(v["summary"]["roles_revoked"], 2);
+    assert!(v["summary"]["by_system"]["github"].as_u64().unwrap() > 0);
+    // The diff is the text mode's.
+    let text = stdout(&fix(&["--config", CONFIG, "--codify-unexpected"]));
+    let diff = v["diff"].as_str().unwrap();
+    assert!(
+        diff.starts_with("--- a/fixtures/fix/govuk_tech.yml\n"),
+        "{diff}"
+    );
+    assert!(text.starts_with(diff), "{text}");
+
+    // Nothing to do: an empty list, still JSON, exit 0. An incomplete read: JSON naming what
+    // was not read, no edits, exit 3.
+    let dir = tempfile::tempdir().unwrap();
+    let snap = snapshot_with(dir.path(), |v| {
+        v["teams"]
+            .as_object_mut()
+            .unwrap()
+            .remove("gov-uk-production-admin");
+    });
+    let out = fix_from(&snap, &["--config", CONFIG, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(3));
+    let v: Value = serde_json::from_str(&stdout(&out)).expect("JSON on stdout");
+    assert_eq!(v["complete"], false);
+    assert_eq!(v["edits"], json!([]));
+    assert_eq!(v["errors"][0]["team"], "gov-uk-production-admin");
+    assert!(stderr(&out).contains("no edits are proposed"));
+}
+
+#[test]
 fn live_mode_asks_the_org_about_the_missing_people_only() {
     const TOKEN: &str = "ghp_LIVEtoken0123456789";
     let gh = FakeGithub::start("alphagov", TOKEN);
@@ -482,10 +573,21 @@ async fn three_runs_make_one_branch_and_one_pr_updated_in_place_then_closed() {
         );
     }
 
-    // Run 2: the same drift. Nothing to commit; the PR is updated, not duplicated.
-    let out = gh.run(&[]).await;
+    // Run 2: the same drift. Nothing to commit; the PR is updated, not duplicated. In JSON,
+    // the pull request is named with what was done to it.
+    let out = gh.run(&["--format", "json"]).await;
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(stdout(&out).contains("updated pull request #1"));
+    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["mode"], "open_pr");
+    assert_eq!(v["pull_request"]["action"], "updated");
+    assert_eq!(v["pull_request"]["number"], 1);
+    assert!(
+        v["pull_request"]["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/pull/1"),
+        "{v}"
+    );
     assert_eq!(gh.take_mutations(), strings(&["PATCH /pulls/1"]));
 
     // Run 3: the drift changed (codify). The branch is forced back to main with one new commit.

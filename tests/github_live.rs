@@ -1907,6 +1907,8 @@ fn every_fault_the_live_issue_names_through_the_binary() {
     assert!(findings.iter().any(|f| f["kind"] == "missing"));
 
     // 401 and 403 (missing permission): the whole read fails, naming the permission; exit 3.
+    // GitHub is then an unread system: the report says so (complete: false, GitHub named in
+    // errors), with no finding from GitHub, never a clean one.
     for (status, body) in [
         (401, r#"{"message":"Bad credentials"}"#),
         (
@@ -1918,12 +1920,113 @@ fn every_fault_the_live_issue_names_through_the_binary() {
         gh.fault("/teams/", Fault::status(status, body), 1000);
         let (code, report, stderr) = live_json(&gh.url, &[]);
         assert_eq!(code, 3, "{status}: {stderr}");
-        assert!(report.is_none(), "{status}: no report on stdout");
         assert!(
             stderr.contains("read:org") && stderr.contains("\"Members: read\""),
             "{status}: {stderr}"
         );
+        assert!(stderr.contains("error: github was not read: "), "{stderr}");
+        let report = report.expect("a JSON report naming GitHub unread");
+        assert_eq!(report["complete"], false, "{status}");
+        let errors = report["errors"].as_array().unwrap();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(
+            (
+                &errors[0]["system"],
+                &errors[0]["resource"],
+                &errors[0]["team"]
+            ),
+            (
+                &serde_json::json!("github"),
+                &serde_json::Value::Null,
+                &serde_json::Value::Null
+            )
+        );
+        assert!(errors[0]["message"].as_str().unwrap().contains("read:org"));
+        assert!(
+            report["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|f| f["system"].is_null()),
+            "{status}: only policy findings: {report}"
+        );
+        assert_eq!(report["summary"]["teams"], 0);
+        // The text names GitHub as what was not read, not as a team.
+        let (code, text, _) = drift_run(&["--api-url", &gh.url, "--backoff-ms", "0"], Some(TOKEN));
+        assert_eq!(code, 3, "{status}");
+        assert!(
+            text.contains("INCOMPLETE: 1 part not read (github); "),
+            "{status}: {text}"
+        );
     }
+}
+
+#[test]
+fn a_failed_github_never_hides_the_other_selected_systems() {
+    // GitHub rejects the token; PagerDuty (selected by the v2 mapping, read from an export file)
+    // is still reported on, and so are the policy findings. Nothing stops at the first failure.
+    let gh = fake_from_fixture();
+    gh.fault(
+        "/teams/",
+        Fault::status(401, r#"{"message":"Bad credentials"}"#),
+        1000,
+    );
+    let (code, report, stderr) = live_json(
+        &gh.url,
+        &[
+            "--mapping",
+            "fixtures/mapping_v2.yml",
+            "--system",
+            "github,pagerduty",
+            "--export",
+            "pagerduty=tests/data/pagerduty_users.csv",
+        ],
+    );
+    assert_eq!(code, 3, "{stderr}");
+    let report = report.expect("a JSON report");
+    assert_eq!(report["complete"], false);
+    let unread: Vec<(&str, &str)> = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["system"].as_str().unwrap(),
+                e["message"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(unread.len(), 1, "{unread:?}");
+    assert_eq!(unread[0].0, "github");
+    assert!(unread[0].1.contains("401 Bad credentials"), "{unread:?}");
+    assert_eq!(
+        report["summary"]["by_system"],
+        serde_json::json!({"github": 0, "pagerduty": 4})
+    );
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["kind"] == "policy_violation"),
+        "policy findings are still reported: {report}"
+    );
+    assert!(stderr.contains("error: github was not read: "), "{stderr}");
+    assert!(!stderr.contains("pagerduty was not read"), "{stderr}");
+
+    // A usage error (no token at all) still stops the run before any report: exit 2.
+    let (code, stdout, stderr) = drift_run(
+        &[
+            "--api-url",
+            &gh.url,
+            "--mapping",
+            "fixtures/mapping_v2.yml",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!((code, stdout.as_str()), (2, ""), "{stderr}");
 }
 
 #[test]

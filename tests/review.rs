@@ -702,3 +702,73 @@ async fn our_comment_on_a_later_page_is_found_and_updated() {
             .contains(&"PATCH /repos/alphagov/govuk-user-reviewer/issues/comments/555".to_owned())
     );
 }
+
+#[test]
+fn with_more_than_one_system_the_access_is_listed_per_system() {
+    // mapping_v2 configures GitHub and the six account systems: the reports name the system of
+    // each grant, and a role change in a single-valued system reads `sentry: member -> admin`.
+    let run = |format: &str| {
+        let out = review(&[
+            "--base",
+            "fixtures/review/base.yml",
+            "--head",
+            "fixtures/review/head.yml",
+            "--mapping",
+            "fixtures/mapping_v2.yml",
+            "--format",
+            format,
+        ])
+        .output()
+        .unwrap();
+        assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
+        stdout(&out)
+    };
+    let text = run("text");
+    assert!(
+        text.contains(
+            "  granted       Jo Fabricated (jo-fabricated): none -> production_admin_access (line 67)\n                access added: github: gov-uk, gov-uk-production-admin; sentry: admin; fastly: engineer; pagerduty: user; signon: Superadmin; gcp: member; logit: GOV.UK Users\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("                access removed: github: gov-uk, gov-uk-production-deploy (as gil-notreal)\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "                role changed: sentry: member -> admin; signon: Normal -> Superadmin\n"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("teams added"), "{text}");
+    let md = run("markdown");
+    assert!(
+        md.contains("| Change | Person | Role | Access added | Access removed | Line |"),
+        "{md}"
+    );
+    assert!(
+        md.contains(
+            "| `github: gov-uk-production-admin`; `sentry: member → admin`; `fastly: engineer`; `pagerduty: user`; `signon: Normal → Superadmin`; `gcp: member` | `github: gov-uk-production-deploy` | 6 |"
+        ),
+        "{md}"
+    );
+    let v: Value = serde_json::from_str(&run("json")).unwrap();
+    let basil = v["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["github_username"] == "basil-example")
+        .unwrap();
+    assert_eq!(
+        basil["access"],
+        json!([{"system": "github", "added": ["gov-uk-production-admin"],
+            "removed": ["gov-uk-production-deploy"]},
+            {"system": "sentry", "added": ["admin"], "removed": ["member"]},
+            {"system": "fastly", "added": ["engineer"], "removed": []},
+            {"system": "pagerduty", "added": ["user"], "removed": []},
+            {"system": "signon", "added": ["Superadmin"], "removed": ["Normal"]},
+            {"system": "gcp", "added": ["member"], "removed": []}])
+    );
+    // The v1 keys keep their meaning.
+    assert_eq!(basil["teams_added"], json!(["gov-uk-production-admin"]));
+}

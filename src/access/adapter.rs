@@ -60,7 +60,9 @@ pub enum Event<'a> {
 /// One system's knowledge, for the generic drift engine and the pipeline. Pure: no I/O.
 ///
 /// A new system implements this (plus a [`Source`] for live reading), parses its mapping section
-/// in `config::systems`, and is registered in `engine::adapters`.
+/// in `config::systems`, and is registered with one arm in `engine::adapter` (its live source:
+/// one arm in `commands::live::Live::source`). Snapshots, `--system`, reports and `review` need
+/// no edit.
 pub trait Adapter {
     fn system(&self) -> System;
 

@@ -12,6 +12,7 @@ use crate::commands::common;
 use crate::engine;
 use crate::exit;
 use crate::report::evidence::{FileDigest, TOOL_VERSION, sha256_hex};
+use crate::sources::aws::adapter::AwsInputs;
 use crate::sources::snapshot::Snapshot;
 
 fn open(path: &Path) -> Result<(Snapshot, SnapshotInfo), u8> {
@@ -32,6 +33,10 @@ fn open(path: &Path) -> Result<(Snapshot, SnapshotInfo), u8> {
 pub fn run(global: &GlobalArgs, args: ChangesArgs) -> u8 {
     let mapping = match common::load_mapping(global) {
         Ok(m) => m,
+        Err(code) => return code,
+    };
+    let today = match common::today(global) {
+        Ok(d) => d,
         Err(code) => return code,
     };
     let config = match &args.config {
@@ -73,7 +78,8 @@ pub fn run(global: &GlobalArgs, args: ChangesArgs) -> u8 {
             });
             continue;
         }
-        let adapter = engine::adapter(&mapping, system);
+        // Only what the snapshots record is compared: no people, so AWS expects nothing here.
+        let adapter = engine::adapter(&mapping, system, &AwsInputs::none(today));
         let adapters = [adapter];
         let read = |s: &Snapshot| -> Result<crate::access::SystemRead, u8> {
             let mut reads =

@@ -14,6 +14,7 @@ pub fn run(global: &GlobalArgs, args: CheckArgs) -> u8 {
         mapping,
         config,
         mut evidence,
+        ..
     } = match common::load_inputs(global, &args.config.config) {
         Ok(inputs) => inputs,
         Err(code) => return code,

@@ -3,22 +3,19 @@
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
-use chrono::{DateTime, NaiveDate, Utc};
-use futures::future::LocalBoxFuture;
-
-use crate::access::{Adapter, NoReader, Provenance, Source, SourceError, System, SystemRead};
-use crate::cli::{ColorChoice, GithubArgs, GlobalArgs};
-use crate::config::mapping::GithubMapping;
+use crate::access::{Adapter, Source, SourceError, System, SystemRead};
+use crate::cli::{ColorChoice, GlobalArgs};
+use crate::commands::live::Live;
 use crate::config::{Config, ConfigErrors, Mapping};
 use crate::engine;
 use crate::exceptions::{self, Exceptions};
 use crate::report::evidence::{Evidence, FileDigest, MappingSource, Origin, sha256_hex};
 use crate::report::{self, Color, Report};
-use crate::sources::github::MembershipSource;
-use crate::sources::github::adapter::system_read;
-use crate::sources::github::live::LiveSource;
-use crate::sources::github::rest::ClientOptions;
+use crate::sources::accounts::http::TokioDelay;
+use crate::sources::accounts::source::{AccountOptions, AccountSource};
+use crate::sources::aws::adapter::AwsInputs;
 use crate::sources::snapshot::Snapshot;
+use chrono::{DateTime, NaiveDate, Utc};
 
 pub use crate::engine::Inputs;
 
@@ -29,6 +26,7 @@ pub fn load_inputs(global: &GlobalArgs, config_path: &Path) -> Result<Inputs, u8
         global.today.as_deref(),
         global.mapping.as_deref(),
         config_path,
+        global.temporary_admin.as_deref(),
     )
     .map_err(|e| fail(&e, ""))
 }
@@ -143,99 +141,82 @@ pub type Selection = (Vec<System>, Vec<Box<dyn Adapter>>);
 
 /// The systems `--system` selects, and their adapters. A bad list is reported; `Err` holds the
 /// exit code.
-pub fn select(mapping: &Mapping, list: Option<&str>) -> Result<Selection, u8> {
+pub fn select(mapping: &Mapping, list: Option<&str>, aws: &AwsInputs) -> Result<Selection, u8> {
     let systems = engine::select(mapping, list).map_err(|e| fail(&e, ""))?;
-    let adapters = engine::adapters(mapping, &systems);
+    let adapters = engine::adapters(mapping, &systems, aws);
     Ok((systems, adapters))
 }
 
-/// GitHub read live: connects on first use (inside the run, so it is concurrent with the other
-/// systems) and keeps the connection for `fix`'s org-membership look-ups.
-pub struct LiveGithub {
-    pub options: ClientOptions,
-    pub org: String,
-    pub teams: Vec<String>,
-    pub progress: bool,
-    connected: tokio::sync::OnceCell<LiveSource>,
-}
-
-impl LiveGithub {
-    pub fn new(args: &GithubArgs, mapping: &GithubMapping, progress: bool) -> Self {
-        LiveGithub {
-            options: args.options(),
-            org: mapping.org.clone(),
-            teams: mapping.managed_teams(),
-            progress,
-            connected: tokio::sync::OnceCell::new(),
-        }
-    }
-
-    pub async fn connect(&self) -> Result<&LiveSource, SourceError> {
-        self.connected
-            .get_or_try_init(|| LiveSource::connect(&self.options, &self.org, self.progress))
-            .await
-    }
-}
-
-impl Source for LiveGithub {
-    fn system(&self) -> System {
-        System::Github
-    }
-
-    fn read(&self) -> LocalBoxFuture<'_, Result<SystemRead, SourceError>> {
-        Box::pin(async move {
-            let source = self.connect().await?;
-            let read = source.read_teams(&self.org, &self.teams).await?;
-            let mut out = system_read(read);
-            out.provenance = Provenance::Live {
-                url: self.options.api_url.clone(),
-            };
-            Ok(out)
-        })
-    }
-}
-
-/// A selected system that has no live reader yet: unread, named in `errors` (exit 3).
-pub struct Unreadable(pub System);
-
-impl Source for Unreadable {
-    fn system(&self) -> System {
-        self.0
-    }
-
-    fn read(&self) -> LocalBoxFuture<'_, Result<SystemRead, SourceError>> {
-        let reason = NoReader(self.0).reason();
-        Box::pin(async move { Ok(SystemRead::unread(self.0, reason)) })
-    }
-}
-
-/// Read the selected systems: from `--snapshot` when given, else live, every system at once.
-pub async fn read_systems(
-    snapshot: Option<&Path>,
-    github: &GithubArgs,
+/// The account systems' sources of a run: each selected account system's `--export` file, else
+/// (live runs only) its API with the token from its variable. A selected account system with
+/// neither, an `--export` for a system the run does not cover, or two for one system, is a
+/// usage error (exit 2) saying what to set.
+pub fn account_sources(
     mapping: &Mapping,
     adapters: &[Box<dyn Adapter>],
-    progress: bool,
+    accounts: &AccountOptions,
+    from_snapshot: bool,
+) -> Result<Vec<AccountSource>, engine::Error> {
+    let systems: Vec<System> = adapters.iter().map(|a| a.system()).collect();
+    Ok(crate::sources::accounts::source::account_sources(
+        mapping,
+        &systems,
+        accounts,
+        from_snapshot,
+        std::sync::Arc::new(TokioDelay),
+    )?)
+}
+
+/// Replace the snapshot's read of each system that has an `--export` with the export's: an
+/// export names its system's source outright.
+pub async fn read_exports_over(
+    adapters: &[Box<dyn Adapter>],
+    reads: &mut [SystemRead],
+    accounts: &[AccountSource],
+) -> Result<(), engine::Error> {
+    for source in accounts.iter().filter(|s| s.is_export()) {
+        let read = source.read().await?;
+        if let Some(i) = adapters.iter().position(|a| a.system() == source.system()) {
+            reads[i] = read;
+        }
+    }
+    Ok(())
+}
+
+/// Read the selected systems: from `--snapshot` when given (an account system's `--export` over
+/// its section), else live (each system's source from [`Live::source`]), every system at once. Only a usage error is an `Err`: a system whose API
+/// failed is unread.
+pub async fn read_systems(
+    snapshot: Option<&Path>,
+    live: &Live<'_>,
+    adapters: &[Box<dyn Adapter>],
 ) -> Result<Vec<SystemRead>, engine::Error> {
     if let Some(path) = snapshot {
         let snapshot = Snapshot::open(path, &path.display().to_string())?;
         tracing::info!(snapshot = %path.display(), fetched_at = ?snapshot.fetched_at, version = snapshot.version, "reading the snapshot");
-        return engine::read_snapshot(&snapshot, adapters);
+        let mut reads = engine::read_snapshot(&snapshot, adapters)?;
+        read_exports_over(adapters, &mut reads, &live.accounts).await?;
+        return Ok(reads);
     }
-    let live = mapping
-        .github
-        .as_ref()
-        .map(|g| LiveGithub::new(github, g, progress));
-    let unreadable: Vec<Unreadable> = adapters.iter().map(|a| Unreadable(a.system())).collect();
-    let sources: Vec<&dyn Source> = adapters
-        .iter()
-        .zip(&unreadable)
-        .map(|(a, u)| match (&live, a.system()) {
-            (Some(live), System::Github) => live as &dyn Source,
-            _ => u as &dyn Source,
-        })
-        .collect();
+    let sources: Vec<Box<dyn Source + '_>> =
+        adapters.iter().map(|a| live.source(a.system())).collect();
+    let sources: Vec<&dyn Source> = sources.iter().map(|s| s.as_ref()).collect();
     engine::read_all(&sources).await
+}
+
+/// What was not read, on stderr: one line each (the report lists them too).
+pub fn print_unread(unread: &[crate::access::Unread]) {
+    for u in unread {
+        match (u.system, &u.resource) {
+            (System::Github, Some(team)) => {
+                eprintln!("error: team {team} was not read: {}", u.reason);
+            }
+            (system, Some(resource)) => {
+                eprintln!("error: {system} {resource} was not read: {}", u.reason);
+            }
+            (system, None) => eprintln!("error: {system} was not read: {}", u.reason),
+        }
+    }
 }
 
 /// Whether text on stdout is coloured: `--color`, then NO_COLOR, then whether stdout is a terminal.

@@ -8,6 +8,7 @@ use std::io::{IsTerminal, Write};
 use crate::access::System;
 use crate::cli::{DriftArgs, GlobalArgs};
 use crate::commands::common;
+use crate::commands::live::Live;
 use crate::engine;
 use crate::exit;
 use crate::report::{self, Color, Command, Format, Report};
@@ -25,33 +26,36 @@ pub fn run(global: &GlobalArgs, args: DriftArgs) -> u8 {
         Ok(e) => e,
         Err(code) => return code,
     };
-    let (systems, adapters) = match common::select(&inputs.mapping, args.system.as_deref()) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
+    let (systems, adapters) =
+        match common::select(&inputs.mapping, args.system.as_deref(), &inputs.aws()) {
+            Ok(s) => s,
+            Err(code) => return code,
+        };
     let runtime = match common::runtime() {
         Ok(rt) => rt,
         Err(code) => return code,
     };
     let progress = !global.quiet && std::io::stderr().is_terminal();
+    let mut live = Live::new(&inputs.mapping, &args.github, progress);
+    live.accounts = match common::account_sources(
+        &inputs.mapping,
+        &adapters,
+        &args.accounts.options(&args.github),
+        args.snapshot.is_some(),
+    ) {
+        Ok(a) => a,
+        Err(e) => return common::fail(&e, "Nothing was compared."),
+    };
     let read_at = chrono::Utc::now();
     let reads = runtime.block_on(common::read_systems(
         args.snapshot.as_deref(),
-        &args.github,
-        &inputs.mapping,
+        &live,
         &adapters,
-        progress,
     ));
+    // Only a usage error stops the run here (exit 2): a system whose API failed is unread.
     let reads = match reads {
         Ok(r) => r,
-        Err(e) => {
-            let what = if systems == [System::Github] {
-                "the GitHub read failed"
-            } else {
-                "a read failed"
-            };
-            return common::fail(&e, &format!("error: nothing was compared; {what} (exit 3)"));
-        }
+        Err(e) => return common::fail(&e, "Nothing was compared."),
     };
     let outcome = engine::evaluate(&inputs, &adapters, reads);
     let scopes: usize = adapters.iter().map(|a| a.scopes().len()).sum();
@@ -74,7 +78,13 @@ pub fn run(global: &GlobalArgs, args: DriftArgs) -> u8 {
     append_step_summary(&report);
 
     if !report.complete {
-        if systems == [System::Github] {
+        // A system that failed as a whole: its reason, which the report also lists.
+        for e in report.errors.iter().filter(|e| e.resource.is_none()) {
+            if let Some(system) = e.system {
+                eprintln!("error: {system} was not read: {}", e.message);
+            }
+        }
+        if systems == [System::Github] && report.errors.iter().all(|e| e.resource.is_some()) {
             eprintln!(
                 "error: {} of {} managed teams could not be read; the report is incomplete (exit 3)",
                 report.errors.len(),

@@ -12,21 +12,24 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 
-use crate::access::{Source, System};
+use crate::access::System;
 use crate::cli::{FixArgs, GlobalArgs};
 use crate::commands::common;
+use crate::commands::live::Live;
 use crate::config::{self, Config, Mapping};
 use crate::engine;
 use crate::exit;
+use crate::fix;
 use crate::fix::edit;
-use crate::fix::pr::{BaseFile, Change, PrWriter, Repo};
+use crate::fix::json::{FixJson, Mode};
+use crate::fix::pr::{BaseFile, Change, Outcome, PrWriter, Repo};
 use crate::fix::propose::{self, Options, Plan, Reason};
 use crate::report::evidence::{Evidence, FileDigest};
 use crate::report::{self, Format, Report};
+use crate::sources::aws::adapter::AwsInputs;
 use crate::sources::github::adapter::{membership_read, org_membership};
 use crate::sources::github::rest::RestClient;
 use crate::sources::github::{MembershipRead, MembershipSource, OrgMembership, SourceError};
-use crate::sources::snapshot::Snapshot;
 
 /// The PR body is cut to stay under GitHub's 65,536-character limit.
 const MAX_BODY: usize = 60_000;
@@ -83,9 +86,14 @@ pub fn run(global: &GlobalArgs, args: FixArgs) -> u8 {
     runtime.block_on(run.go(repo))
 }
 
+/// Every error of `fix` is printed by `common::fail`, as for the other commands.
 fn usage(msg: &str) -> u8 {
-    eprintln!("error: {msg}");
-    exit::USAGE
+    common::fail(&engine::Error::Usage(msg.to_owned()), "")
+}
+
+/// An API error after the read (the pull request): printed by `common::fail`; exit 3.
+fn api(msg: String) -> u8 {
+    common::fail(&engine::Error::Source(msg), "")
 }
 
 fn source_error(e: SourceError) -> u8 {
@@ -127,10 +135,7 @@ impl Run<'_> {
                 let w = PrWriter::new(&client, repo, &args.path, &args.branch, delay);
                 let base = match w.read_base().await {
                     Ok(b) => b,
-                    Err(e) => {
-                        eprintln!("error: {e}");
-                        return exit::SOURCE;
-                    }
+                    Err(e) => return api(e.to_string()),
                 };
                 if base.default_branch == args.branch {
                     return usage(&format!(
@@ -157,7 +162,7 @@ impl Run<'_> {
         };
 
         let digest = FileDigest::of(&display, text.as_bytes());
-        let drift = match self.drift(&config, digest).await {
+        let drift = match self.drift(&config, &display, digest).await {
             Ok(d) => d,
             Err(code) => return code,
         };
@@ -174,24 +179,18 @@ impl Run<'_> {
             },
         ) {
             Ok(p) => p,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return exit::USAGE;
-            }
+            Err(e) => return usage(&e.to_string()),
         };
         let edits = plan.edits();
-        let new_text = if edits.is_empty() {
-            text.clone()
+        let (new_text, edited) = if edits.is_empty() {
+            (text.clone(), None)
         } else {
-            let applied = edit::apply(&text, &edits)
-                .and_then(|new| edit::verify(&config, &new, &edits, self.mapping).map(|_| new));
+            let applied = edit::apply(&text, &edits).and_then(|new| {
+                edit::verify(&config, &new, &edits, self.mapping).map(|after| (new, Some(after)))
+            });
             match applied {
-                Ok(new) => new,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    eprintln!("Nothing was changed.");
-                    return exit::USAGE;
-                }
+                Ok(done) => done,
+                Err(e) => return usage(&format!("{e}\nNothing was changed.")),
             }
         };
         // The diff names the file as a reviewer knows it: the repository path for --open-pr.
@@ -202,26 +201,28 @@ impl Run<'_> {
         };
         let diff = edit::unified_diff(&text, &new_text, &diff_path);
         let report = self.report(&display, &drift);
+        let mut out = Output {
+            plan: &plan,
+            diff: &diff,
+            report: &report,
+            config: &config,
+            edited: edited.as_ref(),
+            mode: self.mode(),
+            written: false,
+            pull_request: None,
+        };
 
         match (writer, base) {
-            (Some(mut w), Some(base)) => {
-                self.open_pr(&mut w, &base, &plan, &new_text, &diff, &report)
-                    .await
-            }
+            (Some(mut w), Some(base)) => self.open_pr(&mut w, &base, &new_text, out).await,
             _ if args.write && !plan.is_empty() => {
                 if let Err(msg) = write_in_place(&args.config.config, &text, &new_text) {
-                    eprintln!(
-                        "error: cannot write {}: {msg}\nNothing was changed.",
+                    return usage(&format!(
+                        "cannot write {}: {msg}\nNothing was changed.",
                         args.config.config.display()
-                    );
-                    return exit::USAGE;
+                    ));
                 }
-                self.print(
-                    &plan,
-                    &diff,
-                    &report,
-                    &format!("Wrote the edits to {display}."),
-                );
+                out.written = true;
+                self.print(&out, &format!("Wrote the edits to {display}."));
                 exit::FINDINGS
             }
             _ => {
@@ -230,7 +231,7 @@ impl Run<'_> {
                 } else {
                     "Dry run: nothing was written. Apply with --write, or propose with --open-pr --repo OWNER/NAME.".to_owned()
                 };
-                self.print(&plan, &diff, &report, &tail);
+                self.print(&out, &tail);
                 if plan.is_empty() {
                     exit::OK
                 } else {
@@ -243,33 +244,33 @@ impl Run<'_> {
     /// Read the selected systems (snapshot or live, concurrently), compute the findings, and
     /// look up the GitHub org membership of the missing people with a role. An incomplete read
     /// stops here (exit 3): fix never acts on a partial read.
-    async fn drift(&self, config: &Config, digest: FileDigest) -> Result<Drift, u8> {
-        let (systems, adapters) = common::select(self.mapping, self.args.system.as_deref())?;
+    async fn drift(&self, config: &Config, display: &str, digest: FileDigest) -> Result<Drift, u8> {
+        let temporary = engine::load_temporary(
+            self.global.temporary_admin.as_deref(),
+            &self.args.config.config,
+            self.mapping,
+        )
+        .map_err(|e| common::fail(&e, ""))?;
+        let aws_inputs = AwsInputs {
+            people: config.people.clone(),
+            temporary: temporary.clone(),
+            today: self.today,
+        };
+        let (systems, adapters) =
+            common::select(self.mapping, self.args.system.as_deref(), &aws_inputs)?;
         let progress = !self.global.quiet && std::io::stderr().is_terminal();
-        let live = match (&self.args.snapshot, &self.mapping.github) {
-            (None, Some(g)) => Some(common::LiveGithub::new(&self.args.github, g, progress)),
-            _ => None,
-        };
+        let mut live = Live::new(self.mapping, &self.args.github, progress);
+        live.accounts = common::account_sources(
+            self.mapping,
+            &adapters,
+            &self.args.accounts.options(&self.args.github),
+            self.args.snapshot.is_some(),
+        )
+        .map_err(|e| common::fail(&e, "No edits were made."))?;
         let read_at = chrono::Utc::now();
-        let reads = match &self.args.snapshot {
-            Some(path) => Snapshot::open(path, &path.display().to_string())
-                .map_err(engine::Error::from)
-                .and_then(|s| engine::read_snapshot(&s, &adapters)),
-            None => {
-                let unreadable: Vec<common::Unreadable> =
-                    systems.iter().map(|s| common::Unreadable(*s)).collect();
-                let sources: Vec<&dyn Source> = systems
-                    .iter()
-                    .zip(&unreadable)
-                    .map(|(s, u)| match (&live, s) {
-                        (Some(live), System::Github) => live as &dyn Source,
-                        _ => u as &dyn Source,
-                    })
-                    .collect();
-                engine::read_all(&sources).await
-            }
-        };
-        let reads = reads.map_err(|e| common::fail(&e, "No edits were made."))?;
+        let reads = common::read_systems(self.args.snapshot.as_deref(), &live, &adapters)
+            .await
+            .map_err(|e| common::fail(&e, "No edits were made."))?;
         let mut evidence = self.evidence.clone();
         evidence.config = Some(digest);
         let inputs = engine::Inputs {
@@ -277,19 +278,34 @@ impl Run<'_> {
             mapping: self.mapping.clone(),
             config: config.clone(),
             evidence,
+            temporary,
         };
         let outcome = engine::evaluate(&inputs, &adapters, reads);
         if !outcome.complete() {
-            for u in &outcome.unread {
-                match (u.system, &u.resource) {
-                    (System::Github, Some(team)) => {
-                        eprintln!("error: team {team} was not read: {}", u.reason);
-                    }
-                    (system, Some(r)) => {
-                        eprintln!("error: {system} {r} was not read: {}", u.reason)
-                    }
-                    (system, None) => eprintln!("error: {system} was not read: {}", u.reason),
-                }
+            common::print_unread(&outcome.unread);
+            if self.global.format == Format::Json {
+                // The JSON still says what was read and what was not; no edits (exit 3).
+                let report = Report {
+                    config_path: display.to_owned(),
+                    ..engine::report(
+                        report::Command::Fix,
+                        "",
+                        &inputs,
+                        &adapters,
+                        outcome.clone(),
+                    )
+                };
+                let json = fix::json::render(&FixJson {
+                    report: &report,
+                    mode: self.mode(),
+                    plan: &Plan::default(),
+                    config,
+                    edited: None,
+                    diff: "",
+                    written: false,
+                    pull_request: None,
+                });
+                common::write_stdout(json.as_bytes());
             }
             if systems == [System::Github] {
                 eprintln!(
@@ -313,15 +329,15 @@ impl Run<'_> {
             Some(BTreeMap::new())
         } else {
             let org = self.mapping.org().unwrap_or_default();
-            let states = match &live {
-                Some(live) => {
-                    let source = live.connect().await.map_err(source_error)?;
+            let states = match &self.args.snapshot {
+                None => {
+                    let source = live.github_connection().await.map_err(source_error)?;
                     source
                         .org_membership(org, &candidates)
                         .await
                         .map_err(source_error)?
                 }
-                None => outcome
+                Some(_) => outcome
                     .read(System::Github)
                     .and_then(org_membership)
                     .map(|all| {
@@ -357,9 +373,33 @@ impl Run<'_> {
         }
     }
 
-    /// The diff and the summary on stdout (or the PR body, for --format markdown).
-    fn print(&self, plan: &Plan, diff: &str, report: &Report, tail: &str) {
-        let out = if self.global.format == Format::Markdown {
+    /// What `fix` was asked to do with the edits.
+    fn mode(&self) -> Mode {
+        if self.args.open_pr {
+            Mode::OpenPr
+        } else if self.args.write {
+            Mode::Write
+        } else {
+            Mode::DryRun
+        }
+    }
+
+    /// The diff and the summary on stdout (the PR body for --format markdown, the fix JSON for
+    /// --format json).
+    fn print(&self, o: &Output<'_>, tail: &str) {
+        let (plan, diff, report) = (o.plan, o.diff, o.report);
+        let out = if self.global.format == Format::Json {
+            fix::json::render(&FixJson {
+                report,
+                mode: o.mode,
+                plan,
+                config: o.config,
+                edited: o.edited,
+                diff,
+                written: o.written,
+                pull_request: o.pull_request,
+            })
+        } else if self.global.format == Format::Markdown {
             pr_body(plan, diff, report)
         } else {
             let mut s = String::new();
@@ -389,11 +429,10 @@ impl Run<'_> {
         &self,
         writer: &mut PrWriter<'_>,
         base: &BaseFile,
-        plan: &Plan,
         new_text: &str,
-        diff: &str,
-        report: &Report,
+        out: Output<'_>,
     ) -> u8 {
+        let (plan, diff, report) = (out.plan, out.diff, out.report);
         let outcome = if plan.is_empty() {
             writer.close_resolved().await
         } else {
@@ -423,19 +462,36 @@ impl Run<'_> {
         match outcome {
             Ok(outcome) => {
                 let tail = format!("{outcome}\n");
-                self.print(plan, diff, report, &tail);
+                self.print(
+                    &Output {
+                        pull_request: Some(&outcome),
+                        ..out
+                    },
+                    &tail,
+                );
                 if plan.is_empty() {
                     exit::OK
                 } else {
                     exit::FINDINGS
                 }
             }
-            Err(e) => {
-                eprintln!("error: {e}");
-                exit::SOURCE
-            }
+            Err(e) => api(e.to_string()),
         }
     }
+}
+
+/// What is printed: the plan, its diff and report, and what was done with them.
+#[derive(Clone, Copy)]
+struct Output<'a> {
+    plan: &'a Plan,
+    diff: &'a str,
+    report: &'a Report,
+    config: &'a Config,
+    /// The edited config, re-validated (`None` without edits).
+    edited: Option<&'a Config>,
+    mode: Mode,
+    written: bool,
+    pull_request: Option<&'a Outcome>,
 }
 
 /// A branch name GitHub accepts and that cannot escape `refs/heads/`.

@@ -7,6 +7,7 @@ pub mod common;
 pub mod drift;
 pub mod explain;
 pub mod fix;
+pub mod live;
 pub mod review;
 pub mod roster;
 pub mod snapshot;

@@ -136,7 +136,24 @@ fn render_review(
 ) -> review::Review {
     let base_findings = crate::policy::check(base, mapping, today);
     let head_findings = crate::policy::check(head, mapping, today);
-    review::review(base, head, mapping, &base_findings, head_findings)
+    // Both sides read the same mapping; an adapter with inputs of its own (AWS's
+    // temporary_admin.yml) is built per side, from that side's files.
+    // Until review reads each side's temporary_admin.yml, AWS expects no temporary roles here.
+    let aws = crate::sources::aws::adapter::AwsInputs::none(today);
+    let adapters = crate::engine::adapters(mapping, &mapping.systems(), &aws);
+    review::review(
+        review::Side {
+            config: base,
+            adapters: &adapters,
+        },
+        review::Side {
+            config: head,
+            adapters: &adapters,
+        },
+        mapping,
+        &base_findings,
+        head_findings,
+    )
 }
 
 /// Report config errors: all of them on stderr; in Markdown (stdout and the comment) they lead.

@@ -6,6 +6,7 @@ use std::io::IsTerminal;
 
 use crate::cli::{GlobalArgs, RosterArgs};
 use crate::commands::common;
+use crate::commands::live::Live;
 use crate::engine;
 use crate::exit;
 use crate::report::{Command, Report};
@@ -52,19 +53,25 @@ pub fn build(global: &GlobalArgs, args: &RosterArgs) -> Result<Built, u8> {
         &args.config.config,
         inputs.today,
     )?;
-    let (_, adapters) = common::select(&inputs.mapping, args.system.as_deref())?;
+    let (_, adapters) = common::select(&inputs.mapping, args.system.as_deref(), &inputs.aws())?;
     let runtime = common::runtime()?;
     let progress = !global.quiet && std::io::stderr().is_terminal();
+    let mut live = Live::new(&inputs.mapping, &args.github, progress);
+    live.accounts = common::account_sources(
+        &inputs.mapping,
+        &adapters,
+        &args.accounts.options(&args.github),
+        args.snapshot.is_some(),
+    )
+    .map_err(|e| common::fail(&e, "Nothing was reported."))?;
     let read_at = chrono::Utc::now();
     let reads = runtime
         .block_on(common::read_systems(
             args.snapshot.as_deref(),
-            &args.github,
-            &inputs.mapping,
+            &live,
             &adapters,
-            progress,
         ))
-        .map_err(|e| common::fail(&e, "error: nothing was reported; a read failed (exit 3)"))?;
+        .map_err(|e| common::fail(&e, "Nothing was reported."))?;
     let outcome = engine::evaluate(&inputs, &adapters, reads);
     let reads = outcome.reads.clone();
     let mut report = engine::report(

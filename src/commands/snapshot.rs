@@ -12,15 +12,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::IsTerminal;
 
-use futures::future::{LocalBoxFuture, join_all};
-
-use crate::access::{NoReader, SourceError, System, SystemRead};
+use crate::access::{SourceError, System};
 use crate::cli::{GlobalArgs, SnapshotArgs};
 use crate::commands::common;
+use crate::commands::live::Live;
 use crate::config::{Config, Mapping};
 use crate::engine;
 use crate::exit;
-use crate::sources::github::adapter::system_read;
+use crate::sources::aws::adapter::AwsInputs;
 use crate::sources::github::{MembershipRead, MembershipSource};
 use crate::sources::snapshot;
 
@@ -34,7 +33,9 @@ pub fn run(global: &GlobalArgs, args: SnapshotArgs) -> u8 {
         Ok(c) => c,
         Err(e) => return common::report_config_errors(&e),
     };
-    let (systems, adapters) = match common::select(&mapping, args.system.as_deref()) {
+    // A snapshot only records what is held: the AWS adapter needs no people or dates here.
+    let aws_inputs = AwsInputs::none(chrono::Utc::now().date_naive());
+    let (systems, adapters) = match common::select(&mapping, args.system.as_deref(), &aws_inputs) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -43,49 +44,33 @@ pub fn run(global: &GlobalArgs, args: SnapshotArgs) -> u8 {
         Err(code) => return code,
     };
     let progress = !global.quiet && std::io::stderr().is_terminal();
-    let live = mapping
-        .github
-        .as_ref()
-        .map(|g| common::LiveGithub::new(&args.github, g, progress));
     // Every selected system at once; GitHub also records the org membership `fix` needs.
-    let reads = runtime.block_on(join_all(systems.iter().map(
-        |system| -> LocalBoxFuture<'_, Result<SystemRead, SourceError>> {
-            match (*system, &live) {
-                (System::Github, Some(live)) => Box::pin(async {
-                    let source = live.connect().await?;
-                    let read = read_with_org_membership(source, &config, &mapping).await?;
-                    Ok(system_read(read))
-                }),
-                (other, _) => {
-                    let reason = NoReader(other).reason();
-                    Box::pin(async move { Ok(SystemRead::unread(other, reason)) })
-                }
-            }
-        },
-    )));
+    let mut live = Live::new(&mapping, &args.github, progress);
+    live.org_membership_for = Some(&config);
+    // The account systems: an --export records its rows; the others are read live.
+    live.accounts = match common::account_sources(
+        &mapping,
+        &adapters,
+        &args.accounts.options(&args.github),
+        false,
+    ) {
+        Ok(a) => a,
+        Err(e) => return common::fail(&e, "No snapshot was written."),
+    };
+    let reads = match runtime.block_on(common::read_systems(None, &live, &adapters)) {
+        Ok(r) => r,
+        Err(e) => return common::fail(&e, "No snapshot was written."),
+    };
     let mut normalised = Vec::new();
-    for (adapter, read) in adapters.iter().zip(reads) {
-        let mut read = match read {
-            Ok(r) => r,
-            Err(e) => return common::source_error(e, "No snapshot was written."),
-        };
+    for (adapter, mut read) in adapters.iter().zip(reads) {
         engine::normalise(adapter.as_ref(), &mut read);
         normalised.push(read);
     }
-    let unread: Vec<_> = normalised.iter().flat_map(|r| r.unread.iter()).collect();
-    let print_unread = || {
-        for u in &unread {
-            match (u.system, &u.resource) {
-                (System::Github, Some(team)) => {
-                    eprintln!("error: team {team} was not read: {}", u.reason);
-                }
-                (system, Some(resource)) => {
-                    eprintln!("error: {system} {resource} was not read: {}", u.reason);
-                }
-                (system, None) => eprintln!("error: {system} was not read: {}", u.reason),
-            }
-        }
-    };
+    let unread: Vec<_> = normalised
+        .iter()
+        .flat_map(|r| r.unread.iter().cloned())
+        .collect();
+    let print_unread = || common::print_unread(&unread);
     if normalised.iter().all(|r| r.read_whole.is_empty()) {
         print_unread();
         if systems == [System::Github] {

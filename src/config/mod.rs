@@ -10,6 +10,7 @@ pub mod fields;
 pub mod mapping;
 pub mod people;
 pub mod systems;
+pub mod temporary_admin;
 pub mod yaml;
 
 pub use error::{ConfigError, ConfigErrors};

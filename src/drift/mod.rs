@@ -2,8 +2,9 @@
 //! (adapter, config, read) -> findings.
 //!
 //! Per resource whose scope was read whole: every expected grant is held (fine), pending
-//! (`pending_invitation`: info, low when expired) or neither (`missing`, or `wrong_role` in a
-//! single-valued system when the person holds another resource there); every grant held in a
+//! (`pending_invitation`: info, low when expired; in a single-valued system also an invitation
+//! to another resource) or neither (`missing`, or `wrong_role` in a single-valued system when the
+//! person holds another resource there); every grant held in a
 //! managed resource and not expected is `unexpected_member`, every pending one
 //! `unexpected_invitation`. Holders compare case-insensitively; ignored holders are never
 //! reported. Scopes not read whole yield no findings.
@@ -100,6 +101,36 @@ pub fn findings(
         .values()
         .map(|g| (g.resource.clone(), g.holder.to_lowercase()))
         .collect();
+    // Single-valued systems: an expected person invited in another role (and holding none) is
+    // still invited, never `missing` (the contract: "no pending invitation either"); that
+    // invitation is then reported as theirs, not as unexpected.
+    let mut invited_elsewhere: BTreeMap<(String, String), &Grant> = BTreeMap::new();
+    if adapter.single_valued() {
+        for (resource, by_holder) in &expected {
+            for holder in by_holder.keys() {
+                let here = |index: &BTreeMap<&str, BTreeMap<String, &Grant>>| {
+                    index.get(resource).is_some_and(|h| h.contains_key(holder))
+                };
+                if here(&held)
+                    || here(&pending)
+                    || wrong.contains_key(&((*resource).to_owned(), holder.clone()))
+                {
+                    continue;
+                }
+                let other = pending
+                    .iter()
+                    .filter(|(r, _)| !is_expected(r, holder))
+                    .find_map(|(_, h)| h.get(holder));
+                if let Some(g) = other {
+                    invited_elsewhere.insert(((*resource).to_owned(), holder.clone()), g);
+                }
+            }
+        }
+    }
+    let invited_held: BTreeSet<(String, String)> = invited_elsewhere
+        .values()
+        .map(|g| (g.resource.clone(), g.holder.to_lowercase()))
+        .collect();
 
     let ctx = Ctx {
         adapter,
@@ -123,7 +154,10 @@ pub fn findings(
                 continue;
             }
             let person = &config.people[e.person];
-            if let Some(inv) = invitations.get(holder) {
+            let invitation = invitations
+                .get(holder)
+                .or_else(|| invited_elsewhere.get(&(resource.to_owned(), holder.clone())));
+            if let Some(inv) = invitation {
                 let expired = inv
                     .pending
                     .as_ref()
@@ -217,6 +251,7 @@ pub fn findings(
             if exp.contains_key(holder)
                 || members.contains_key(holder)
                 || adapter.is_ignored(holder)
+                || invited_held.contains(&(resource.to_owned(), holder.clone()))
             {
                 continue;
             }

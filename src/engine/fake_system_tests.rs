@@ -192,7 +192,7 @@ fn github_clean(inputs: &Inputs) -> SystemRead {
 fn run(fake: SystemRead) -> Outcome {
     let inputs = inputs();
     let adapters: Vec<Box<dyn Adapter>> = vec![
-        adapter(&inputs.mapping, System::Github),
+        adapter(&inputs.mapping, System::Github, &inputs.aws()),
         Box::new(FakeAdapter(
             inputs.mapping.accounts[&System::Pagerduty].clone(),
         )),
@@ -330,11 +330,17 @@ fn sources_are_read_concurrently() {
 
 #[test]
 fn a_selected_system_without_a_reader_is_unread() {
+    // A system whose reader has not landed is unread, never skipped.
+    let none = crate::access::NoReader(System::Aws)
+        .read_snapshot(&serde_json::json!({}), "s.json", None)
+        .unwrap();
+    assert!(!none.complete() && none.unread[0].reason.contains("no reader"));
+
     let inputs = inputs();
     let systems = select(&inputs.mapping, Some("pagerduty,github")).unwrap();
     assert_eq!(systems, [System::Github, System::Pagerduty]);
-    let adapters = adapters(&inputs.mapping, &systems);
-    // The real registry has no pagerduty reader yet: a snapshot section is unread, exit 3.
+    let adapters = adapters(&inputs.mapping, &systems, &inputs.aws());
+    // PagerDuty has a reader (issue 12): its empty snapshot section is read whole.
     let snapshot = crate::sources::snapshot::Snapshot::parse(
         "s.json",
         r#"{"version": 2, "github": {"org": "alphagov", "teams": {}}, "pagerduty": {"users": []}}"#,
@@ -343,13 +349,73 @@ fn a_selected_system_without_a_reader_is_unread() {
     let reads = read_snapshot(&snapshot, &adapters).unwrap();
     let o = evaluate(&inputs, &adapters, reads);
     assert!(!o.complete());
-    assert!(
-        o.unread
-            .iter()
-            .any(|u| u.system == System::Pagerduty && u.reason.contains("no reader"))
-    );
+    assert!(!o.unread.iter().any(|u| u.system == System::Pagerduty));
     // GitHub's teams were not in the snapshot: unread too, and named.
     assert!(o.unread.iter().any(|u| u.system == System::Github));
     assert!(select(&inputs.mapping, Some("aws")).is_err());
     assert!(select(&inputs.mapping, Some("jira")).is_err());
+}
+
+/// A source that fails as a whole.
+struct FailingSource(System, fn(String) -> SourceError);
+
+impl Source for FailingSource {
+    fn system(&self) -> System {
+        self.0
+    }
+
+    fn read(&self) -> LocalBoxFuture<'_, Result<SystemRead, SourceError>> {
+        let e = (self.1)(format!("{} said 401 Bad credentials", self.0));
+        Box::pin(async move { Err(e) })
+    }
+}
+
+#[test]
+fn a_failed_system_never_hides_the_others() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let failing = FailingSource(System::Github, SourceError::Api);
+    let fake = FakeSource {
+        system: System::Pagerduty,
+        read: accounts(&[("stranger@example.gov.uk", "user")]),
+        barrier: None,
+    };
+    let sources: [&dyn Source; 2] = [&failing, &fake];
+    let reads = rt.block_on(read_all(&sources)).unwrap();
+    assert_eq!(
+        reads[0],
+        SystemRead::unread(System::Github, "github said 401 Bad credentials")
+    );
+    let inputs = inputs();
+    let adapters: Vec<Box<dyn Adapter>> = vec![
+        adapter(&inputs.mapping, System::Github, &inputs.aws()),
+        Box::new(FakeAdapter(
+            inputs.mapping.accounts[&System::Pagerduty].clone(),
+        )),
+    ];
+    let o = evaluate(&inputs, &adapters, reads);
+    assert!(!o.complete());
+    // GitHub: unread whole, named, no findings (never "missing" for everyone).
+    assert_eq!(o.unread.len(), 1);
+    assert_eq!(
+        (o.unread[0].system, o.unread[0].resource.as_deref()),
+        (System::Github, None)
+    );
+    assert!(o.findings.iter().all(|f| f.system != Some(System::Github)));
+    // The other system is still read and reported.
+    assert!(
+        o.findings
+            .iter()
+            .any(|f| f.system == Some(System::Pagerduty) && f.kind == Kind::UnexpectedMember)
+    );
+
+    // A usage error (bad input, missing credentials) still stops the run.
+    let usage = FailingSource(System::Github, SourceError::Usage);
+    let sources: [&dyn Source; 2] = [&usage, &fake];
+    assert!(matches!(
+        rt.block_on(read_all(&sources)),
+        Err(Error::Usage(_))
+    ));
 }

@@ -9,10 +9,13 @@ use chrono::NaiveDate;
 use futures::future::join_all;
 
 use crate::access::{Adapter, NoReader, Source, SourceError, System, SystemRead, Unread};
+use crate::config::temporary_admin::{self, TemporaryAdmin};
 use crate::config::{self, Config, ConfigErrors, Mapping};
 use crate::finding::{self, Finding};
 use crate::report::evidence::{Evidence, FileDigest, MappingSource, Origin};
 use crate::report::{Command, Report, ReportError, Summary};
+use crate::sources::accounts::adapter::AccountAdapter;
+use crate::sources::aws::adapter::{AwsAdapter, AwsInputs};
 use crate::sources::github::adapter::GithubAdapter;
 use crate::sources::snapshot::Snapshot;
 
@@ -46,6 +49,8 @@ pub struct Inputs {
     pub mapping: Mapping,
     pub config: Config,
     pub evidence: Evidence,
+    /// temporary_admin.yml (AWS only; empty when AWS is not configured or there is no file).
+    pub temporary: Vec<TemporaryAdmin>,
 }
 
 impl Inputs {
@@ -56,19 +61,22 @@ impl Inputs {
             mapping,
             config,
             evidence: Evidence::new(today),
+            temporary: Vec::new(),
         }
     }
 
     /// Parse `today` (or take today in UTC), load the mapping (or the built-in one), then the
-    /// config at `config_path`.
+    /// config at `config_path`, then (when the mapping configures AWS) the temporary admins.
     pub fn load(
         today: Option<&str>,
         mapping: Option<&Path>,
         config_path: &Path,
+        temporary_admin: Option<&Path>,
     ) -> Result<Inputs, Error> {
         let today = parse_today(today)?;
         let (mapping, mapping_source) = load_mapping_with_source(mapping)?;
         let (config, digest) = load_config_digest(config_path, &mapping)?;
+        let temporary = load_temporary(temporary_admin, config_path, &mapping)?;
         let mut evidence = Evidence::new(today);
         evidence.mapping = mapping_source;
         evidence.config = Some(digest);
@@ -77,8 +85,48 @@ impl Inputs {
             mapping,
             config,
             evidence,
+            temporary,
         })
     }
+
+    /// What the AWS adapter needs from the inputs.
+    pub fn aws(&self) -> AwsInputs {
+        AwsInputs {
+            people: self.config.people.clone(),
+            temporary: self.temporary.clone(),
+            today: self.today,
+        }
+    }
+}
+
+/// The file name of the temporary admin list looked for beside the config.
+pub const TEMPORARY_ADMIN_FILE: &str = "temporary_admin.yml";
+
+/// Load `--temporary-admin PATH`, else `temporary_admin.yml` beside the config when it exists;
+/// nothing when the mapping does not configure AWS (the file only grants AWS roles).
+pub fn load_temporary(
+    explicit: Option<&Path>,
+    config_path: &Path,
+    mapping: &Mapping,
+) -> Result<Vec<TemporaryAdmin>, Error> {
+    if mapping.aws.is_none() {
+        if let Some(path) = explicit {
+            tracing::warn!(
+                "--temporary-admin {} is not used: the mapping does not configure aws",
+                path.display()
+            );
+        }
+        return Ok(Vec::new());
+    }
+    let beside = config_path
+        .parent()
+        .map(|d| d.join(TEMPORARY_ADMIN_FILE))
+        .filter(|p| p.is_file());
+    let Some(path) = explicit.map(Path::to_path_buf).or(beside) else {
+        return Ok(Vec::new());
+    };
+    let display = path.display().to_string();
+    Ok(temporary_admin::read(&path, &display)?)
 }
 
 /// `--today`, or today's date in UTC.
@@ -158,18 +206,23 @@ pub fn select(mapping: &Mapping, list: Option<&str>) -> Result<Vec<System>, Erro
     Ok(out)
 }
 
-/// The adapter of a configured system: the one place a system is registered.
-pub fn adapter(mapping: &Mapping, system: System) -> Box<dyn Adapter> {
-    match (system, &mapping.github) {
-        (System::Github, Some(github)) => Box::new(GithubAdapter::new(github)),
+/// The adapter of a configured system: the one place a system is registered. `aws` is what the
+/// AWS checks need beyond the mapping (people, temporary admins, the date).
+pub fn adapter(mapping: &Mapping, system: System, aws: &AwsInputs) -> Box<dyn Adapter> {
+    match (system, &mapping.github, &mapping.aws) {
+        (System::Github, Some(github), _) => Box::new(GithubAdapter::new(github)),
+        (System::Aws, _, Some(m)) => Box::new(AwsAdapter::new(m, aws.clone())),
+        (other, _, _) if let Some(section) = mapping.accounts.get(&other) => {
+            Box::new(AccountAdapter::new(other, section))
+        }
         // Systems whose readers have not landed yet: selecting them is an unread system.
-        (other, _) => Box::new(NoReader(other)),
+        (other, _, _) => Box::new(NoReader(other)),
     }
 }
 
 /// The adapters of `systems`, in order.
-pub fn adapters(mapping: &Mapping, systems: &[System]) -> Vec<Box<dyn Adapter>> {
-    systems.iter().map(|s| adapter(mapping, *s)).collect()
+pub fn adapters(mapping: &Mapping, systems: &[System], aws: &AwsInputs) -> Vec<Box<dyn Adapter>> {
+    systems.iter().map(|s| adapter(mapping, *s, aws)).collect()
 }
 
 /// Read every selected system from a snapshot: each section through its adapter; a system the
@@ -194,15 +247,32 @@ pub fn read_snapshot(
         .collect()
 }
 
-/// Read every source concurrently: the run takes as long as the slowest. The first source that
-/// fails as a whole stops the run.
+/// Read every source concurrently: the run takes as long as the slowest. A source that fails as
+/// a whole with an API error (a bad token, the network) is that system unread, with the reason,
+/// so the other systems are still read and reported (the run is incomplete, exit 3). A usage
+/// error (a bad snapshot, an org mismatch, missing credentials) stops the run.
 pub async fn read_all(sources: &[&dyn Source]) -> Result<Vec<SystemRead>, Error> {
     let results = join_all(sources.iter().map(|s| s.read())).await;
-    let mut reads = Vec::with_capacity(results.len());
-    for r in results {
-        reads.push(r?);
+    sources
+        .iter()
+        .zip(results)
+        .map(|(source, result)| settle(source.system(), result))
+        .collect()
+}
+
+/// One source's result: an API failure becomes the system unread; a usage error stops the run.
+pub fn settle(
+    system: System,
+    result: Result<SystemRead, SourceError>,
+) -> Result<SystemRead, Error> {
+    match result {
+        Ok(read) => Ok(read),
+        Err(SourceError::Api(reason)) => {
+            tracing::info!(%system, "{system} could not be read: {reason}");
+            Ok(SystemRead::unread(system, reason))
+        }
+        Err(e @ SourceError::Usage(_)) => Err(e.into()),
     }
-    Ok(reads)
 }
 
 pub use crate::access::normalise;
@@ -313,3 +383,6 @@ pub use crate::finding::by_system;
 
 #[cfg(test)]
 mod fake_system_tests;
+
+#[cfg(test)]
+mod account_tests;

@@ -6,6 +6,7 @@
 //! - [`propose`]: pure: from the config, the findings and the membership, the edits to make.
 
 pub mod edit;
+pub mod json;
 pub mod layout;
 pub mod pr;
 pub mod propose;

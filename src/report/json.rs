@@ -1,5 +1,5 @@
 //! The JSON report, schema version 1: stable wire types, separate from the internal ones.
-//! Documented field by field in README.md ("JSON report, schema v1"). Never rename or remove a
+//! Documented field by field in docs/json.md (schema version 1). Never rename or remove a
 //! field here; add new ones only with a new schema version or as optional extras.
 
 use std::collections::BTreeMap;

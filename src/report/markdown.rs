@@ -86,8 +86,16 @@ fn person(f: &Finding) -> String {
     opt(f.name.as_deref())
 }
 
+/// Who, as the finding's system identifies them: the GitHub login, or (for the account systems)
+/// the email, so an undeclared holder's row is never blank.
 fn login(f: &Finding) -> String {
-    code_opt(f.github_username.as_deref())
+    let id = match f.system {
+        Some(s) if s != crate::access::System::Github => {
+            f.email.as_deref().or(f.github_username.as_deref())
+        }
+        _ => f.github_username.as_deref(),
+    };
+    code_opt(id)
 }
 
 /// A link to a rule's documentation.
@@ -299,7 +307,7 @@ pub fn render(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
             out,
             "**Incomplete:** {} could not be read. {} no findings here and {} not known to be clean.",
             {
-                let (one, many) = if super::text::github_only(report) {
+                let (one, many) = if super::text::unread_are_teams(report) {
                     ("team", "teams")
                 } else {
                     ("part", "parts")

@@ -91,7 +91,7 @@ pub fn render(report: &Report, out: &mut impl Write, color: Color) -> std::io::R
             "{}",
             p.severity(
                 Severity::High,
-                if github_only(report) {
+                if unread_are_teams(report) {
                     "NOT READ: the report is incomplete; these teams are not known to be clean"
                 } else {
                     "NOT READ: the report is incomplete; these are not known to be clean"
@@ -178,6 +178,12 @@ pub fn github_only(report: &Report) -> bool {
         .all(|s| *s == crate::system::System::Github)
 }
 
+/// Whether everything not read is a GitHub team (v1's wording: "3 teams not read"), rather
+/// than parts of several systems or a whole system ("1 part not read (github)").
+pub fn unread_are_teams(report: &Report) -> bool {
+    github_only(report) && report.errors.iter().all(|e| e.resource.is_some())
+}
+
 /// `1 person`, `2 people`.
 pub fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
@@ -197,7 +203,7 @@ pub fn summary_line(report: &Report) -> String {
                     .unwrap_or_else(|| "(source)".to_owned())
             })
             .collect();
-        let (one, many) = if github_only(report) {
+        let (one, many) = if unread_are_teams(report) {
             ("team", "teams")
         } else {
             ("part", "parts")

@@ -23,6 +23,21 @@ pub fn change(c: &Change) -> Value {
     })
 }
 
+/// A change's access per system (`access`, for any mapping but GitHub alone):
+/// `[{"system": "github", "added": [..], "removed": [..]}, ..]`.
+pub fn access(c: &Change) -> Value {
+    c.access
+        .iter()
+        .map(|a| {
+            json!({
+                "system": a.system.as_str(),
+                "added": a.added,
+                "removed": a.removed,
+            })
+        })
+        .collect()
+}
+
 /// One finding as the v1 JSON object (the same shape as `check` and `drift`, from
 /// [`report::json::finding_v1`](crate::report::json::finding_v1)), plus `introduced`.
 pub fn finding(f: &Finding, introduced: impl Into<Option<bool>>) -> Value {
@@ -53,7 +68,21 @@ pub fn render(review: &Review) -> String {
         "complete": true,
         "errors": [],
         "headline": super::headline(&review.diff),
-        "changes": review.diff.changes.iter().map(change).collect::<Vec<_>>(),
+        "changes": review
+            .diff
+            .changes
+            .iter()
+            .map(|c| {
+                let mut v = change(c);
+                // With GitHub alone the v1 keys say it all, and the v1 output is unchanged.
+                if review.per_system()
+                    && let Value::Object(m) = &mut v
+                {
+                    m.insert("access".to_owned(), access(c));
+                }
+                v
+            })
+            .collect::<Vec<_>>(),
         "findings": review
             .findings
             .iter()

@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Change, ChangeKind, MARKER, Review};
+use super::{Change, ChangeKind, Direction, MARKER, Review};
 use crate::config::ConfigErrors;
 use crate::finding::Finding;
 use crate::report::text::label;
@@ -40,6 +40,37 @@ fn teams(list: &[String], login: Option<&str>) -> String {
         let _ = write!(s, " (as {})", code(login));
     }
     s
+}
+
+/// The access added (or removed) per system (any mapping but GitHub alone):
+/// `github: gov-uk`, `github: gov-uk-production-admin` (as `new-login`); `pagerduty: user`. A
+/// role change in a single-valued system is in the added cell: `sentry: member → admin`.
+fn access_cell(c: &Change, direction: Direction) -> String {
+    let mut groups: Vec<String> = Vec::new();
+    for a in &c.access {
+        if let (Some((from, to)), Direction::Added) = (a.role_change(), direction) {
+            groups.push(code(&format!("{}: {from} → {to}", a.system)));
+            continue;
+        }
+        let (list, holder) = a.listed(direction);
+        if list.is_empty() {
+            continue;
+        }
+        let mut s = list
+            .iter()
+            .map(|r| code(&format!("{}: {r}", a.system)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        if let Some(h) = holder {
+            let _ = write!(s, " (as {})", code(h));
+        }
+        groups.push(s);
+    }
+    if groups.is_empty() {
+        "—".to_owned()
+    } else {
+        groups.join("; ")
+    }
 }
 
 fn roles(c: &Change) -> String {
@@ -141,7 +172,23 @@ pub fn render(review: &Review) -> String {
     let _ = writeln!(out, "{TITLE}\n");
     let _ = writeln!(out, "**{}**\n", escape(&super::headline(&review.diff)));
 
-    if !review.diff.changes.is_empty() {
+    if !review.diff.changes.is_empty() && review.per_system() {
+        out.push_str("| Change | Person | Role | Access added | Access removed | Line |\n");
+        out.push_str("|---|---|---|---|---|---|\n");
+        for c in &review.diff.changes {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} |",
+                kind_cell(c.kind),
+                person_cell(c),
+                roles(c),
+                access_cell(c, Direction::Added),
+                access_cell(c, Direction::Removed),
+                line_cell(c),
+            );
+        }
+        out.push('\n');
+    } else if !review.diff.changes.is_empty() {
         out.push_str("| Change | Person | Role | Teams added | Teams removed | Line |\n");
         out.push_str("|---|---|---|---|---|---|\n");
         for c in &review.diff.changes {

@@ -11,6 +11,13 @@
 //! change is reported ONCE, with the kind of the role change (`granted`, `revoked`, `escalated`,
 //! `reduced`) and `previous_github_username` set: the access change is what a reviewer must
 //! judge, and the rename is shown beside it.
+//!
+//! The access a change adds and removes is generic, through the systems' adapters: for each
+//! system, what `adapter.expected(base)` gives the person against what `adapter.expected(head)`
+//! gives them ([`Access`]). Each side has its own adapters ([`Side`]), so an adapter that reads
+//! inputs beyond the config (AWS's `temporary_admin.yml`, the date) is built with the base's
+//! inputs for the base and the head's for the head: entries added or expiring then show as
+//! access added or removed, with no edit here. `teams_added`/`teams_removed` are GitHub's.
 
 pub mod comment;
 pub mod github;
@@ -20,6 +27,7 @@ pub mod text;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::access::{Adapter, System};
 use crate::config::{Config, Mapping, Person};
 use crate::finding::{Finding, Kind};
 use crate::policy::Rule;
@@ -32,9 +40,11 @@ pub const MARKER: &str = "<!-- access-reconciler:review -->";
 pub enum ChangeKind {
     /// No role -> a role (including a person added to the file with a role).
     Granted,
-    /// A role -> a higher one (deploy < admin < platformengineer).
+    /// A role -> a higher one (deploy < admin < platformengineer); or the same role with access
+    /// added (another system's identity changed, or an adapter's own inputs such as AWS
+    /// temporary admin entries).
     Escalated,
-    /// A role -> a lower one.
+    /// A role -> a lower one; or the same role with access only removed.
     Reduced,
     /// A role -> no role (including a person with a role removed from the file).
     Revoked,
@@ -84,6 +94,72 @@ pub struct Change {
     pub line: usize,
     /// Whether the person was removed from the file (so `line` is a base-file line).
     pub removed_from_file: bool,
+    /// The access added and removed, per system (only systems where something changed), in
+    /// report order. GitHub's is also `teams_added`/`teams_removed`.
+    pub access: Vec<Access>,
+}
+
+/// The access one person gains and loses in one system.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Access {
+    pub system: System,
+    /// Resources gained (by the head identity in this system), sorted.
+    pub added: Vec<String>,
+    /// Resources lost (by the base identity in this system), sorted.
+    pub removed: Vec<String>,
+    /// A person holds one resource at most in this system (a role): one removed and one added
+    /// is a role change.
+    pub single_valued: bool,
+    /// The identity in this system on the base and on the head, when it changed (a new login or
+    /// email): then everything is removed from the old and added to the new.
+    pub holder_changed: Option<(String, String)>,
+}
+
+impl Access {
+    /// `(from, to)` when this is one role replacing another in a single-valued system.
+    pub fn role_change(&self) -> Option<(&str, &str)> {
+        match (self.added.as_slice(), self.removed.as_slice()) {
+            ([to], [from]) if self.single_valued && self.holder_changed.is_none() => {
+                Some((from.as_str(), to.as_str()))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Which side of an [`Access`] a report lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Added,
+    Removed,
+}
+
+impl Access {
+    /// The resources listed on one side (a role change is listed on neither: see
+    /// [`Access::role_change`]), and the identity they belong to when it changed.
+    pub fn listed(&self, direction: Direction) -> (&[String], Option<&str>) {
+        if self.role_change().is_some() {
+            return (&[], None);
+        }
+        match direction {
+            Direction::Added => (
+                &self.added,
+                self.holder_changed.as_ref().map(|(_, new)| new.as_str()),
+            ),
+            Direction::Removed => (
+                &self.removed,
+                self.holder_changed.as_ref().map(|(old, _)| old.as_str()),
+            ),
+        }
+    }
+}
+
+/// One side of a review: a config, and the adapters of the configured systems built with that
+/// side's inputs.
+#[derive(Clone, Copy)]
+pub struct Side<'a> {
+    pub config: &'a Config,
+    pub adapters: &'a [Box<dyn Adapter>],
 }
 
 /// The access changes between two configs.
@@ -124,6 +200,8 @@ pub struct Review {
     pub unused_exceptions: Vec<crate::exceptions::Exception>,
     /// What the review was computed from.
     pub evidence: crate::report::evidence::Evidence,
+    /// The systems the mapping configures: reports name systems when there is more than one.
+    pub systems: Vec<System>,
 }
 
 impl Review {
@@ -141,6 +219,12 @@ impl Review {
             .iter()
             .filter(|f| !f.introduced)
             .map(|f| &f.finding)
+    }
+
+    /// Whether the reports list access per system: whenever the mapping configures anything but
+    /// GitHub alone. With GitHub alone they keep v1's team columns (byte-identical).
+    pub fn per_system(&self) -> bool {
+        self.systems != [System::Github]
     }
 
     pub fn introduced_count(&self) -> usize {
@@ -192,25 +276,26 @@ impl Review {
     }
 }
 
-/// Build a review from two configs and the policy findings of each.
+/// Build a review from two sides and the policy findings of each.
 pub fn review(
-    base: &Config,
-    head: &Config,
+    base: Side<'_>,
+    head: Side<'_>,
     mapping: &Mapping,
     base_findings: &[Finding],
     head_findings: Vec<Finding>,
 ) -> Review {
-    let diff = diff(base, head, mapping);
+    let diff = diff_sides(base, head, mapping);
     let findings = classify(base_findings, head_findings, &diff);
     Review {
-        base_path: base.path.clone(),
-        head_path: head.path.clone(),
+        base_path: base.config.path.clone(),
+        head_path: head.config.path.clone(),
         diff,
         findings,
-        people: head.people.len(),
         accepted: Vec::new(),
         unused_exceptions: Vec::new(),
         evidence: crate::report::evidence::Evidence::default(),
+        people: head.config.people.len(),
+        systems: mapping.systems(),
     }
 }
 
@@ -298,18 +383,105 @@ fn pair(base: &[Person], head: &[Person]) -> (Vec<(usize, usize)>, Vec<usize>, V
     (pairs, base_left, head_left)
 }
 
-/// The teams a person should be in: none without a login.
-fn teams(p: &Person, mapping: &Mapping) -> Vec<String> {
-    if p.login().is_some() {
-        mapping.teams_for(p.role())
-    } else {
-        Vec::new()
+/// What one side's adapters expect, per system, per person: the holder and the resources.
+struct Expectations {
+    by_system: BTreeMap<System, (bool, BTreeMap<usize, Held>)>,
+}
+
+#[derive(Default)]
+struct Held {
+    holder: String,
+    resources: BTreeSet<String>,
+}
+
+impl Expectations {
+    fn of(side: Side<'_>) -> Expectations {
+        let mut by_system = BTreeMap::new();
+        for adapter in side.adapters {
+            let mut people: BTreeMap<usize, Held> = BTreeMap::new();
+            for e in adapter.expected(side.config) {
+                let held = people.entry(e.person).or_insert_with(|| Held {
+                    holder: e.holder.clone(),
+                    resources: BTreeSet::new(),
+                });
+                held.resources.insert(e.resource);
+            }
+            by_system.insert(adapter.system(), (adapter.single_valued(), people));
+        }
+        Expectations { by_system }
+    }
+
+    fn get(&self, system: System, person: Option<usize>) -> Option<&Held> {
+        self.by_system.get(&system)?.1.get(&person?)
+    }
+
+    fn single_valued(&self, system: System) -> bool {
+        self.by_system.get(&system).is_some_and(|(s, _)| *s)
     }
 }
 
-fn minus(a: &[String], b: &[String]) -> Vec<String> {
-    let b: BTreeSet<&String> = b.iter().collect();
-    a.iter().filter(|t| !b.contains(t)).cloned().collect()
+/// The access a person gains and loses, per system: `base` is their index in the base config,
+/// `head` in the head config (`None` when they are not in that file).
+fn access(
+    base: &Expectations,
+    head: &Expectations,
+    b: Option<usize>,
+    h: Option<usize>,
+) -> Vec<Access> {
+    let systems: BTreeSet<System> = base
+        .by_system
+        .keys()
+        .chain(head.by_system.keys())
+        .copied()
+        .collect();
+    let empty = Held::default();
+    let mut out = Vec::new();
+    for system in systems {
+        let before = base.get(system, b).unwrap_or(&empty);
+        let after = head.get(system, h).unwrap_or(&empty);
+        let holder_changed = !before.resources.is_empty()
+            && !after.resources.is_empty()
+            && !before.holder.eq_ignore_ascii_case(&after.holder);
+        let (added, removed): (Vec<String>, Vec<String>) = if holder_changed {
+            (
+                after.resources.iter().cloned().collect(),
+                before.resources.iter().cloned().collect(),
+            )
+        } else {
+            (
+                after
+                    .resources
+                    .difference(&before.resources)
+                    .cloned()
+                    .collect(),
+                before
+                    .resources
+                    .difference(&after.resources)
+                    .cloned()
+                    .collect(),
+            )
+        };
+        if added.is_empty() && removed.is_empty() {
+            continue;
+        }
+        out.push(Access {
+            system,
+            added,
+            removed,
+            single_valued: head.single_valued(system) || base.single_valued(system),
+            holder_changed: holder_changed.then(|| (before.holder.clone(), after.holder.clone())),
+        });
+    }
+    out
+}
+
+/// GitHub's part of `access`: (teams added, teams removed).
+fn github_teams(access: &[Access]) -> (Vec<String>, Vec<String>) {
+    access
+        .iter()
+        .find(|a| a.system == System::Github)
+        .map(|a| (a.added.clone(), a.removed.clone()))
+        .unwrap_or_default()
 }
 
 /// The values of a person's known fields (every key of `config::fields::FIELDS`), without
@@ -320,13 +492,13 @@ fn signature(p: &Person) -> Vec<Option<crate::config::fields::Value>> {
 
 /// The kind of a role change from `from` to `to` (both roles), or `None` when the role is the
 /// same. Between two different roles at the same level (possible only with a custom mapping),
-/// a change that adds any team is an escalation (new access someone must approve), otherwise a
-/// reduction.
+/// a change that adds any access (in any system) is an escalation (new access someone must
+/// approve), otherwise a reduction.
 fn role_change(
     mapping: &Mapping,
     from: Option<&str>,
     to: Option<&str>,
-    teams_added: &[String],
+    adds_access: bool,
 ) -> Option<ChangeKind> {
     match (from, to) {
         (None, None) => None,
@@ -339,7 +511,7 @@ fn role_change(
                 ChangeKind::Escalated
             } else if lb < la {
                 ChangeKind::Reduced
-            } else if !teams_added.is_empty() {
+            } else if adds_access {
                 ChangeKind::Escalated
             } else {
                 ChangeKind::Reduced
@@ -348,9 +520,30 @@ fn role_change(
     }
 }
 
+/// The access changes from `base` to `head`, both read with the mapping's adapters (the
+/// configured systems). See [`diff_sides`].
+pub fn diff(base: &Config, head: &Config, mapping: &Mapping) -> Diff {
+    // No temporary admins here, so AWS's expected roles do not depend on the date.
+    let aws = crate::sources::aws::adapter::AwsInputs::none(chrono::NaiveDate::default());
+    let adapters = crate::engine::adapters(mapping, &mapping.systems(), &aws);
+    diff_sides(
+        Side {
+            config: base,
+            adapters: &adapters,
+        },
+        Side {
+            config: head,
+            adapters: &adapters,
+        },
+        mapping,
+    )
+}
+
 /// The access changes from `base` to `head`. Only people who hold a role on at least one side
 /// are listed; everything else that was edited is counted in `other_edits`.
-pub fn diff(base: &Config, head: &Config, mapping: &Mapping) -> Diff {
+pub fn diff_sides(base_side: Side<'_>, head_side: Side<'_>, mapping: &Mapping) -> Diff {
+    let (base, head) = (base_side.config, head_side.config);
+    let (before_all, after_all) = (Expectations::of(base_side), Expectations::of(head_side));
     let (pairs, base_left, head_left) = pair(&base.people, &head.people);
     let mut out = Diff::default();
 
@@ -361,15 +554,17 @@ pub fn diff(base: &Config, head: &Config, mapping: &Mapping) -> Diff {
             out.renamed_keys.insert(hk, bk);
         }
         let login_changed = b.login().is_some() && h.login().is_some() && !same_login(b, h);
-        let (before, after) = (teams(b, mapping), teams(h, mapping));
-        let (teams_added, teams_removed) = if login_changed {
-            (after.clone(), before.clone())
-        } else {
-            (minus(&after, &before), minus(&before, &after))
-        };
-        let kind = match role_change(mapping, b.role(), h.role(), &teams_added) {
+        let access = access(&before_all, &after_all, Some(bi), Some(hi));
+        let (teams_added, teams_removed) = github_teams(&access);
+        let adds = access.iter().any(|a| !a.added.is_empty());
+        let kind = match role_change(mapping, b.role(), h.role(), adds) {
             Some(kind) => Some(kind),
             None if login_changed && h.role().is_some() => Some(ChangeKind::LoginChanged),
+            // Same role, same login, other access: an identity changed in another system, or an
+            // adapter's own inputs differ between the sides (AWS temporary admin entries added
+            // or expiring). Escalated when it adds access, reduced when it only removes it.
+            None if adds => Some(ChangeKind::Escalated),
+            None if !access.is_empty() => Some(ChangeKind::Reduced),
             None => None,
         };
         match kind {
@@ -388,6 +583,7 @@ pub fn diff(base: &Config, head: &Config, mapping: &Mapping) -> Diff {
                 teams_removed,
                 line: h.pos.line,
                 removed_from_file: false,
+                access,
             }),
             None => {
                 if signature(b) != signature(h) {
@@ -400,17 +596,22 @@ pub fn diff(base: &Config, head: &Config, mapping: &Mapping) -> Diff {
     for bi in base_left {
         let b = &base.people[bi];
         match b.role() {
-            Some(role) => out.changes.push(Change {
-                kind: ChangeKind::Revoked,
-                github_username: b.login().map(str::to_owned),
-                previous_github_username: None,
-                name: b.name.value.clone(),
-                from_role: Some(role.to_owned()),
-                to_role: None,
-                teams_added: Vec::new(),
-                teams_removed: teams(b, mapping),
-                line: b.pos.line,
-                removed_from_file: true,
+            Some(role) => out.changes.push({
+                let access = access(&before_all, &after_all, Some(bi), None);
+                let (_, teams_removed) = github_teams(&access);
+                Change {
+                    kind: ChangeKind::Revoked,
+                    github_username: b.login().map(str::to_owned),
+                    previous_github_username: None,
+                    name: b.name.value.clone(),
+                    from_role: Some(role.to_owned()),
+                    to_role: None,
+                    teams_added: Vec::new(),
+                    teams_removed,
+                    line: b.pos.line,
+                    removed_from_file: true,
+                    access,
+                }
             }),
             None => out.other_edits += 1,
         }
@@ -419,17 +620,22 @@ pub fn diff(base: &Config, head: &Config, mapping: &Mapping) -> Diff {
     for hi in head_left {
         let h = &head.people[hi];
         match h.role() {
-            Some(role) => out.changes.push(Change {
-                kind: ChangeKind::Granted,
-                github_username: h.login().map(str::to_owned),
-                previous_github_username: None,
-                name: h.name.value.clone(),
-                from_role: None,
-                to_role: Some(role.to_owned()),
-                teams_added: teams(h, mapping),
-                teams_removed: Vec::new(),
-                line: h.pos.line,
-                removed_from_file: false,
+            Some(role) => out.changes.push({
+                let access = access(&before_all, &after_all, None, Some(hi));
+                let (teams_added, _) = github_teams(&access);
+                Change {
+                    kind: ChangeKind::Granted,
+                    github_username: h.login().map(str::to_owned),
+                    previous_github_username: None,
+                    name: h.name.value.clone(),
+                    from_role: None,
+                    to_role: Some(role.to_owned()),
+                    teams_added,
+                    teams_removed: Vec::new(),
+                    line: h.pos.line,
+                    removed_from_file: false,
+                    access,
+                }
             }),
             None => out.other_edits += 1,
         }
@@ -520,6 +726,8 @@ pub fn headline(diff: &Diff) -> String {
         let role = match c.kind {
             ChangeKind::Revoked => c.from_role.clone(),
             ChangeKind::LoginChanged => None,
+            // The role is unchanged; the access is not (see `diff_sides`).
+            ChangeKind::Escalated | ChangeKind::Reduced if c.from_role == c.to_role => None,
             _ => c.to_role.clone(),
         };
         match groups
@@ -536,6 +744,12 @@ pub fn headline(diff: &Diff) -> String {
             let role = role.as_deref().map(role_phrase).unwrap_or_default();
             match kind {
                 ChangeKind::Granted => format!("grants {role} to {}", people(*n)),
+                ChangeKind::Escalated if role.is_empty() => {
+                    format!("adds access for {} with the same role", people(*n))
+                }
+                ChangeKind::Reduced if role.is_empty() => {
+                    format!("removes access from {} with the same role", people(*n))
+                }
                 ChangeKind::Escalated => format!("raises {} to {role}", people(*n)),
                 ChangeKind::Reduced => format!("lowers {} to {role}", people(*n)),
                 ChangeKind::Revoked => format!("revokes {role} from {}", people(*n)),
@@ -955,5 +1169,250 @@ pub(crate) mod tests {
             ]
         );
         assert_eq!(out[0].finding.severity, Severity::High);
+    }
+
+    /// A test account system: one role per person by email, from the person's role, plus (the
+    /// hook for adapters with inputs of their own, like AWS's temporary_admin.yml) extra grants
+    /// given when the adapter is built.
+    struct RoleSystem {
+        roles: BTreeMap<String, String>,
+        extra: Vec<(String, String)>,
+    }
+
+    impl Adapter for RoleSystem {
+        fn system(&self) -> System {
+            System::Sentry
+        }
+        fn scopes(&self) -> Vec<String> {
+            vec!["sentry".to_owned()]
+        }
+        fn expected(&self, config: &Config) -> Vec<crate::access::Expected> {
+            let mut out = Vec::new();
+            for (i, p) in config.people.iter().enumerate() {
+                let Some(email) = p.email.as_ref().map(|e| e.value.clone()) else {
+                    continue;
+                };
+                if let Some(role) = p.role().and_then(|r| self.roles.get(r)) {
+                    out.push(crate::access::Expected {
+                        resource: role.clone(),
+                        holder: email.clone(),
+                        person: i,
+                        why: String::new(),
+                    });
+                }
+                for (who, resource) in &self.extra {
+                    if who.eq_ignore_ascii_case(&email) {
+                        out.push(crate::access::Expected {
+                            resource: resource.clone(),
+                            holder: email.clone(),
+                            person: i,
+                            why: String::new(),
+                        });
+                    }
+                }
+            }
+            out
+        }
+        fn is_managed(&self, _: &str) -> bool {
+            true
+        }
+        fn is_ignored(&self, _: &str) -> bool {
+            false
+        }
+        fn single_valued(&self) -> bool {
+            self.extra.is_empty()
+        }
+        fn describe(&self, _: &crate::access::Event<'_>, _: &mut Finding) {}
+        fn read_snapshot(
+            &self,
+            _: &serde_json::Value,
+            _: &str,
+            _: Option<chrono::DateTime<chrono::Utc>>,
+        ) -> Result<crate::access::SystemRead, crate::access::SourceError> {
+            unreachable!()
+        }
+        fn write_snapshot(
+            &self,
+            _: &crate::access::SystemRead,
+        ) -> Result<serde_json::Value, crate::access::SourceError> {
+            unreachable!()
+        }
+    }
+
+    fn sentry(extra: &[(&str, &str)]) -> Box<dyn Adapter> {
+        Box::new(RoleSystem {
+            roles: [(DEPLOY, "member"), (ADMIN, "admin"), (PLATFORM, "admin")]
+                .into_iter()
+                .map(|(a, b)| (a.to_owned(), b.to_owned()))
+                .collect(),
+            extra: extra
+                .iter()
+                .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+                .collect(),
+        })
+    }
+
+    fn two_systems(
+        base: Vec<Person>,
+        head: Vec<Person>,
+        base_extra: &[(&str, &str)],
+        head_extra: &[(&str, &str)],
+    ) -> Review {
+        let mapping = Mapping::builtin();
+        let aws = crate::sources::aws::adapter::AwsInputs::none(chrono::NaiveDate::default());
+        let github = || crate::engine::adapter(&mapping, System::Github, &aws);
+        let base_adapters = vec![github(), sentry(base_extra)];
+        let head_adapters = vec![github(), sentry(head_extra)];
+        let (base, head) = (config("base.yml", base), config("head.yml", head));
+        let mut r = review(
+            Side {
+                config: &base,
+                adapters: &base_adapters,
+            },
+            Side {
+                config: &head,
+                adapters: &head_adapters,
+            },
+            &mapping,
+            &[],
+            vec![],
+        );
+        r.systems = vec![System::Github, System::Sentry];
+        r
+    }
+
+    #[test]
+    fn access_is_listed_per_system_through_the_adapters() {
+        let r = two_systems(
+            vec![person("Ann", Some("ann"), Some(DEPLOY), Some("ann@x"), 1)],
+            vec![person("Ann", Some("ann"), Some(ADMIN), Some("ann@x"), 1)],
+            &[],
+            &[],
+        );
+        let c = &r.diff.changes[0];
+        assert_eq!(c.kind, ChangeKind::Escalated);
+        assert_eq!(c.access.len(), 2);
+        assert_eq!(
+            (c.access[0].system, c.access[0].role_change()),
+            (System::Github, None)
+        );
+        assert_eq!(c.access[0].added, ["gov-uk-production-admin"]);
+        assert_eq!(c.access[1].system, System::Sentry);
+        assert_eq!(c.access[1].role_change(), Some(("member", "admin")));
+        // GitHub's part is still the v1 keys.
+        assert_eq!(c.teams_added, ["gov-uk-production-admin"]);
+        assert_eq!(c.teams_removed, ["gov-uk-production-deploy"]);
+
+        let text = text::render(&r, crate::report::Color::Never);
+        assert!(
+            text.contains("                access added: github: gov-uk-production-admin\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("                access removed: github: gov-uk-production-deploy\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("                role changed: sentry: member -> admin\n"),
+            "{text}"
+        );
+        assert!(!text.contains("teams added"), "{text}");
+        let md = markdown::render(&r);
+        assert!(
+            md.contains("| Change | Person | Role | Access added | Access removed | Line |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| `github: gov-uk-production-admin`; `sentry: member → admin` | `github: gov-uk-production-deploy` |"),
+            "{md}"
+        );
+        let v: serde_json::Value = serde_json::from_str(&json::render(&r)).unwrap();
+        assert_eq!(
+            v["changes"][0]["access"],
+            serde_json::json!([
+                {"system": "github", "added": ["gov-uk-production-admin"], "removed": ["gov-uk-production-deploy"]},
+                {"system": "sentry", "added": ["admin"], "removed": ["member"]},
+            ])
+        );
+        assert_eq!(
+            v["changes"][0]["teams_added"],
+            serde_json::json!(["gov-uk-production-admin"])
+        );
+        // One system that is not GitHub: still listed per system (v1's columns are GitHub's).
+        let mut sentry_only = r.clone();
+        sentry_only.systems = vec![System::Sentry];
+        let text = text::render(&sentry_only, crate::report::Color::Never);
+        assert!(
+            text.contains("role changed: sentry: member -> admin"),
+            "{text}"
+        );
+        sentry_only.systems = vec![System::Github];
+        let text = text::render(&sentry_only, crate::report::Color::Never);
+        assert!(!text.contains("role changed"), "{text}");
+        assert!(
+            text.contains("teams added: gov-uk-production-admin"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_person_added_or_removed_lists_every_system_and_an_identity_change_moves_it_all() {
+        let r = two_systems(
+            vec![
+                person("Bo", Some("bo"), Some(DEPLOY), Some("bo@x"), 1),
+                person("Cy", Some("cy-old"), Some(DEPLOY), Some("cy@x"), 5),
+            ],
+            vec![
+                person("Cy", Some("cy-new"), Some(DEPLOY), Some("cy@x"), 5),
+                person("Di", Some("di"), Some(ADMIN), Some("di@x"), 9),
+            ],
+            &[],
+            &[],
+        );
+        let text = text::render(&r, crate::report::Color::Never);
+        assert!(
+            text.contains("access added: github: gov-uk, gov-uk-production-admin; sentry: admin\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "access removed: github: gov-uk, gov-uk-production-deploy; sentry: member\n"
+            ),
+            "{text}"
+        );
+        // Cy's login changed: GitHub access moves from the old login to the new; Sentry (by
+        // email) is unchanged, so it is not listed.
+        assert!(
+            text.contains("access added: github: gov-uk, gov-uk-production-deploy (as cy-new)\n"),
+            "{text}"
+        );
+        let cy = r.diff.changes.iter().find(|c| c.name == "Cy").unwrap();
+        assert_eq!(cy.kind, ChangeKind::LoginChanged);
+        assert_eq!(cy.access.len(), 1);
+    }
+
+    #[test]
+    fn each_side_has_its_own_adapters_so_their_own_inputs_show_as_access_changes() {
+        // The hook for AWS's temporary_admin.yml: the head's adapter is built with an entry
+        // the base's has not got; the config itself is unchanged.
+        let people = || vec![person("Ann", Some("ann"), Some(DEPLOY), Some("ann@x"), 1)];
+        let r = two_systems(people(), people(), &[], &[("ann@x", "temporary-admin")]);
+        let c = &r.diff.changes[0];
+        assert_eq!(c.kind, ChangeKind::Escalated);
+        assert_eq!(c.from_role, c.to_role);
+        assert_eq!(c.access[0].added, ["temporary-admin"]);
+        assert_eq!(
+            headline(&r.diff),
+            "This PR adds access for 1 person with the same role."
+        );
+        // The entry expires (gone from the head): access removed, reduced.
+        let r = two_systems(people(), people(), &[("ann@x", "temporary-admin")], &[]);
+        let c = &r.diff.changes[0];
+        assert_eq!(c.kind, ChangeKind::Reduced);
+        assert_eq!(c.access[0].removed, ["temporary-admin"]);
+        assert_eq!(
+            headline(&r.diff),
+            "This PR removes access from 1 person with the same role."
+        );
     }
 }

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Change, Review};
+use super::{Change, Direction, Review};
 use crate::finding::Finding;
 use crate::report::Color;
 use crate::report::text::{Paint, label};
@@ -47,6 +47,46 @@ fn finding_line(out: &mut String, p: &Paint, f: &Finding) {
     }
 }
 
+/// The access a change adds and removes, per system (any mapping but GitHub alone):
+/// `access added: github: gov-uk, gov-uk-production-admin; pagerduty: user`, and a role change
+/// in a single-valued system as `role changed: sentry: member -> admin`.
+fn access_lines(out: &mut String, c: &Change) {
+    for (direction, what) in [
+        (Direction::Added, "access added"),
+        (Direction::Removed, "access removed"),
+    ] {
+        let groups: Vec<String> = c
+            .access
+            .iter()
+            .filter_map(|a| {
+                let (list, holder) = a.listed(direction);
+                if list.is_empty() {
+                    return None;
+                }
+                let mut s = format!("{}: {}", a.system, list.join(", "));
+                if let Some(h) = holder {
+                    let _ = write!(s, " (as {h})");
+                }
+                Some(s)
+            })
+            .collect();
+        if !groups.is_empty() {
+            let _ = writeln!(out, "                {what}: {}", groups.join("; "));
+        }
+    }
+    let changed: Vec<String> = c
+        .access
+        .iter()
+        .filter_map(|a| {
+            let (from, to) = a.role_change()?;
+            Some(format!("{}: {from} -> {to}", a.system))
+        })
+        .collect();
+    if !changed.is_empty() {
+        let _ = writeln!(out, "                role changed: {}", changed.join("; "));
+    }
+}
+
 /// Render a computed review; `color` as for the other text reports.
 pub fn render(review: &Review, color: Color) -> String {
     let p = Paint(color);
@@ -86,6 +126,10 @@ pub fn render(review: &Review, color: Color) -> String {
                 (Some(new), Some(old)) => (format!(" (as {new})"), format!(" (as {old})")),
                 _ => (String::new(), String::new()),
             };
+            if review.per_system() {
+                access_lines(&mut out, c);
+                continue;
+            }
             if !c.teams_added.is_empty() {
                 let _ = writeln!(
                     out,

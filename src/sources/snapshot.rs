@@ -29,43 +29,83 @@ pub struct Snapshot {
     pub sections: BTreeMap<System, Value>,
 }
 
-/// The v2 file, as written on disk. Unknown keys (a misspelt system) are an error.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The v2 file, as written on disk: `version`, `fetched_at`, and one section per system, keyed by
+/// the system's name. Any other key (a misspelt system) is a located error; systems need no
+/// registration here.
+#[derive(Debug, Clone, PartialEq)]
 struct FileV2 {
     version: u32,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     fetched_at: Option<DateTime<Utc>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    github: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    aws: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    sentry: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    fastly: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pagerduty: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    signon: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    gcp: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    logit: Option<Value>,
+    sections: BTreeMap<System, Value>,
 }
 
-impl FileV2 {
-    fn slot(&mut self, system: System) -> &mut Option<Value> {
-        match system {
-            System::Github => &mut self.github,
-            System::Aws => &mut self.aws,
-            System::Sentry => &mut self.sentry,
-            System::Fastly => &mut self.fastly,
-            System::Pagerduty => &mut self.pagerduty,
-            System::Signon => &mut self.signon,
-            System::Gcp => &mut self.gcp,
-            System::Logit => &mut self.logit,
+impl<'de> Deserialize<'de> for FileV2 {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = FileV2;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a snapshot object")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<FileV2, A::Error> {
+                use serde::de::Error;
+                let (mut version, mut fetched_at, mut sections) = (None, None, BTreeMap::new());
+                while let Some(key) = map.next_key::<String>()? {
+                    let duplicate = || A::Error::custom(format!("duplicate field `{key}`"));
+                    match key.as_str() {
+                        "version" if version.is_some() => return Err(duplicate()),
+                        "version" => version = Some(map.next_value::<u32>()?),
+                        "fetched_at" if fetched_at.is_some() => return Err(duplicate()),
+                        "fetched_at" => {
+                            fetched_at = Some(map.next_value::<Option<DateTime<Utc>>>()?)
+                        }
+                        name => {
+                            let system: System = name.parse().map_err(|_| {
+                                A::Error::custom(format!(
+                                    "unknown field `{name}`, expected `version`, `fetched_at` or a system ({})",
+                                    System::names().join(", ")
+                                ))
+                            })?;
+                            if sections
+                                .insert(system, map.next_value::<Value>()?)
+                                .is_some()
+                            {
+                                return Err(duplicate());
+                            }
+                        }
+                    }
+                }
+                Ok(FileV2 {
+                    version: version.ok_or_else(|| A::Error::missing_field("version"))?,
+                    fetched_at: fetched_at.flatten(),
+                    sections,
+                })
+            }
         }
+
+        d.deserialize_map(Visitor)
+    }
+}
+
+impl Serialize for FileV2 {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("version", &self.version)?;
+        if let Some(at) = &self.fetched_at {
+            map.serialize_entry("fetched_at", at)?;
+        }
+        // In report order (System's order), GitHub first.
+        for (system, section) in &self.sections {
+            map.serialize_entry(system.as_str(), section)?;
+        }
+        map.end()
     }
 }
 
@@ -94,22 +134,18 @@ impl Snapshot {
                 sections: [(System::Github, section)].into(),
             });
         }
-        let mut file: FileV2 = serde_json::from_str(text).map_err(|e| invalid(path, &e))?;
+        let file: FileV2 = serde_json::from_str(text).map_err(|e| invalid(path, &e))?;
         if file.version != SNAPSHOT_VERSION {
             return Err(SourceError::Usage(format!(
                 "{path}: snapshot version {} is not one this tool reads (1 or 2)\n  help: record it again with `access-reconciler snapshot --out {path}`",
                 file.version
             )));
         }
-        let sections = System::ALL
-            .into_iter()
-            .filter_map(|s| file.slot(s).take().map(|v| (s, v)))
-            .collect();
         Ok(Snapshot {
             path: path.to_owned(),
             version: 2,
             fetched_at: file.fetched_at,
-            sections,
+            sections: file.sections,
         })
     }
 }
@@ -120,21 +156,11 @@ pub fn to_json(
     fetched_at: Option<DateTime<Utc>>,
     sections: &BTreeMap<System, Value>,
 ) -> Result<String, serde_json::Error> {
-    let mut file = FileV2 {
+    let file = FileV2 {
         version: SNAPSHOT_VERSION,
         fetched_at,
-        github: None,
-        aws: None,
-        sentry: None,
-        fastly: None,
-        pagerduty: None,
-        signon: None,
-        gcp: None,
-        logit: None,
+        sections: sections.clone(),
     };
-    for (system, section) in sections {
-        *file.slot(*system) = Some(section.clone());
-    }
     let mut json = serde_json::to_string_pretty(&file)?;
     json.push('\n');
     Ok(json)
@@ -218,6 +244,16 @@ mod tests {
         let e = Snapshot::parse("s.json", "{\"version\": 2,\n \"jira\": {}}").unwrap_err();
         assert!(e.to_string().starts_with("s.json:2:"), "{e}");
         assert!(e.to_string().contains("unknown field `jira`"), "{e}");
+        let e = Snapshot::parse(
+            "s.json",
+            "{\"version\": 2,\n \"github\": {},\n \"github\": {}}",
+        )
+        .unwrap_err();
+        assert!(e.to_string().starts_with("s.json:3:"), "{e}");
+        assert!(e.to_string().contains("duplicate field `github`"), "{e}");
+        let e = Snapshot::parse("s.json", "{\"github\": {}, \"version\": 2, \"version\": 2}")
+            .unwrap_err();
+        assert!(e.to_string().contains("duplicate field `version`"), "{e}");
         let e = Snapshot::parse("s.json", "{\"version\": 3}").unwrap_err();
         assert!(e.to_string().contains("version 3"), "{e}");
     }

@@ -6,13 +6,21 @@ use std::path::PathBuf;
 
 use assert_cmd::Command;
 
-/// The real binary, with GH_*, GITHUB_*, NO_COLOR and RUST_LOG cleared so the developer's
-/// environment cannot change a test, run from the crate root.
+/// The account systems' token variables, cleared for every run.
+pub const ACCOUNT_TOKENS: [&str; 3] = ["SENTRY_AUTH_TOKEN", "FASTLY_API_TOKEN", "PAGERDUTY_TOKEN"];
+
+/// The real binary, with GH_*, GITHUB_*, NO_COLOR, RUST_LOG and the account systems' tokens
+/// cleared so the developer's environment cannot change a test, run from the crate root.
 pub fn bin() -> Command {
     let mut cmd = Command::cargo_bin("access-reconciler").expect("binary built");
     for (key, _) in std::env::vars_os() {
         let k = key.to_string_lossy();
-        if k.starts_with("GH_") || k.starts_with("GITHUB_") || k == "NO_COLOR" || k == "RUST_LOG" {
+        if k.starts_with("GH_")
+            || k.starts_with("GITHUB_")
+            || k == "NO_COLOR"
+            || k == "RUST_LOG"
+            || ACCOUNT_TOKENS.contains(&k.as_ref())
+        {
             cmd.env_remove(&key);
         }
     }

@@ -64,7 +64,11 @@ use cache::{DiskCache, Page};
 use error::chain;
 use link::{Base, page_number, with_page};
 use retry::Policy;
-use secrets::register_secret;
+
+// Shared with the account-system clients (`crate::sources::accounts::http`), so every API is
+// retried and waited for the same way.
+pub(crate) use retry::{backoff, retry_after, until_reset};
+pub(crate) use secrets::register_secret;
 
 /// The most pages one list may have (100 items each): a `last` page beyond it is refused
 /// rather than fetched, so a wrong Link header cannot spend the rate limit.

@@ -34,7 +34,7 @@ pub(super) async fn pause(d: Duration) {
 }
 
 /// Exponential backoff with jitter: base * 2^(n-1), scaled by a random factor in [0.5, 1.5).
-pub(super) fn backoff(base_ms: u64, n: u32) -> Duration {
+pub(crate) fn backoff(base_ms: u64, n: u32) -> Duration {
     let exp = base_ms.saturating_mul(1u64 << n.saturating_sub(1).min(16));
     let jitter = 0.5 + fastrand::f64();
     Duration::from_millis((exp as f64 * jitter) as u64)
@@ -43,7 +43,7 @@ pub(super) fn backoff(base_ms: u64, n: u32) -> Duration {
 /// The wait for an exhausted primary rate limit (`x-ratelimit-remaining: 0`): until
 /// `x-ratelimit-reset` (a second past it, as the reset is a whole second), zero when it is
 /// already past, and a minute when GitHub gave no reset time.
-pub(super) fn until_reset(reset: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Duration {
+pub(crate) fn until_reset(reset: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Duration {
     match reset {
         Some(r) => {
             let d = (r - now).num_seconds();
@@ -301,7 +301,7 @@ pub(super) fn link_header(headers: &HeaderMap) -> Result<Option<String>, String>
 
 /// `retry-after` as seconds or as an HTTP date (RFC 9110 allows both); a date in the past is
 /// a zero wait.
-pub(super) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = header_str(headers, "retry-after")?.trim();
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));

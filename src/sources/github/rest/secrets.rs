@@ -10,7 +10,7 @@ fn secrets() -> &'static Mutex<Vec<String>> {
     SECRETS.get_or_init(|| Mutex::new(Vec::new()))
 }
 
-pub(super) fn register_secret(secret: &str) {
+pub(crate) fn register_secret(secret: &str) {
     if secret.len() >= 4
         && let Ok(mut list) = secrets().lock()
     {
