@@ -812,7 +812,11 @@ fn item12_text_reports_wrap_at_100_columns_without_breaking_tokens() {
         TODAY,
     ]);
     assert_eq!(code, 1, "{stderr}");
-    for line in text.lines() {
+    // The evidence footer (main's, one file per line with its SHA-256) is kept as written.
+    let (report, _footer) = text
+        .split_once("\nEvidence: access-reconciler ")
+        .expect("an evidence footer");
+    for line in report.lines() {
         assert!(
             line.chars().count() <= 100 || !line.trim().contains(' '),
             "over 100 columns: {line:?}"
@@ -831,8 +835,11 @@ fn item12_text_reports_wrap_at_100_columns_without_breaking_tokens() {
         "--today",
         TODAY,
     ]);
-    // Every line but the one-line summary (kept whole for `tail -1`).
-    let lines: Vec<&str> = text.lines().collect();
+    // Every line but the one-line summary (kept whole) and the evidence footer after it.
+    let (report, _footer) = text
+        .split_once("\nEvidence: access-reconciler ")
+        .expect("an evidence footer");
+    let lines: Vec<&str> = report.lines().collect();
     let body = &lines[..lines.len() - 1];
     assert!(body.iter().all(|l| l.chars().count() <= 100), "{text}");
 }
@@ -938,7 +945,10 @@ fn and_review_json_keys_come_in_a_fixed_order() {
             "headline",
             "changes",
             "findings",
-            "summary"
+            "accepted",
+            "unused_exceptions",
+            "summary",
+            "evidence"
         ],
         "{json}{stderr}"
     );

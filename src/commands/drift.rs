@@ -19,6 +19,14 @@ pub fn run(global: &GlobalArgs, args: DriftArgs) -> u8 {
         Ok(inputs) => inputs,
         Err(code) => return code,
     };
+    let exceptions = match common::load_exceptions(
+        args.gate.exceptions.as_deref(),
+        &args.config.config,
+        inputs.today,
+    ) {
+        Ok(e) => e,
+        Err(code) => return code,
+    };
     let (systems, adapters) =
         match common::select(&inputs.mapping, args.system.as_deref(), &inputs.aws()) {
             Ok(s) => s,
@@ -44,6 +52,7 @@ pub fn run(global: &GlobalArgs, args: DriftArgs) -> u8 {
         Ok(a) => a,
         Err(e) => return common::fail(&e, "Nothing was compared."),
     };
+    let read_at = chrono::Utc::now();
     let reads = runtime.block_on(common::read_systems(snapshot.as_ref(), &live, &adapters));
     // Only a usage error stops the run here (exit 2): a system whose API failed is unread.
     let reads = match reads {
@@ -71,6 +80,11 @@ pub fn run(global: &GlobalArgs, args: DriftArgs) -> u8 {
         ));
     }
     finding::sort(&mut report.findings);
+    common::seal_sources(&mut report.evidence, read_at);
+    if let Some((exceptions, digest)) = &exceptions {
+        report.evidence.exceptions = Some(digest.clone());
+        report.apply_exceptions(exceptions, &inputs.config);
+    }
 
     if let Err(code) = common::print_report(global, &report) {
         return code;
@@ -106,7 +120,7 @@ pub fn run(global: &GlobalArgs, args: DriftArgs) -> u8 {
             );
         }
     }
-    exit::of_report(&report)
+    exit::of_report_failing_on(&report, args.gate.fail_on.severity())
 }
 
 /// When `$GITHUB_STEP_SUMMARY` names a file, append the Markdown report to it. A failure is

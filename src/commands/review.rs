@@ -12,6 +12,7 @@ use crate::cli::{GlobalArgs, ReviewArgs};
 use crate::config::{self, Config, ConfigError, ConfigErrors, Mapping};
 use crate::exit;
 use crate::report::Format;
+use crate::report::evidence::{Evidence, FileDigest};
 use crate::review::comment::{self, CommentApi, CommentError, IssueComment, Posted};
 use crate::review::{self, markdown};
 use crate::sources::github::SourceError;
@@ -21,7 +22,7 @@ use crate::sources::github::rest::{ApiError, RestClient, encode};
 const ACTIONS_BOT: &str = "github-actions[bot]";
 
 pub fn run(global: &GlobalArgs, args: ReviewArgs) -> u8 {
-    let mapping = match common::load_mapping(global) {
+    let (mapping, mapping_source) = match common::load_mapping_with_source(global) {
         Ok(m) => m,
         Err(code) => return code,
     };
@@ -51,10 +52,13 @@ pub fn run(global: &GlobalArgs, args: ReviewArgs) -> u8 {
     let head_display = head_path.display().to_string();
 
     let base = match (&args.base, &args.base_ref) {
-        (Some(path), _) => common::load_config(path, &mapping),
+        (Some(path), _) => common::load_config_digest(path, &mapping),
         (None, Some(rev)) => git_show(rev, &args.config)
             .map_err(ConfigErrors::from)
-            .and_then(|(display, text)| config::people::parse(&display, &text, &mapping)),
+            .and_then(|(display, text)| {
+                let config = config::people::parse(&display, &text, &mapping)?;
+                Ok((config, FileDigest::of(&display, text.as_bytes())))
+            }),
         (None, None) => {
             crate::errln!("error: give the base config with --base PATH or --base-ref REV");
             return exit::USAGE;
@@ -71,14 +75,15 @@ pub fn run(global: &GlobalArgs, args: ReviewArgs) -> u8 {
                 Ok(unknown) => common::warn_unknown_keys(&config.path, &unknown),
                 Err(code) => return code,
             }
-            Ok(config)
+            let digest = crate::report::evidence::FileDigest::of(&config.path, text.as_bytes());
+            Ok((config, digest))
         }
         Err(e) => Err(e),
     };
 
     // Head errors first: they are what the author must fix. A broken base cannot be compared
     // either; that is reported the same way, naming the base file.
-    let (base, head) = match (base, head) {
+    let ((base, base_digest), (head, head_digest)) = match (base, head) {
         (Ok(b), Ok(h)) => (b, h),
         (b, h) => {
             let head_errors = h.err().unwrap_or_default();
@@ -98,10 +103,24 @@ pub fn run(global: &GlobalArgs, args: ReviewArgs) -> u8 {
             );
         }
     };
+    let exceptions =
+        match common::load_exceptions(args.gate.exceptions.as_deref(), &head_path, today) {
+            Ok(e) => e,
+            Err(code) => return code,
+        };
 
-    let rendered = render_review(&base, &head, &mapping, today);
+    let mut rendered = render_review(&base, &head, &mapping, today);
+    rendered.evidence = Evidence::new(today);
+    rendered.evidence.mapping = mapping_source;
+    rendered.evidence.config = Some(head_digest);
+    rendered.evidence.base_config = Some(base_digest);
+    if let Some((exceptions, digest)) = &exceptions {
+        rendered.evidence.exceptions = Some(digest.clone());
+        rendered.apply_exceptions(exceptions, &head);
+    }
     let out = match global.format {
-        Format::Text => crate::report::wrap::wrap_report(
+        // csv and html are refused before the run (`commands::run`).
+        Format::Text | Format::Csv | Format::Html => crate::report::wrap::wrap_report(
             &review::text::render(&rendered, common::color(global)),
             common::text_width(),
         ),
@@ -117,7 +136,7 @@ pub fn run(global: &GlobalArgs, args: ReviewArgs) -> u8 {
             return code;
         }
     }
-    rendered.exit_code()
+    rendered.exit_code(args.gate.fail_on.severity())
 }
 
 fn render_review(
@@ -168,7 +187,7 @@ fn config_errors(
             let out = crate::report::errors::annotations(&all, ws.as_deref());
             common::write_stdout(out.as_bytes());
         }
-        Format::Text | Format::Json => {}
+        Format::Text | Format::Json | Format::Csv | Format::Html => {}
     }
     if let Some(target) = target {
         // Still exit 2: the config error is what must be fixed; a posting error is on stderr.

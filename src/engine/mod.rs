@@ -13,6 +13,7 @@ use crate::config::temporary_admin::{self, TemporaryAdmin};
 use crate::config::unknown::UnknownKey;
 use crate::config::{self, Config, ConfigErrors, Mapping};
 use crate::finding::{self, Finding};
+use crate::report::evidence::{Evidence, FileDigest, MappingSource, Origin};
 use crate::report::{Command, Report, ReportError, Summary};
 use crate::sources::accounts::adapter::AccountAdapter;
 use crate::sources::aws::adapter::{AwsAdapter, AwsInputs};
@@ -42,7 +43,8 @@ impl From<SourceError> for Error {
     }
 }
 
-/// What `check`, `drift`, `fix` and `snapshot` start from: the date, the mapping and the config.
+/// What `check`, `drift`, `fix` and `snapshot` start from: the date, the mapping and the config,
+/// and the evidence of them (tool version, date, the files' SHA-256), which reports carry.
 pub struct Inputs {
     pub today: NaiveDate,
     pub mapping: Mapping,
@@ -50,11 +52,24 @@ pub struct Inputs {
     /// Keys in people's entries the tool does not read (nor near misses of ones it does, nor
     /// the mapping's `extra_keys`): `unknown_key` findings, or errors under `--strict`.
     pub unknown_keys: Vec<UnknownKey>,
+    pub evidence: Evidence,
     /// temporary_admin.yml (AWS only; empty when AWS is not configured or there is no file).
     pub temporary: Vec<TemporaryAdmin>,
 }
 
 impl Inputs {
+    /// Inputs built in memory (tests, benchmarks): the evidence names no file.
+    pub fn new(today: NaiveDate, mapping: Mapping, config: Config) -> Inputs {
+        Inputs {
+            today,
+            mapping,
+            config,
+            unknown_keys: Vec::new(),
+            evidence: Evidence::new(today),
+            temporary: Vec::new(),
+        }
+    }
+
     /// Parse `today` (or take today in UTC), load the mapping (or the built-in one), then the
     /// config at `config_path`, then (when the mapping configures AWS) the temporary admins.
     pub fn load(
@@ -64,15 +79,20 @@ impl Inputs {
         temporary_admin: Option<&Path>,
     ) -> Result<Inputs, Error> {
         let today = parse_today(today)?;
-        let mapping = load_mapping(mapping)?;
+        let (mapping, mapping_source) = load_mapping_with_source(mapping)?;
         let (config, text) = load_config_text(config_path, &mapping)?;
+        let digest = FileDigest::of(&config.path, text.as_bytes());
         let unknown_keys = config::unknown::unknown_keys(&config.path, &text, &mapping);
         let temporary = load_temporary(temporary_admin, config_path, &mapping)?;
+        let mut evidence = Evidence::new(today);
+        evidence.mapping = mapping_source;
+        evidence.config = Some(digest);
         Ok(Inputs {
             today,
             mapping,
             config,
             unknown_keys,
+            evidence,
             temporary,
         })
     }
@@ -132,12 +152,19 @@ pub fn parse_today(today: Option<&str>) -> Result<NaiveDate, Error> {
 
 /// Load the mapping at `path`, or the built-in one.
 pub fn load_mapping(path: Option<&Path>) -> Result<Mapping, Error> {
+    load_mapping_with_source(path).map(|(m, _)| m)
+}
+
+/// [`load_mapping`], and where it came from (the file and its SHA-256, or built in).
+pub fn load_mapping_with_source(path: Option<&Path>) -> Result<(Mapping, MappingSource), Error> {
     match path {
-        None => Ok(Mapping::builtin()),
+        None => Ok((Mapping::builtin(), MappingSource::Builtin)),
         Some(path) => {
             let display = path.display().to_string();
             let text = config::read_file(path, &display).map_err(ConfigErrors::from)?;
-            Ok(Mapping::parse(&display, &text)?)
+            let mapping = Mapping::parse(&display, &text)?;
+            let digest = FileDigest::of(&display, text.as_bytes());
+            Ok((mapping, MappingSource::File(digest)))
         }
     }
 }
@@ -145,6 +172,13 @@ pub fn load_mapping(path: Option<&Path>) -> Result<Mapping, Error> {
 /// Load and validate a config file against the mapping.
 pub fn load_config(path: &Path, mapping: &Mapping) -> Result<Config, Error> {
     load_config_text(path, mapping).map(|(config, _)| config)
+}
+
+/// [`load_config`], and the SHA-256 of the bytes that were checked.
+pub fn load_config_digest(path: &Path, mapping: &Mapping) -> Result<(Config, FileDigest), Error> {
+    let (config, text) = load_config_text(path, mapping)?;
+    let digest = FileDigest::of(&config.path, text.as_bytes());
+    Ok((config, digest))
 }
 
 /// [`load_config`], also returning the file's text.
@@ -323,6 +357,12 @@ pub fn report(
             members_read += read.held_in(|r| adapter.scope_of(r));
         }
     }
+    let mut evidence = inputs.evidence.clone();
+    for read in &outcome.reads {
+        if let (Some(system), Some(origin)) = (read.system, Origin::of(&read.provenance)) {
+            evidence.add_source(system, origin);
+        }
+    }
     Report {
         command,
         config_path: config_path.to_owned(),
@@ -330,12 +370,15 @@ pub fn report(
         complete: outcome.complete(),
         errors: outcome.unread.iter().map(report_error).collect(),
         findings: outcome.findings,
+        accepted: Vec::new(),
+        unused_exceptions: Vec::new(),
         summary: Summary {
             people,
             teams: Some(teams),
             members_read: Some(members_read),
         },
         fetched_at: None,
+        evidence,
         systems: outcome.systems,
     }
 }

@@ -432,11 +432,21 @@ pub fn render(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
     }
 
     other_kinds(report, out)?;
+    let all: Vec<&Finding> = report.findings.iter().collect();
+    super::accepted::write_markdown(
+        out,
+        &all,
+        &report.accepted,
+        &report.unused_exceptions,
+        !report.complete,
+    )?;
+
     if let Some(line) = super::text::fetched_line(report) {
         writeln!(out, "_{}_", cell(&line))?;
         writeln!(out)?;
     }
-    writeln!(out, "_{}_", cell(&super::text::summary_line(report)))
+    writeln!(out, "_{}_", cell(&super::text::summary_line(report)))?;
+    report.evidence.write_markdown(out)
 }
 
 /// Kinds about the inputs rather than about access (`unknown_key`, `stale_evidence`): listed

@@ -107,11 +107,20 @@ pub fn render(report: &Report, out: &mut impl Write, color: Color) -> std::io::R
         }
     }
 
+    super::accepted::write_text(
+        out,
+        &p,
+        &report.accepted,
+        &report.unused_exceptions,
+        !report.complete,
+    )?;
+
     writeln!(out)?;
     if let Some(line) = fetched_line(report) {
         writeln!(out, "{line}")?;
     }
-    writeln!(out, "{}", p.bold(&summary_line(report)))
+    writeln!(out, "{}", p.bold(&summary_line(report)))?;
+    report.evidence.write_text(out)
 }
 
 fn person(
@@ -172,6 +181,9 @@ fn person(
         writeln!(out, "{line}")?;
         writeln!(out, "      {}", f.message)?;
         writeln!(out, "      {} {}", p.dim("fix:"), f.fix)?;
+        if let Some(a) = &f.exception {
+            writeln!(out, "      {}", super::accepted::applied_line(a))?;
+        }
     }
     Ok(())
 }
@@ -262,6 +274,7 @@ pub fn summary_line(report: &Report) -> String {
             )
         ));
     }
+    s.push_str(&super::accepted::summary_suffix(report.accepted.len()));
     s.push('.');
     s
 }

@@ -60,13 +60,23 @@ pub fn wrap(text: &str, width: usize) -> String {
     out
 }
 
-/// [`wrap`], except the last line: a text report's one-line summary stays one line, so a script
-/// can read it with `tail -1`.
+/// [`wrap`], except the summary and the evidence footer: the one-line summary (the last line
+/// before the footer) stays one line, so a script can find it whole, and the footer
+/// (`Evidence: access-reconciler ...` to the end: one file or source per line, with its SHA-256)
+/// is kept as written.
 pub fn wrap_report(text: &str, width: usize) -> String {
-    let body_end = text.trim_end_matches('\n').rfind('\n').map_or(0, |i| i + 1);
-    let (body, last) = text.split_at(body_end);
+    let (report, footer) = match text.find("\nEvidence: access-reconciler ") {
+        Some(i) => text.split_at(i + 1),
+        None => (text, ""),
+    };
+    let body_end = report
+        .trim_end_matches('\n')
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let (body, last) = report.split_at(body_end);
     let mut out = wrap(body, width);
     out.push_str(last);
+    out.push_str(footer);
     out
 }
 
@@ -84,6 +94,11 @@ mod tests {
         );
         assert_eq!(wrap("short\n", 100), "short\n");
         assert_eq!(wrap_report("aa bb\ncc dd\n", 3), "aa\nbb\ncc dd\n");
+        let footer = "Evidence: access-reconciler 1 · today x\n  config c (sha256 abc)\n";
+        assert_eq!(
+            wrap_report(&format!("aa bb\ncc dd\n{footer}"), 3),
+            format!("aa\nbb\ncc dd\n{footer}")
+        );
         // Colour codes take no width.
         assert_eq!(wrap("\x1b[1mab\x1b[0m cd\n", 5), "\x1b[1mab\x1b[0m cd\n");
     }

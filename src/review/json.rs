@@ -40,13 +40,16 @@ pub fn access(c: &Change) -> Value {
 
 /// One finding as the v1 JSON object (the same shape as `check` and `drift`, from
 /// [`report::json::finding_v1`](crate::report::json::finding_v1)), plus `introduced`.
-pub fn finding(f: &Finding, introduced: bool) -> Value {
+pub fn finding(f: &Finding, introduced: impl Into<Option<bool>>) -> Value {
     let mut obj = match serde_json::to_value(crate::report::json::finding_v1(f)) {
         Ok(Value::Object(m)) => m,
         // FindingV1 is a plain struct of strings, numbers and options: always an object.
         _ => Map::new(),
     };
-    obj.insert("introduced".to_owned(), Value::Bool(introduced));
+    obj.insert(
+        "introduced".to_owned(),
+        introduced.into().map_or(Value::Null, Value::Bool),
+    );
     Value::Object(obj)
 }
 
@@ -63,7 +66,11 @@ struct ReviewV1<'a> {
     headline: String,
     changes: Vec<ChangeV1<'a>>,
     findings: Vec<FindingWithIntroduced>,
+    /// Findings an unexpired exception accepts (`introduced` null: they count either way).
+    accepted: Vec<FindingWithIntroduced>,
+    unused_exceptions: Vec<crate::report::json::ExceptionV1>,
     summary: SummaryV1,
+    evidence: crate::report::evidence::EvidenceV1,
 }
 
 #[derive(serde::Serialize)]
@@ -87,7 +94,7 @@ struct ChangeV1<'a> {
 struct FindingWithIntroduced {
     #[serde(flatten)]
     finding: crate::report::json::FindingV1,
-    introduced: bool,
+    introduced: Option<bool>,
 }
 
 #[derive(serde::Serialize)]
@@ -99,6 +106,7 @@ struct SummaryV1 {
     findings: usize,
     findings_introduced: usize,
     findings_present: usize,
+    accepted: usize,
 }
 
 /// Render a computed review (pretty-printed, with a final newline).
@@ -136,8 +144,22 @@ pub fn render(review: &Review) -> String {
             .iter()
             .map(|f| FindingWithIntroduced {
                 finding: crate::report::json::finding_v1(&f.finding),
-                introduced: f.introduced,
+                introduced: Some(f.introduced),
             })
+            .collect(),
+        accepted: review
+            .accepted
+            .iter()
+            // Accepted findings do not count either way: `introduced` is null.
+            .map(|f| FindingWithIntroduced {
+                finding: crate::report::json::finding_v1(f),
+                introduced: None,
+            })
+            .collect(),
+        unused_exceptions: review
+            .unused_exceptions
+            .iter()
+            .map(|e| crate::report::json::exception_v1(e, e.expires <= review.evidence.today))
             .collect(),
         summary: SummaryV1 {
             people: review.people,
@@ -151,7 +173,9 @@ pub fn render(review: &Review) -> String {
             findings: review.findings.len(),
             findings_introduced: introduced,
             findings_present: review.findings.len() - introduced,
+            accepted: review.accepted.len(),
         },
+        evidence: crate::report::evidence::evidence_v1(&review.evidence),
     };
     let mut s = serde_json::to_string_pretty(&value).unwrap_or_else(|e| {
         // Serialising these plain structs cannot fail; say so if it ever does.
