@@ -774,3 +774,46 @@ fn with_more_than_one_system_the_access_is_listed_per_system() {
     // The v1 keys keep their meaning.
     assert_eq!(basil["teams_added"], json!(["gov-uk-production-admin"]));
 }
+
+/// Issue 11: with AWS configured, a temporary_admin.yml entry added beside the head config is
+/// AWS access added (its tempadmin role in every account that lists it); none at the base.
+#[test]
+fn a_temporary_admin_entry_added_is_aws_access_added() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = common::root();
+    for side in ["base", "head"] {
+        std::fs::create_dir(dir.path().join(side)).unwrap();
+        std::fs::copy(
+            root.join("fixtures/govuk_tech.yml"),
+            dir.path().join(side).join("govuk_tech.yml"),
+        )
+        .unwrap();
+    }
+    std::fs::copy(
+        root.join("fixtures/temporary_admin.yml"),
+        dir.path().join("head/temporary_admin.yml"),
+    )
+    .unwrap();
+    let out = common::bin()
+        .args(["review", "--base"])
+        .arg(dir.path().join("base/govuk_tech.yml"))
+        .arg("--head")
+        .arg(dir.path().join("head/govuk_tech.yml"))
+        .args([
+            "--mapping",
+            "fixtures/mapping_aws.yml",
+            "--today",
+            "2026-11-28",
+        ])
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // Zoe Zhang's entry is unexpired on 2026-11-28; Tim Bernard's has expired, so it adds nothing.
+    assert!(
+        stdout.contains("production:zoe.zhang-tempadmin")
+            && stdout.contains("staging:zoe.zhang-tempadmin"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("tim.bernard-tempadmin"), "{stdout}");
+}

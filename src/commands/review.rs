@@ -109,7 +109,19 @@ pub fn run(global: &GlobalArgs, args: ReviewArgs) -> u8 {
             Err(code) => return code,
         };
 
-    let mut rendered = render_review(&base, &head, &mapping, today);
+    // AWS temporary admin access: each side's temporary_admin.yml beside its config (the base's
+    // from git with --base-ref), so entries added or expiring show as AWS access changes.
+    let temporary = match (
+        base_temporary(&args, &mapping),
+        crate::engine::load_temporary(None, &head_path, &mapping).map_err(|e| e.to_string()),
+    ) {
+        (Ok(b), Ok(h)) => (b, h),
+        (Err(e), _) | (_, Err(e)) => {
+            crate::errln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    let mut rendered = render_review(&base, &head, &mapping, today, temporary);
     rendered.evidence = Evidence::new(today);
     rendered.evidence.mapping = mapping_source;
     rendered.evidence.config = Some(head_digest);
@@ -139,27 +151,66 @@ pub fn run(global: &GlobalArgs, args: ReviewArgs) -> u8 {
     rendered.exit_code(args.gate.fail_on.severity())
 }
 
+/// The base side's temporary_admin.yml: beside `--base PATH`, or at `--base-ref REV` beside
+/// `--config` (absent there: no temporary admins at the base). Errors are for a person.
+fn base_temporary(
+    args: &crate::cli::ReviewArgs,
+    mapping: &Mapping,
+) -> Result<Vec<crate::config::temporary_admin::TemporaryAdmin>, String> {
+    if mapping.aws.is_none() {
+        return Ok(Vec::new());
+    }
+    match (&args.base, &args.base_ref) {
+        (Some(path), _) => {
+            crate::engine::load_temporary(None, path, mapping).map_err(|e| e.to_string())
+        }
+        (None, Some(rev)) => {
+            let file = args
+                .config
+                .parent()
+                .unwrap_or_else(|| Path::new(""))
+                .join(crate::engine::TEMPORARY_ADMIN_FILE);
+            match git_show(rev, &file) {
+                Ok((display, text)) => crate::config::temporary_admin::parse(&display, &text)
+                    .map_err(|e| e.to_string()),
+                // Not in the base revision: nobody had temporary access there.
+                Err(_) => Ok(Vec::new()),
+            }
+        }
+        (None, None) => Ok(Vec::new()),
+    }
+}
+
 fn render_review(
     base: &Config,
     head: &Config,
     mapping: &Mapping,
     today: chrono::NaiveDate,
+    (base_temporary, head_temporary): (
+        Vec<crate::config::temporary_admin::TemporaryAdmin>,
+        Vec<crate::config::temporary_admin::TemporaryAdmin>,
+    ),
 ) -> review::Review {
     let base_findings = crate::policy::check(base, mapping, today);
     let head_findings = crate::policy::check(head, mapping, today);
-    // Both sides read the same mapping; an adapter with inputs of its own (AWS's
-    // temporary_admin.yml) is built per side, from that side's files.
-    // Until review reads each side's temporary_admin.yml, AWS expects no temporary roles here.
-    let aws = crate::sources::aws::adapter::AwsInputs::none(today);
-    let adapters = crate::engine::adapters(mapping, &mapping.systems(), &aws);
+    // Both sides read the same mapping; AWS's adapter has inputs of its own (the people and
+    // temporary_admin.yml), so it is built per side, from that side's files.
+    let inputs = |config: &Config, temporary| crate::sources::aws::adapter::AwsInputs {
+        people: config.people.clone(),
+        temporary,
+        today,
+    };
+    let systems = mapping.systems();
+    let base_adapters = crate::engine::adapters(mapping, &systems, &inputs(base, base_temporary));
+    let head_adapters = crate::engine::adapters(mapping, &systems, &inputs(head, head_temporary));
     review::review(
         review::Side {
             config: base,
-            adapters: &adapters,
+            adapters: &base_adapters,
         },
         review::Side {
             config: head,
-            adapters: &adapters,
+            adapters: &head_adapters,
         },
         mapping,
         &base_findings,
