@@ -179,7 +179,14 @@ impl GithubArgs {
 /// line spelling lives here.
 impl ValueEnum for Format {
     fn value_variants<'a>() -> &'a [Self] {
-        &[Format::Text, Format::Json, Format::Markdown, Format::Github]
+        &[
+            Format::Text,
+            Format::Json,
+            Format::Markdown,
+            Format::Github,
+            Format::Csv,
+            Format::Html,
+        ]
     }
 
     fn to_possible_value(&self) -> Option<PossibleValue> {
@@ -190,6 +197,8 @@ impl ValueEnum for Format {
             Format::Github => {
                 PossibleValue::new("github").help("GitHub Actions workflow commands (annotations)")
             }
+            Format::Csv => PossibleValue::new("csv").help("RFC 4180 (roster, changes)"),
+            Format::Html => PossibleValue::new("html").help("one self-contained page (roster)"),
         })
     }
 }
@@ -206,6 +215,49 @@ pub enum Command {
     Review(ReviewArgs),
     /// Propose config edits that resolve drift; print, write, or open a PR.
     Fix(FixArgs),
+    /// Who holds what, everywhere: one row per person (and per holder not in the config), one
+    /// column per system. Formats: text, json, markdown, csv, html.
+    Roster(RosterArgs),
+    /// Who gained or lost which access in which system between two snapshots. Formats: text,
+    /// json, markdown, csv.
+    Changes(ChangesArgs),
+    /// One page about one person: their config entry, every rule with its evidence, what each
+    /// system holds, every finding with its fix. Formats: text, json, markdown.
+    Explain(ExplainArgs),
+}
+
+/// Accepted exceptions and the severity that fails a run (`check`, `drift`, `review`).
+#[derive(Debug, Args, Clone)]
+pub struct GateArgs {
+    /// Accepted exceptions (YAML). Default: access-exceptions.yml beside the config, when it
+    /// exists.
+    #[arg(long, value_name = "PATH")]
+    pub exceptions: Option<PathBuf>,
+
+    /// Exit 1 only when a finding at or above this severity, not accepted, remains.
+    #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = FailOn::Info)]
+    pub fail_on: FailOn,
+}
+
+/// A severity, for `--fail-on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Info,
+    Low,
+    Medium,
+    High,
+}
+
+impl FailOn {
+    pub fn severity(self) -> crate::finding::Severity {
+        use crate::finding::Severity;
+        match self {
+            FailOn::Info => Severity::Info,
+            FailOn::Low => Severity::Low,
+            FailOn::Medium => Severity::Medium,
+            FailOn::High => Severity::High,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -219,6 +271,9 @@ pub struct ConfigArg {
 pub struct CheckArgs {
     #[command(flatten)]
     pub config: ConfigArg,
+
+    #[command(flatten)]
+    pub gate: GateArgs,
 }
 
 #[derive(Debug, Args)]
@@ -236,10 +291,62 @@ pub struct DriftArgs {
     pub system: Option<String>,
 
     #[command(flatten)]
+    pub gate: GateArgs,
+
+    #[command(flatten)]
     pub github: GithubArgs,
 
     #[command(flatten)]
     pub accounts: AccountArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RosterArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+
+    /// Read every selected system from this snapshot (v1 or v2) instead of live.
+    #[arg(long, value_name = "PATH")]
+    pub snapshot: Option<PathBuf>,
+
+    /// Only these configured systems, comma-separated (e.g. `github,aws`). Default: every system
+    /// the mapping configures.
+    #[arg(long, value_name = "LIST")]
+    pub system: Option<String>,
+
+    #[command(flatten)]
+    pub gate: GateArgs,
+
+    #[command(flatten)]
+    pub github: GithubArgs,
+
+    #[command(flatten)]
+    pub accounts: AccountArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A login, an email or a name, in any letter case.
+    #[arg(value_name = "WHO")]
+    pub who: String,
+
+    #[command(flatten)]
+    pub inputs: RosterArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ChangesArgs {
+    /// The older snapshot (v1 or v2).
+    #[arg(long, value_name = "OLD")]
+    pub from: PathBuf,
+
+    /// The newer snapshot (v1 or v2).
+    #[arg(long, value_name = "NEW")]
+    pub to: PathBuf,
+
+    /// An access config, for people's names and roles (optional).
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -297,6 +404,9 @@ pub struct ReviewArgs {
     /// The pull request number.
     #[arg(long, value_name = "N")]
     pub pr: Option<u64>,
+
+    #[command(flatten)]
+    pub gate: GateArgs,
 
     #[command(flatten)]
     pub github: GithubArgs,
@@ -377,7 +487,7 @@ mod tests {
             .filter_map(|f| f.to_possible_value())
             .map(|v| v.get_name().to_owned())
             .collect();
-        assert_eq!(names, ["text", "json", "markdown", "github"]);
+        assert_eq!(names, ["text", "json", "markdown", "github", "csv", "html"]);
         let cli = Cli::try_parse_from(["access-reconciler", "drift"]).expect("parses");
         let Command::Drift(args) = cli.command else {
             panic!("drift")

@@ -17,13 +17,22 @@ pub fn of_error(e: &crate::engine::Error) -> u8 {
     }
 }
 
-/// The exit code of a report: incomplete (3) beats findings (1).
+/// The exit code of a report: incomplete (3) beats findings (1). Findings accepted by an
+/// exception are not in `report.findings` and never count.
 pub fn of_report(report: &crate::report::Report) -> u8 {
+    of_report_failing_on(report, crate::finding::Severity::Info)
+}
+
+/// [`of_report`] counting only findings at or above `fail_on` (`--fail-on`).
+pub fn of_report_failing_on(
+    report: &crate::report::Report,
+    fail_on: crate::finding::Severity,
+) -> u8 {
     if !report.complete {
         SOURCE
-    } else if report.findings.is_empty() {
-        OK
-    } else {
+    } else if report.fails(fail_on) {
         FINDINGS
+    } else {
+        OK
     }
 }

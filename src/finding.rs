@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::system::System;
 
@@ -190,6 +190,9 @@ pub struct Finding {
     /// `wrong_role` only: the role the config expects, and the role held.
     pub expected_role: Option<String>,
     pub actual_role: Option<String>,
+    /// The accepted exception that covers this finding (see [`crate::exceptions`]), or the
+    /// expired one that no longer does.
+    pub exception: Option<Applied>,
     /// One sentence saying what is wrong.
     pub message: String,
     /// One line saying what to do about it.
@@ -218,6 +221,7 @@ impl Finding {
             account: None,
             expected_role: None,
             actual_role: None,
+            exception: None,
             message: message.into(),
             fix: String::new(),
         }
@@ -233,6 +237,38 @@ impl Finding {
             (None, None, None) => String::new(),
         }
     }
+}
+
+// The exception types live here, beside the finding they annotate, so the finding does not
+// depend on the exceptions module (which matches and parses them: see `crate::exceptions`).
+
+/// One accepted exception, as written in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exception {
+    /// A login or an email, compared case-insensitively.
+    pub who: String,
+    /// A finding kind (`unexpected_member`) or a rule code (`clearance_required`).
+    pub kind: String,
+    pub system: Option<System>,
+    /// A team slug, `<account>:<role>` or a system role, compared case-insensitively.
+    pub resource: Option<String>,
+    pub reason: String,
+    pub approved_by: String,
+    /// The first day on which the exception no longer applies.
+    pub expires: NaiveDate,
+    /// The file as the user named it, and where the entry starts.
+    pub file: String,
+    pub line: usize,
+    pub col: usize,
+}
+
+/// The exception attached to a finding: the one that accepts it, or (when every matching
+/// exception has expired) the one that accepted it last.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    pub exception: Exception,
+    /// True when the exception has expired: the finding counts again.
+    pub expired: bool,
 }
 
 /// Sort findings deterministically: by severity (highest first), then person, team, system,

@@ -5,18 +5,22 @@
 //! client lives behind [`sources::github`], and the command runners in [`commands`] tie them together.
 
 pub mod access;
+pub mod changes;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod drift;
 pub mod engine;
+pub mod exceptions;
 pub mod exit;
+pub mod explain;
 pub mod finding;
 pub mod fix;
 pub mod fsutil;
 pub mod policy;
 pub mod report;
 pub mod review;
+pub mod roster;
 pub mod sources;
 pub mod system;
 

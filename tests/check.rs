@@ -89,6 +89,8 @@ fn fixture_json_report() {
         "account",
         "expected_role",
         "actual_role",
+        "accepted",
+        "exception",
     ];
     for f in report["findings"].as_array().unwrap() {
         let obj = f.as_object().unwrap();
@@ -198,6 +200,16 @@ fn the_mapping_fixture_equals_the_builtin_default() {
         "--mapping",
         "fixtures/mapping.yml",
     ]);
+    // The same report, but for where the evidence says the mapping came from.
+    let (mut default, mut explicit) = (json(&default), json(&explicit));
+    assert_eq!(default["evidence"]["mapping"]["source"], "builtin");
+    assert_eq!(explicit["evidence"]["mapping"]["source"], "file");
+    assert_eq!(
+        explicit["evidence"]["mapping"]["path"],
+        "fixtures/mapping.yml"
+    );
+    default["evidence"]["mapping"] = serde_json::Value::Null;
+    explicit["evidence"]["mapping"] = serde_json::Value::Null;
     assert_eq!(default, explicit);
 }
 

@@ -345,6 +345,8 @@ fn commands_md_help_blocks_are_the_binarys_help() {
         .lines()
         .skip(1)
         .take_while(|l| l.starts_with("  "))
+        // A command's name is indented two spaces; a wrapped description, more.
+        .filter(|l| !l.starts_with("   "))
         .filter_map(|l| l.split_whitespace().next())
         .filter(|c| *c != "help")
         .collect();

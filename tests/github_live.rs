@@ -878,7 +878,14 @@ fn fake_from_fixture() -> FakeGithub {
     )
 }
 
+/// `drift` on the fixture config; its stdout without the evidence (which names where the
+/// membership came from, so it differs between a live and a snapshot run by design).
 fn drift_run(args: &[&str], token: Option<&str>) -> (i32, String, String) {
+    let (code, stdout, stderr) = drift_run_raw(args, token);
+    (code, common::without_evidence(&stdout), stderr)
+}
+
+fn drift_run_raw(args: &[&str], token: Option<&str>) -> (i32, String, String) {
     let mut cmd = common::bin();
     cmd.args([
         "drift",
@@ -899,6 +906,32 @@ fn drift_run(args: &[&str], token: Option<&str>) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+#[test]
+fn live_drift_evidence_names_the_api_url() {
+    let gh = fake_from_fixture();
+    let (_, stdout, stderr) = drift_run_raw(
+        &[
+            "--api-url",
+            &gh.url,
+            "--backoff-ms",
+            "0",
+            "--format",
+            "json",
+        ],
+        Some(TOKEN),
+    );
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect(&stderr);
+    let github = &report["evidence"]["sources"][0];
+    assert_eq!(github["system"], "github");
+    assert_eq!(github["source"], "api");
+    assert_eq!(github["url"], gh.url.as_str());
+    assert!(
+        github["read_at"].as_str().is_some_and(|t| t.ends_with('Z')),
+        "{github}"
+    );
+    assert!(github.get("path").is_none());
 }
 
 #[test]

@@ -309,7 +309,10 @@ fn an_incomplete_run_never_leads_with_no_findings() {
         )
     };
     let text = run("text");
-    let last = text.lines().last().expect("a summary line");
+    // The summary is the last line before the evidence footer.
+    let (report, footer) = text.split_once("\nEvidence: ").expect("an evidence footer");
+    assert!(footer.contains("github    snapshot "), "{footer}");
+    let last = report.trim_end().lines().last().expect("a summary line");
     assert!(
         last.starts_with(
             "INCOMPLETE: 2 teams not read (gov-uk-production-admin, gov-uk-production-deploy); no findings in the teams that were read;"

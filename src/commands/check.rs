@@ -13,9 +13,18 @@ pub fn run(global: &GlobalArgs, args: CheckArgs) -> u8 {
         today,
         mapping,
         config,
+        mut evidence,
         ..
     } = match common::load_inputs(global, &args.config.config) {
         Ok(inputs) => inputs,
+        Err(code) => return code,
+    };
+    let exceptions = match common::load_exceptions(
+        args.gate.exceptions.as_deref(),
+        &args.config.config,
+        today,
+    ) {
+        Ok(e) => e,
         Err(code) => return code,
     };
     let mut findings = policy::check(&config, &mapping, today);
@@ -25,26 +34,33 @@ pub fn run(global: &GlobalArgs, args: CheckArgs) -> u8 {
         findings = findings.len(),
         "checked the config"
     );
-    let report = Report {
+    evidence.exceptions = exceptions.as_ref().map(|(_, digest)| digest.clone());
+    let mut report = Report {
         command: Command::Check,
         config_path: config.path.clone(),
         org: None,
         complete: true,
         errors: Vec::new(),
         findings,
+        accepted: Vec::new(),
+        unused_exceptions: Vec::new(),
         summary: Summary {
             people: config.people.len(),
             teams: None,
             members_read: None,
         },
+        evidence,
         systems: Vec::new(),
     };
+    if let Some((exceptions, _)) = &exceptions {
+        report.apply_exceptions(exceptions, &config);
+    }
     if let Err(code) = common::print_report(global, &report) {
         return code;
     }
-    if report.findings.is_empty() {
-        exit::OK
-    } else {
+    if report.fails(args.gate.fail_on.severity()) {
         exit::FINDINGS
+    } else {
+        exit::OK
     }
 }

@@ -8,12 +8,14 @@ use crate::cli::{ColorChoice, GlobalArgs};
 use crate::commands::live::Live;
 use crate::config::{Config, ConfigErrors, Mapping};
 use crate::engine;
+use crate::exceptions::{self, Exceptions};
+use crate::report::evidence::{Evidence, FileDigest, MappingSource, Origin, sha256_hex};
 use crate::report::{self, Color, Report};
 use crate::sources::accounts::http::TokioDelay;
 use crate::sources::accounts::source::{AccountOptions, AccountSource};
 use crate::sources::aws::adapter::AwsInputs;
 use crate::sources::snapshot::Snapshot;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 pub use crate::engine::Inputs;
 
@@ -35,11 +37,73 @@ pub fn load_mapping(global: &GlobalArgs) -> Result<Mapping, u8> {
     engine::load_mapping(global.mapping.as_deref()).map_err(|e| fail(&e, ""))
 }
 
-/// Load and validate a config file against the mapping's roles.
-pub fn load_config(path: &Path, mapping: &Mapping) -> Result<Config, ConfigErrors> {
+/// [`load_mapping`], and where the mapping came from (for the evidence).
+pub fn load_mapping_with_source(global: &GlobalArgs) -> Result<(Mapping, MappingSource), u8> {
+    engine::load_mapping_with_source(global.mapping.as_deref()).map_err(|e| fail(&e, ""))
+}
+
+/// [`load_config`], and the SHA-256 of the bytes read.
+pub fn load_config_digest(
+    path: &Path,
+    mapping: &Mapping,
+) -> Result<(Config, FileDigest), ConfigErrors> {
     let display = path.display().to_string();
     let text = crate::config::read_file(path, &display)?;
-    crate::config::people::parse(&display, &text, mapping)
+    let config = crate::config::people::parse(&display, &text, mapping)?;
+    Ok((config, FileDigest::of(&display, text.as_bytes())))
+}
+
+/// Load the exceptions: `--exceptions PATH`, else `access-exceptions.yml` beside the config when
+/// it exists, else none. Warnings go to stderr; errors too, and `Err` holds the exit code.
+pub fn load_exceptions(
+    explicit: Option<&Path>,
+    config_path: &Path,
+    today: NaiveDate,
+) -> Result<Option<(Exceptions, FileDigest)>, u8> {
+    let path = match explicit {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let beside = config_path
+                .parent()
+                .unwrap_or(Path::new(""))
+                .join(exceptions::DEFAULT_FILE_NAME);
+            if !beside.is_file() {
+                return Ok(None);
+            }
+            beside
+        }
+    };
+    let display = path.display().to_string();
+    let text = crate::config::read_file(&path, &display)
+        .map_err(|e| report_config_errors(&ConfigErrors::from(e)))?;
+    let (exceptions, warnings) =
+        exceptions::parse(&display, &text, today).map_err(|e| report_config_errors(&e))?;
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+    tracing::info!(file = %path.display(), exceptions = exceptions.entries.len(), "read the exceptions");
+    let digest = FileDigest::of(&display, text.as_bytes());
+    Ok(Some((exceptions, digest)))
+}
+
+/// Complete the evidence of the sources: the SHA-256 of each snapshot and export file (read
+/// again now), and when live reads started.
+pub fn seal_sources(evidence: &mut Evidence, read_at: DateTime<Utc>) {
+    for p in &mut evidence.sources {
+        match &mut p.origin {
+            Origin::Api { read_at: at, .. } => *at = at.or(Some(read_at)),
+            Origin::Snapshot { path, sha256, .. } | Origin::Export { path, sha256, .. } => {
+                if sha256.is_none() {
+                    *sha256 = std::fs::read(path.as_str()).ok().map(|b| sha256_hex(&b));
+                }
+            }
+        }
+    }
+}
+
+/// Load and validate a config file against the mapping's roles.
+pub fn load_config(path: &Path, mapping: &Mapping) -> Result<Config, ConfigErrors> {
+    load_config_digest(path, mapping).map(|(c, _)| c)
 }
 
 /// `--today`, or today's date in UTC. An invalid date is reported on stderr; `Err` holds the

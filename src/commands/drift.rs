@@ -18,6 +18,14 @@ pub fn run(global: &GlobalArgs, args: DriftArgs) -> u8 {
         Ok(inputs) => inputs,
         Err(code) => return code,
     };
+    let exceptions = match common::load_exceptions(
+        args.gate.exceptions.as_deref(),
+        &args.config.config,
+        inputs.today,
+    ) {
+        Ok(e) => e,
+        Err(code) => return code,
+    };
     let (systems, adapters) =
         match common::select(&inputs.mapping, args.system.as_deref(), &inputs.aws()) {
             Ok(s) => s,
@@ -38,6 +46,7 @@ pub fn run(global: &GlobalArgs, args: DriftArgs) -> u8 {
         Ok(a) => a,
         Err(e) => return common::fail(&e, "Nothing was compared."),
     };
+    let read_at = chrono::Utc::now();
     let reads = runtime.block_on(common::read_systems(
         args.snapshot.as_deref(),
         &live,
@@ -50,13 +59,18 @@ pub fn run(global: &GlobalArgs, args: DriftArgs) -> u8 {
     };
     let outcome = engine::evaluate(&inputs, &adapters, reads);
     let scopes: usize = adapters.iter().map(|a| a.scopes().len()).sum();
-    let report = engine::report(
+    let mut report = engine::report(
         Command::Drift,
         &inputs.config.path,
         &inputs,
         &adapters,
         outcome,
     );
+    common::seal_sources(&mut report.evidence, read_at);
+    if let Some((exceptions, digest)) = &exceptions {
+        report.evidence.exceptions = Some(digest.clone());
+        report.apply_exceptions(exceptions, &inputs.config);
+    }
 
     if let Err(code) = common::print_report(global, &report) {
         return code;
@@ -92,7 +106,7 @@ pub fn run(global: &GlobalArgs, args: DriftArgs) -> u8 {
             );
         }
     }
-    exit::of_report(&report)
+    exit::of_report_failing_on(&report, args.gate.fail_on.severity())
 }
 
 /// When `$GITHUB_STEP_SUMMARY` names a file, append the Markdown report to it. A failure is

@@ -24,6 +24,7 @@ use crate::fix::edit;
 use crate::fix::json::{FixJson, Mode};
 use crate::fix::pr::{BaseFile, Change, Outcome, PrWriter, Repo};
 use crate::fix::propose::{self, Options, Plan, Reason};
+use crate::report::evidence::{Evidence, FileDigest};
 use crate::report::{self, Format, Report};
 use crate::sources::aws::adapter::AwsInputs;
 use crate::sources::github::adapter::{membership_read, org_membership};
@@ -65,7 +66,7 @@ pub fn run(global: &GlobalArgs, args: FixArgs) -> u8 {
     {
         return usage(&msg);
     }
-    let mapping = match common::load_mapping(global) {
+    let (mapping, mapping_source) = match common::load_mapping_with_source(global) {
         Ok(m) => m,
         Err(code) => return code,
     };
@@ -73,11 +74,14 @@ pub fn run(global: &GlobalArgs, args: FixArgs) -> u8 {
         Ok(rt) => rt,
         Err(code) => return code,
     };
+    let mut evidence = Evidence::new(today);
+    evidence.mapping = mapping_source;
     let run = Run {
         global,
         args: &args,
         mapping: &mapping,
         today,
+        evidence,
     };
     runtime.block_on(run.go(repo))
 }
@@ -101,6 +105,8 @@ struct Run<'a> {
     args: &'a FixArgs,
     mapping: &'a Mapping,
     today: NaiveDate,
+    /// The tool, date and mapping; the config and the source are added as they are read.
+    evidence: Evidence,
 }
 
 /// What the read produced.
@@ -155,7 +161,8 @@ impl Run<'_> {
             Err(e) => return common::report_config_errors(&e),
         };
 
-        let drift = match self.drift(&config, &display).await {
+        let digest = FileDigest::of(&display, text.as_bytes());
+        let drift = match self.drift(&config, &display, digest).await {
             Ok(d) => d,
             Err(code) => return code,
         };
@@ -237,7 +244,7 @@ impl Run<'_> {
     /// Read the selected systems (snapshot or live, concurrently), compute the findings, and
     /// look up the GitHub org membership of the missing people with a role. An incomplete read
     /// stops here (exit 3): fix never acts on a partial read.
-    async fn drift(&self, config: &Config, display: &str) -> Result<Drift, u8> {
+    async fn drift(&self, config: &Config, display: &str, digest: FileDigest) -> Result<Drift, u8> {
         let temporary = engine::load_temporary(
             self.global.temporary_admin.as_deref(),
             &self.args.config.config,
@@ -260,13 +267,17 @@ impl Run<'_> {
             self.args.snapshot.is_some(),
         )
         .map_err(|e| common::fail(&e, "No edits were made."))?;
+        let read_at = chrono::Utc::now();
         let reads = common::read_systems(self.args.snapshot.as_deref(), &live, &adapters)
             .await
             .map_err(|e| common::fail(&e, "No edits were made."))?;
+        let mut evidence = self.evidence.clone();
+        evidence.config = Some(digest);
         let inputs = engine::Inputs {
             today: self.today,
             mapping: self.mapping.clone(),
             config: config.clone(),
+            evidence,
             temporary,
         };
         let outcome = engine::evaluate(&inputs, &adapters, reads);
@@ -346,7 +357,8 @@ impl Run<'_> {
             }
             states
         };
-        let report = engine::report(report::Command::Fix, "", &inputs, &adapters, outcome);
+        let mut report = engine::report(report::Command::Fix, "", &inputs, &adapters, outcome);
+        common::seal_sources(&mut report.evidence, read_at);
         Ok(Drift {
             read,
             report,
@@ -401,6 +413,11 @@ impl Run<'_> {
             s.push_str(&summary(plan, &report.config_path));
             if !tail.is_empty() {
                 s.push_str(tail);
+                s.push('\n');
+            }
+            s.push('\n');
+            for line in report.evidence.text_lines() {
+                s.push_str(&report::visible(&line));
                 s.push('\n');
             }
             s
@@ -630,6 +647,9 @@ mod tests {
             complete: true,
             errors: vec![],
             findings: vec![],
+            accepted: vec![],
+            unused_exceptions: vec![],
+            evidence: crate::report::evidence::Evidence::default(),
             summary: crate::report::Summary::default(),
             systems: vec![],
         };

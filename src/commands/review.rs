@@ -12,6 +12,7 @@ use crate::cli::{GlobalArgs, ReviewArgs};
 use crate::config::{self, Config, ConfigError, ConfigErrors, Mapping};
 use crate::exit;
 use crate::report::Format;
+use crate::report::evidence::{Evidence, FileDigest};
 use crate::review::comment::{self, CommentApi, CommentError, IssueComment, Posted};
 use crate::review::{self, markdown};
 use crate::sources::github::SourceError;
@@ -21,7 +22,7 @@ use crate::sources::github::rest::{ApiError, RestClient, encode};
 const ACTIONS_BOT: &str = "github-actions[bot]";
 
 pub fn run(global: &GlobalArgs, args: ReviewArgs) -> u8 {
-    let mapping = match common::load_mapping(global) {
+    let (mapping, mapping_source) = match common::load_mapping_with_source(global) {
         Ok(m) => m,
         Err(code) => return code,
     };
@@ -51,10 +52,13 @@ pub fn run(global: &GlobalArgs, args: ReviewArgs) -> u8 {
     let head_display = head_path.display().to_string();
 
     let base = match (&args.base, &args.base_ref) {
-        (Some(path), _) => common::load_config(path, &mapping),
+        (Some(path), _) => common::load_config_digest(path, &mapping),
         (None, Some(rev)) => git_show(rev, &args.config)
             .map_err(ConfigErrors::from)
-            .and_then(|(display, text)| config::people::parse(&display, &text, &mapping)),
+            .and_then(|(display, text)| {
+                let config = config::people::parse(&display, &text, &mapping)?;
+                Ok((config, FileDigest::of(&display, text.as_bytes())))
+            }),
         (None, None) => {
             eprintln!("error: give the base config with --base PATH or --base-ref REV");
             return exit::USAGE;
@@ -65,11 +69,11 @@ pub fn run(global: &GlobalArgs, args: ReviewArgs) -> u8 {
         (_, Some(rev)) => format!("{rev}:{}", args.config.display()),
         _ => String::new(),
     };
-    let head = common::load_config(&head_path, &mapping);
+    let head = common::load_config_digest(&head_path, &mapping);
 
     // Head errors first: they are what the author must fix. A broken base cannot be compared
     // either; that is reported the same way, naming the base file.
-    let (base, head) = match (base, head) {
+    let ((base, base_digest), (head, head_digest)) = match (base, head) {
         (Ok(b), Ok(h)) => (b, h),
         (b, h) => {
             let head_errors = h.err().unwrap_or_default();
@@ -89,10 +93,26 @@ pub fn run(global: &GlobalArgs, args: ReviewArgs) -> u8 {
             );
         }
     };
+    let exceptions =
+        match common::load_exceptions(args.gate.exceptions.as_deref(), &head_path, today) {
+            Ok(e) => e,
+            Err(code) => return code,
+        };
 
-    let rendered = render_review(&base, &head, &mapping, today);
+    let mut rendered = render_review(&base, &head, &mapping, today);
+    rendered.evidence = Evidence::new(today);
+    rendered.evidence.mapping = mapping_source;
+    rendered.evidence.config = Some(head_digest);
+    rendered.evidence.base_config = Some(base_digest);
+    if let Some((exceptions, digest)) = &exceptions {
+        rendered.evidence.exceptions = Some(digest.clone());
+        rendered.apply_exceptions(exceptions, &head);
+    }
     let out = match global.format {
-        Format::Text => review::text::render(&rendered, common::color(global)),
+        // csv and html are refused before the run (`commands::run`).
+        Format::Text | Format::Csv | Format::Html => {
+            review::text::render(&rendered, common::color(global))
+        }
         Format::Json => review::json::render(&rendered),
         Format::Markdown => markdown::render(&rendered),
         Format::Github => review::github::render(&rendered),
@@ -105,7 +125,7 @@ pub fn run(global: &GlobalArgs, args: ReviewArgs) -> u8 {
             return code;
         }
     }
-    rendered.exit_code()
+    rendered.exit_code(args.gate.fail_on.severity())
 }
 
 fn render_review(

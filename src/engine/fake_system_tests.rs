@@ -167,12 +167,11 @@ fn accounts(rows: &[(&str, &str)]) -> SystemRead {
 fn inputs() -> Inputs {
     let mapping = Mapping::parse("m.yml", MAPPING).unwrap();
     let config = crate::config::people::parse("c.yml", CONFIG, &mapping).unwrap();
-    Inputs {
-        today: NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
+    Inputs::new(
+        NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
         mapping,
         config,
-        temporary: Vec::new(),
-    }
+    )
 }
 
 /// GitHub from an in-memory read where everyone is where the mapping says.

@@ -12,6 +12,7 @@ use crate::access::{Adapter, NoReader, Source, SourceError, System, SystemRead, 
 use crate::config::temporary_admin::{self, TemporaryAdmin};
 use crate::config::{self, Config, ConfigErrors, Mapping};
 use crate::finding::{self, Finding};
+use crate::report::evidence::{Evidence, FileDigest, MappingSource, Origin};
 use crate::report::{Command, Report, ReportError, Summary};
 use crate::sources::accounts::adapter::AccountAdapter;
 use crate::sources::aws::adapter::{AwsAdapter, AwsInputs};
@@ -41,16 +42,29 @@ impl From<SourceError> for Error {
     }
 }
 
-/// What `check`, `drift`, `fix` and `snapshot` start from: the date, the mapping and the config.
+/// What `check`, `drift`, `fix` and `snapshot` start from: the date, the mapping and the config,
+/// and the evidence of them (tool version, date, the files' SHA-256), which reports carry.
 pub struct Inputs {
     pub today: NaiveDate,
     pub mapping: Mapping,
     pub config: Config,
+    pub evidence: Evidence,
     /// temporary_admin.yml (AWS only; empty when AWS is not configured or there is no file).
     pub temporary: Vec<TemporaryAdmin>,
 }
 
 impl Inputs {
+    /// Inputs built in memory (tests, benchmarks): the evidence names no file.
+    pub fn new(today: NaiveDate, mapping: Mapping, config: Config) -> Inputs {
+        Inputs {
+            today,
+            mapping,
+            config,
+            evidence: Evidence::new(today),
+            temporary: Vec::new(),
+        }
+    }
+
     /// Parse `today` (or take today in UTC), load the mapping (or the built-in one), then the
     /// config at `config_path`, then (when the mapping configures AWS) the temporary admins.
     pub fn load(
@@ -60,13 +74,17 @@ impl Inputs {
         temporary_admin: Option<&Path>,
     ) -> Result<Inputs, Error> {
         let today = parse_today(today)?;
-        let mapping = load_mapping(mapping)?;
-        let config = load_config(config_path, &mapping)?;
+        let (mapping, mapping_source) = load_mapping_with_source(mapping)?;
+        let (config, digest) = load_config_digest(config_path, &mapping)?;
         let temporary = load_temporary(temporary_admin, config_path, &mapping)?;
+        let mut evidence = Evidence::new(today);
+        evidence.mapping = mapping_source;
+        evidence.config = Some(digest);
         Ok(Inputs {
             today,
             mapping,
             config,
+            evidence,
             temporary,
         })
     }
@@ -126,21 +144,34 @@ pub fn parse_today(today: Option<&str>) -> Result<NaiveDate, Error> {
 
 /// Load the mapping at `path`, or the built-in one.
 pub fn load_mapping(path: Option<&Path>) -> Result<Mapping, Error> {
+    load_mapping_with_source(path).map(|(m, _)| m)
+}
+
+/// [`load_mapping`], and where it came from (the file and its SHA-256, or built in).
+pub fn load_mapping_with_source(path: Option<&Path>) -> Result<(Mapping, MappingSource), Error> {
     match path {
-        None => Ok(Mapping::builtin()),
+        None => Ok((Mapping::builtin(), MappingSource::Builtin)),
         Some(path) => {
             let display = path.display().to_string();
             let text = config::read_file(path, &display).map_err(ConfigErrors::from)?;
-            Ok(Mapping::parse(&display, &text)?)
+            let mapping = Mapping::parse(&display, &text)?;
+            let digest = FileDigest::of(&display, text.as_bytes());
+            Ok((mapping, MappingSource::File(digest)))
         }
     }
 }
 
 /// Load and validate a config file against the mapping.
 pub fn load_config(path: &Path, mapping: &Mapping) -> Result<Config, Error> {
+    load_config_digest(path, mapping).map(|(c, _)| c)
+}
+
+/// [`load_config`], and the SHA-256 of the bytes that were checked.
+pub fn load_config_digest(path: &Path, mapping: &Mapping) -> Result<(Config, FileDigest), Error> {
     let display = path.display().to_string();
     let text = config::read_file(path, &display).map_err(ConfigErrors::from)?;
-    Ok(config::people::parse(&display, &text, mapping)?)
+    let config = config::people::parse(&display, &text, mapping)?;
+    Ok((config, FileDigest::of(&display, text.as_bytes())))
 }
 
 /// The systems a run covers: `--system a,b` (each configured), else every configured system.
@@ -311,6 +342,12 @@ pub fn report(
             members_read += read.held_in(|r| adapter.scope_of(r));
         }
     }
+    let mut evidence = inputs.evidence.clone();
+    for read in &outcome.reads {
+        if let (Some(system), Some(origin)) = (read.system, Origin::of(&read.provenance)) {
+            evidence.add_source(system, origin);
+        }
+    }
     Report {
         command,
         config_path: config_path.to_owned(),
@@ -318,11 +355,14 @@ pub fn report(
         complete: outcome.complete(),
         errors: outcome.unread.iter().map(report_error).collect(),
         findings: outcome.findings,
+        accepted: Vec::new(),
+        unused_exceptions: Vec::new(),
         summary: Summary {
             people,
             teams: Some(teams),
             members_read: Some(members_read),
         },
+        evidence,
         systems: outcome.systems,
     }
 }

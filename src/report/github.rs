@@ -34,11 +34,28 @@ pub fn render(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
             title.push_str(&format!(" in {place}"));
         }
         let line = f.line.unwrap_or(1);
+        let mut message = format!("{} Fix: {}", f.message, f.fix);
+        if let Some(a) = &f.exception {
+            message.push_str(&format!(" ({})", super::accepted::applied_line(a)));
+        }
         writeln!(
             out,
             "::{level} file={file},line={line},title={}::{}",
             escape_property(&title),
-            escape_data(&format!("{} Fix: {}", f.message, f.fix))
+            escape_data(&message)
+        )?;
+    }
+    for e in &report.unused_exceptions {
+        writeln!(
+            out,
+            "::notice file={},line={},title={}::{}",
+            escape_property(&e.file),
+            e.line,
+            escape_property("unused exception"),
+            escape_data(&format!(
+                "This exception ({}) matches no finding; remove it.",
+                super::accepted::exception_target(e)
+            ))
         )?;
     }
     for e in &report.errors {

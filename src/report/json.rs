@@ -7,7 +7,9 @@ use std::io::Write;
 
 use serde::{Deserialize, Serialize};
 
+use super::evidence::{EvidenceV1, evidence_v1};
 use super::{KIND_ORDER, Report, V1_KINDS};
+use crate::exceptions::Exception;
 use crate::finding::{Finding, Kind};
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -24,8 +26,35 @@ pub struct ReportV1 {
     /// False when some team could not be read whole.
     pub complete: bool,
     pub errors: Vec<ErrorV1>,
+    /// Findings that still count (not accepted by an exception).
     pub findings: Vec<FindingV1>,
+    /// Findings an unexpired exception accepts: `accepted: true`, with the `exception`.
+    #[serde(default)]
+    pub accepted: Vec<FindingV1>,
+    /// Exceptions that matched no finding.
+    #[serde(default)]
+    pub unused_exceptions: Vec<ExceptionV1>,
     pub summary: SummaryV1,
+    /// What the report was computed from.
+    pub evidence: EvidenceV1,
+}
+
+/// An accepted exception, as written in the exceptions file, and whether it has expired.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExceptionV1 {
+    pub who: String,
+    pub kind: String,
+    pub system: Option<String>,
+    pub resource: Option<String>,
+    pub reason: String,
+    pub approved_by: String,
+    /// YYYY-MM-DD: the first day it no longer applies.
+    pub expires: String,
+    /// On or after `expires` at `--today`.
+    pub expired: bool,
+    /// The exceptions file and the entry's line.
+    pub file: String,
+    pub line: usize,
 }
 
 /// A source that could not be read whole.
@@ -86,6 +115,12 @@ pub struct FindingV1 {
     pub expected_role: Option<String>,
     #[serde(default)]
     pub actual_role: Option<String>,
+    /// True when an unexpired exception accepts the finding (it is then in `accepted`).
+    #[serde(default)]
+    pub accepted: bool,
+    /// The exception that accepts the finding, or the expired one that no longer does.
+    #[serde(default)]
+    pub exception: Option<ExceptionV1>,
 }
 
 /// Counts. `teams`, `members_read` and `by_kind` are drift only (absent for check).
@@ -97,6 +132,9 @@ pub struct SummaryV1 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub members_read: Option<usize>,
     pub findings: usize,
+    /// Findings accepted by an exception (not in `findings`).
+    #[serde(default)]
+    pub accepted: usize,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by_kind: Option<BTreeMap<String, usize>>,
     /// Findings per selected system (policy findings are not counted: they have no system);
@@ -130,6 +168,27 @@ pub fn finding_v1(f: &Finding) -> FindingV1 {
         account: f.account.clone(),
         expected_role: f.expected_role.clone(),
         actual_role: f.actual_role.clone(),
+        accepted: f.exception.as_ref().is_some_and(|a| !a.expired),
+        exception: f
+            .exception
+            .as_ref()
+            .map(|a| exception_v1(&a.exception, a.expired)),
+    }
+}
+
+/// The wire form of an exception.
+pub fn exception_v1(e: &Exception, expired: bool) -> ExceptionV1 {
+    ExceptionV1 {
+        who: e.who.clone(),
+        kind: e.kind.clone(),
+        system: e.system.map(|s| s.as_str().to_owned()),
+        resource: e.resource.clone(),
+        reason: e.reason.clone(),
+        approved_by: e.approved_by.clone(),
+        expires: e.expires.to_string(),
+        expired,
+        file: e.file.clone(),
+        line: e.line,
     }
 }
 
@@ -152,11 +211,19 @@ pub fn report_v1(report: &Report) -> ReportV1 {
             })
             .collect(),
         findings: report.findings.iter().map(finding_v1).collect(),
+        accepted: report.accepted.iter().map(finding_v1).collect(),
+        unused_exceptions: report
+            .unused_exceptions
+            .iter()
+            .map(|e| exception_v1(e, e.expires <= report.evidence.today))
+            .collect(),
+        evidence: evidence_v1(&report.evidence),
         summary: SummaryV1 {
             people: report.summary.people,
             teams: report.summary.teams,
             members_read: report.summary.members_read,
             findings: report.findings.len(),
+            accepted: report.accepted.len(),
             by_kind: drift.then(|| {
                 let counts = report.counts_by_kind();
                 KIND_ORDER

@@ -432,7 +432,17 @@ pub fn render(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
         table_for(kind, &of_kind, report.multi_system()).write(out, &title(kind).to_lowercase())?;
     }
 
-    writeln!(out, "_{}_", cell(&super::text::summary_line(report)))
+    let all: Vec<&Finding> = report.findings.iter().collect();
+    super::accepted::write_markdown(
+        out,
+        &all,
+        &report.accepted,
+        &report.unused_exceptions,
+        !report.complete,
+    )?;
+
+    writeln!(out, "_{}_", cell(&super::text::summary_line(report)))?;
+    report.evidence.write_markdown(out)
 }
 
 fn capitalise(s: &str) -> String {

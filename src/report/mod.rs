@@ -3,9 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use crate::finding::{Finding, Kind};
+use crate::config::Config;
+use crate::exceptions::{self, Exception, Exceptions};
+use crate::finding::{Finding, Kind, Severity};
 use crate::policy::Rule;
 use crate::system::System;
+use evidence::Evidence;
 
 /// Which command produced the report (the JSON `command` field).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +37,23 @@ pub enum Format {
     Markdown,
     /// GitHub Actions workflow commands (annotations).
     Github,
+    /// Comma-separated values, RFC 4180 (`roster`, `changes`).
+    Csv,
+    /// One self-contained HTML page (`roster`).
+    Html,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Json => "json",
+            Format::Markdown => "markdown",
+            Format::Github => "github",
+            Format::Csv => "csv",
+            Format::Html => "html",
+        }
+    }
 }
 
 /// Whether to colour text output.
@@ -74,9 +94,15 @@ pub struct Report {
     /// False when some source could not be read whole.
     pub complete: bool,
     pub errors: Vec<ReportError>,
-    /// Sorted with `finding::sort`.
+    /// Sorted with `finding::sort`. Findings an exception accepts are not here but in `accepted`.
     pub findings: Vec<Finding>,
+    /// Findings an unexpired exception accepts, each with its exception; they do not count.
+    pub accepted: Vec<Finding>,
+    /// Exceptions that matched no finding.
+    pub unused_exceptions: Vec<Exception>,
     pub summary: Summary,
+    /// What the report was computed from: the footer of text and Markdown, `evidence` in JSON.
+    pub evidence: Evidence,
     /// The systems the run covered (empty for `check`), in report order.
     pub systems: Vec<System>,
 }
@@ -96,8 +122,27 @@ impl Report {
         }
         counts
     }
+
+    /// Move the findings that `exceptions` accepts at `today` into `accepted`, attach expired
+    /// exceptions to the findings they no longer accept, and list the unused ones. Emails come
+    /// from `config`, so an exception may name a person by email.
+    pub fn apply_exceptions(&mut self, exceptions: &Exceptions, config: &Config) {
+        let mut findings = std::mem::take(&mut self.findings);
+        exceptions::fill_emails(&mut findings, config);
+        let outcome = exceptions::apply(findings, &exceptions.entries, self.evidence.today);
+        self.findings = outcome.findings;
+        self.accepted = outcome.accepted;
+        self.unused_exceptions = outcome.unused;
+    }
+
+    /// Whether a finding at or above `fail_on` remains (accepted findings do not count).
+    pub fn fails(&self, fail_on: Severity) -> bool {
+        accepted::fails(&self.findings, fail_on)
+    }
 }
 
+pub mod accepted;
+pub mod evidence;
 pub mod github;
 pub mod group;
 pub mod json;
@@ -166,6 +211,14 @@ pub fn render(
         Format::Json => json::render(report, out),
         Format::Markdown => markdown::render(report, out),
         Format::Github => github::render(&report.visible(), out),
+        // Refused before the run (`commands::run` checks each command's formats).
+        Format::Csv | Format::Html => Err(std::io::Error::new(
+            std::io::ErrorKind::Unsupported,
+            format!(
+                "--format {} is not available for this command",
+                format.as_str()
+            ),
+        )),
     }
 }
 
@@ -203,26 +256,51 @@ impl Report {
                     ..e.clone()
                 })
                 .collect(),
-            findings: self
-                .findings
+            findings: self.findings.iter().map(visible_finding).collect(),
+            accepted: self.accepted.iter().map(visible_finding).collect(),
+            unused_exceptions: self
+                .unused_exceptions
                 .iter()
-                .map(|f| Finding {
-                    name: opt(&f.name),
-                    github_username: opt(&f.github_username),
-                    team: opt(&f.team),
-                    declared_role: opt(&f.declared_role),
-                    via_team: opt(&f.via_team),
-                    resource: opt(&f.resource),
-                    email: opt(&f.email),
-                    account: opt(&f.account),
-                    expected_role: opt(&f.expected_role),
-                    actual_role: opt(&f.actual_role),
-                    message: visible(&f.message),
-                    fix: visible(&f.fix),
-                    ..f.clone()
-                })
+                .map(visible_exception)
                 .collect(),
             ..self.clone()
         }
+    }
+}
+
+/// A copy of a finding whose text fields are [`visible`].
+pub fn visible_finding(f: &Finding) -> Finding {
+    let opt = |s: &Option<String>| s.as_deref().map(visible);
+    Finding {
+        name: opt(&f.name),
+        github_username: opt(&f.github_username),
+        team: opt(&f.team),
+        declared_role: opt(&f.declared_role),
+        via_team: opt(&f.via_team),
+        email: opt(&f.email),
+        resource: opt(&f.resource),
+        account: opt(&f.account),
+        expected_role: opt(&f.expected_role),
+        actual_role: opt(&f.actual_role),
+        message: visible(&f.message),
+        fix: visible(&f.fix),
+        exception: f.exception.as_ref().map(|a| exceptions::Applied {
+            exception: visible_exception(&a.exception),
+            expired: a.expired,
+        }),
+        ..f.clone()
+    }
+}
+
+/// A copy of an exception whose text fields are [`visible`].
+pub fn visible_exception(e: &Exception) -> Exception {
+    Exception {
+        who: visible(&e.who),
+        kind: visible(&e.kind),
+        resource: e.resource.as_deref().map(visible),
+        reason: visible(&e.reason),
+        approved_by: visible(&e.approved_by),
+        file: visible(&e.file),
+        ..e.clone()
     }
 }

@@ -106,8 +106,17 @@ pub fn render(report: &Report, out: &mut impl Write, color: Color) -> std::io::R
         }
     }
 
+    super::accepted::write_text(
+        out,
+        &p,
+        &report.accepted,
+        &report.unused_exceptions,
+        !report.complete,
+    )?;
+
     writeln!(out)?;
-    writeln!(out, "{}", p.bold(&summary_line(report)))
+    writeln!(out, "{}", p.bold(&summary_line(report)))?;
+    report.evidence.write_text(out)
 }
 
 fn person(
@@ -154,6 +163,9 @@ fn person(
         writeln!(out, "{line}")?;
         writeln!(out, "      {}", f.message)?;
         writeln!(out, "      {} {}", p.dim("fix:"), f.fix)?;
+        if let Some(a) = &f.exception {
+            writeln!(out, "      {}", super::accepted::applied_line(a))?;
+        }
     }
     Ok(())
 }
@@ -244,6 +256,7 @@ pub fn summary_line(report: &Report) -> String {
             )
         ));
     }
+    s.push_str(&super::accepted::summary_suffix(report.accepted.len()));
     s.push('.');
     s
 }

@@ -61,6 +61,18 @@ pub fn render(review: &Review) -> String {
             escape_data(&with_fix(&f.message, &f.fix))
         );
     }
+    for e in &review.unused_exceptions {
+        let _ = writeln!(
+            out,
+            "::notice file={},line={},title=unused exception::{}",
+            escape_property(&e.file),
+            e.line,
+            escape_data(&format!(
+                "This exception ({}) matches no finding; remove it.",
+                crate::report::accepted::exception_target(e)
+            ))
+        );
+    }
     let _ = writeln!(out, "{}", super::headline(&review.diff));
     out
 }

@@ -40,13 +40,16 @@ pub fn access(c: &Change) -> Value {
 
 /// One finding as the v1 JSON object (the same shape as `check` and `drift`, from
 /// [`report::json::finding_v1`](crate::report::json::finding_v1)), plus `introduced`.
-pub fn finding(f: &Finding, introduced: bool) -> Value {
+pub fn finding(f: &Finding, introduced: impl Into<Option<bool>>) -> Value {
     let mut obj = match serde_json::to_value(crate::report::json::finding_v1(f)) {
         Ok(Value::Object(m)) => m,
         // FindingV1 is a plain struct of strings, numbers and options: always an object.
         _ => Map::new(),
     };
-    obj.insert("introduced".to_owned(), Value::Bool(introduced));
+    obj.insert(
+        "introduced".to_owned(),
+        introduced.into().map_or(Value::Null, Value::Bool),
+    );
     Value::Object(obj)
 }
 
@@ -85,6 +88,18 @@ pub fn render(review: &Review) -> String {
             .iter()
             .map(|f| finding(&f.finding, f.introduced))
             .collect::<Vec<_>>(),
+        "accepted": review
+            .accepted
+            .iter()
+            // Accepted findings do not count either way: `introduced` is null.
+            .map(|f| finding(f, None))
+            .collect::<Vec<_>>(),
+        "unused_exceptions": review
+            .unused_exceptions
+            .iter()
+            .map(|e| crate::report::json::exception_v1(e, e.expires <= review.evidence.today))
+            .collect::<Vec<_>>(),
+        "evidence": crate::report::evidence::evidence_v1(&review.evidence),
         "summary": {
             "people": review.people,
             "changes": review.diff.changes.len(),
@@ -93,6 +108,7 @@ pub fn render(review: &Review) -> String {
             "findings": review.findings.len(),
             "findings_introduced": introduced,
             "findings_present": review.findings.len() - introduced,
+            "accepted": review.accepted.len(),
         },
     });
     let mut s = serde_json::to_string_pretty(&value).unwrap_or_else(|e| {

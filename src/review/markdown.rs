@@ -234,6 +234,23 @@ pub fn render(review: &Review) -> String {
         findings_table(&mut out, &present);
         out.push_str("\n</details>\n");
     }
+    let all: Vec<&Finding> = review.findings.iter().map(|f| &f.finding).collect();
+    let mut sections = Vec::new();
+    if !review.accepted.is_empty()
+        || !review.unused_exceptions.is_empty()
+        || all.iter().any(|f| f.exception.is_some())
+    {
+        sections.push(b'\n');
+    }
+    let _ = crate::report::accepted::write_markdown(
+        &mut sections,
+        &all,
+        &review.accepted,
+        &review.unused_exceptions,
+        false,
+    );
+    let _ = review.evidence.write_markdown(&mut sections);
+    out.push_str(&String::from_utf8_lossy(&sections));
     footer(&mut out, &review.base_path, &review.head_path);
     out
 }

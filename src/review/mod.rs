@@ -194,6 +194,12 @@ pub struct Review {
     pub findings: Vec<ReviewFinding>,
     /// People in the head file.
     pub people: usize,
+    /// Head findings an unexpired exception accepts (not in `findings`; they do not count).
+    pub accepted: Vec<Finding>,
+    /// Exceptions that matched no head finding.
+    pub unused_exceptions: Vec<crate::exceptions::Exception>,
+    /// What the review was computed from.
+    pub evidence: crate::report::evidence::Evidence,
     /// The systems the mapping configures: reports name systems when there is more than one.
     pub systems: Vec<System>,
 }
@@ -235,9 +241,34 @@ impl Review {
         counts
     }
 
-    /// The exit code for a review that was computed: 1 when the change introduces findings.
-    pub fn exit_code(&self) -> u8 {
-        if self.introduced_count() > 0 {
+    /// Move the head findings that `exceptions` accepts into `accepted`, attach expired
+    /// exceptions to the findings they no longer accept, and list the unused ones. Emails come
+    /// from the `head` config.
+    pub fn apply_exceptions(&mut self, exceptions: &crate::exceptions::Exceptions, head: &Config) {
+        let today = self.evidence.today;
+        let mut findings: Vec<Finding> = self.findings.iter().map(|f| f.finding.clone()).collect();
+        crate::exceptions::fill_emails(&mut findings, head);
+        let mut used = vec![false; exceptions.entries.len()];
+        let mut kept = Vec::new();
+        for (mut f, rf) in findings.into_iter().zip(&self.findings) {
+            f.exception = crate::exceptions::decide(&f, &exceptions.entries, today, &mut used);
+            if f.exception.as_ref().is_some_and(|a| !a.expired) {
+                self.accepted.push(f);
+            } else {
+                kept.push(ReviewFinding {
+                    finding: f,
+                    introduced: rf.introduced,
+                });
+            }
+        }
+        self.findings = kept;
+        self.unused_exceptions = crate::exceptions::unused(&exceptions.entries, &used);
+    }
+
+    /// The exit code for a review that was computed: 1 when the change introduces a finding at
+    /// or above `fail_on` that no exception accepts.
+    pub fn exit_code(&self, fail_on: crate::finding::Severity) -> u8 {
+        if self.introduced().any(|f| f.severity >= fail_on) {
             crate::exit::FINDINGS
         } else {
             crate::exit::OK
@@ -260,6 +291,9 @@ pub fn review(
         head_path: head.config.path.clone(),
         diff,
         findings,
+        accepted: Vec::new(),
+        unused_exceptions: Vec::new(),
+        evidence: crate::report::evidence::Evidence::default(),
         people: head.config.people.len(),
         systems: mapping.systems(),
     }

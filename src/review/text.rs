@@ -42,6 +42,9 @@ fn finding_line(out: &mut String, p: &Paint, f: &Finding) {
     if !f.fix.is_empty() {
         let _ = writeln!(out, "         {} {}", p.dim("fix:"), f.fix);
     }
+    if let Some(a) = &f.exception {
+        let _ = writeln!(out, "         {}", crate::report::accepted::applied_line(a));
+    }
 }
 
 /// The access a change adds and removes, per system (any mapping but GitHub alone):
@@ -168,8 +171,17 @@ pub fn render(review: &Review, color: Color) -> String {
             finding_line(&mut out, &p, f);
         }
     }
+    let mut sections = Vec::new();
+    let _ = crate::report::accepted::write_text(
+        &mut sections,
+        &p,
+        &review.accepted,
+        &review.unused_exceptions,
+        false,
+    );
+    out.push_str(&String::from_utf8_lossy(&sections));
     let summary = format!(
-        "{} access change{}, {} other edit{}; {} finding{} introduced, {} already present.",
+        "{} access change{}, {} other edit{}; {} finding{} introduced, {} already present{}.",
         review.diff.changes.len(),
         if review.diff.changes.len() == 1 {
             ""
@@ -185,7 +197,11 @@ pub fn render(review: &Review, color: Color) -> String {
         introduced.len(),
         if introduced.len() == 1 { "" } else { "s" },
         present.len(),
+        crate::report::accepted::summary_suffix(review.accepted.len()),
     );
     let _ = writeln!(out, "\n{}", p.bold(&summary));
+    let mut footer = Vec::new();
+    let _ = review.evidence.write_text(&mut footer);
+    out.push_str(&String::from_utf8_lossy(&footer));
     out
 }

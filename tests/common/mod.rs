@@ -32,3 +32,21 @@ pub fn bin() -> Command {
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
+
+/// A report without its evidence (which names the files, their SHA-256 and where each system
+/// was read from, so it differs between runs on different inputs by design): the JSON `evidence`
+/// key, or the text or Markdown footer. Other output is returned unchanged.
+pub fn without_evidence(stdout: &str) -> String {
+    if let Ok(serde_json::Value::Object(mut obj)) = serde_json::from_str(stdout) {
+        if obj.remove("evidence").is_some() {
+            return serde_json::to_string_pretty(&obj).expect("a JSON object serialises");
+        }
+        return stdout.to_owned();
+    }
+    for footer in ["\nEvidence: access-reconciler ", "\n#### Evidence\n"] {
+        if let Some(i) = stdout.find(footer) {
+            return stdout[..i].to_owned();
+        }
+    }
+    stdout.to_owned()
+}
