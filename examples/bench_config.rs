@@ -4,7 +4,7 @@
 //! ```text
 //! cargo run --release --example bench_config
 //! ```
-#![allow(clippy::print_stdout)]
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::time::Instant;
 

@@ -5,7 +5,7 @@
 //! ```text
 //! cargo run --release --example bench_drift
 //! ```
-#![allow(clippy::print_stdout)]
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::time::Instant;
 

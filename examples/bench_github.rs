@@ -6,7 +6,12 @@
 //! Prints requests made vs the minimum, wall time vs the two-round-trip ideal and vs a
 //! sequential page-by-page fetch (the same client with `--concurrency 1`), and the requests and
 //! rate-limit points of a rerun with `--cache-dir`.
-#![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    clippy::unwrap_used,
+    clippy::expect_used
+)]
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -66,7 +71,7 @@ fn args(url: &str, concurrency: usize, cache: Option<std::path::PathBuf>) -> Cli
         cache_dir: cache,
         max_wait: 900,
         concurrency,
-        retries: 3,
+        retries: 2,
         backoff_ms: 0,
         secondary_wait: 0,
     }

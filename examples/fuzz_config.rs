@@ -9,7 +9,7 @@
 //! `people::parse` and `Mapping::parse` under `catch_unwind`, and prints the number of
 //! iterations and every input that panicked (also saved under `target/fuzz_config/`). The exit
 //! code is 1 when anything panicked.
-#![allow(clippy::print_stdout)]
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

@@ -27,6 +27,53 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
+/// Whether the file at `path` is read-only (no write permission bit set). A missing file is not.
+pub fn is_read_only(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.permissions().readonly())
+}
+
+/// Check, before any work, that `out` can be written by [`write_atomic`] and is none of
+/// `inputs` (`(what, path)`, e.g. `("config", ...)`): not a directory, not read-only, and its
+/// directory exists and takes a new file. `Err` says why, for a person.
+pub fn check_destination(flag: &str, out: &Path, inputs: &[(&str, &Path)]) -> Result<(), String> {
+    let same = |a: &Path, b: &Path| match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    };
+    for (what, input) in inputs {
+        if same(out, input) {
+            return Err(format!(
+                "{flag} {} would overwrite the {what} it reads; write to a new file",
+                out.display()
+            ));
+        }
+    }
+    if out.is_dir() {
+        return Err(format!(
+            "{flag} {} is a directory; name the file to write, e.g. {}/snapshot.json",
+            out.display(),
+            out.display()
+        ));
+    }
+    if is_read_only(out) {
+        return Err(format!(
+            "{flag} {}: the file is read-only; make it writable (chmod u+w) or write to another file",
+            out.display()
+        ));
+    }
+    let dir = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    tempfile::NamedTempFile::new_in(dir).map(drop).map_err(|e| {
+        format!(
+            "{flag} {}: cannot write in {}: {e}",
+            out.display(),
+            dir.display()
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

@@ -1157,7 +1157,11 @@ mod bin {
         let text = report["errors"].to_string();
         assert!(text.contains("--max-wait 5 s"), "{text}");
         assert!(text.contains("after 3 tries"), "{text}");
-        assert_eq!(f.pagerduty.requests().await.len(), 3, "--retries 3");
+        assert_eq!(
+            f.pagerduty.requests().await.len(),
+            3,
+            "the default --retries 2: 3 tries"
+        );
         no_tokens_in(&r);
     }
 

@@ -215,8 +215,9 @@ impl Live {
             "2026-11-28",
             "--backoff-ms",
             "0",
+            // 2 retries after the first try: 3 tries.
             "--retries",
-            "3",
+            "2",
             "-vvv",
         ])
         .arg("--config")
@@ -265,7 +266,9 @@ fn live_throttling_is_retried_and_url_encoded_policies_are_read() {
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout.contains("the AWS role jane.doe-developer in the staging account (123456789012) can be assumed by arn:aws:iam::999999999999:user/jane.doe@example.gov.uk without MFA"), "{stdout}");
+    // Text reports wrap at 100 columns off a terminal: compare with the whitespace squashed.
+    let squashed = stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(squashed.contains("the AWS role jane.doe-developer in the staging account (123456789012) can be assumed by arn:aws:iam::999999999999:user/jane.doe@example.gov.uk without MFA"), "{stdout}");
     assert!(stdout.contains("ghost-fulladmin"), "{stdout}");
     assert_no_secrets(&out);
     let seen = aws.seen();

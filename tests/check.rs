@@ -98,7 +98,11 @@ fn fixture_json_report() {
         for k in keys {
             assert!(obj.contains_key(k), "{k} missing in {f}");
         }
-        assert_eq!(f["kind"], "policy_violation");
+        // The fixture carries keys the tool does not read (unknown_key, issue 14 item 2).
+        assert!(
+            f["kind"] == "policy_violation" || f["kind"] == "unknown_key",
+            "{f}"
+        );
     }
     // Each rule the default mapping can break is broken by someone in the fixture.
     let found = rules(&report);

@@ -141,13 +141,15 @@ fn fixture_json_report() {
         (&json!(true), &json!("low"))
     );
     assert!(find(&r, "unexpected_invitation", "temp-vendor", deploy).is_some());
-    // Case-mismatched login, expected child-team member, maintainers and the ignored bot: clean.
+    // Case-mismatched login, expected child-team member, maintainers and the ignored bot: clean
+    // (but for the keys the fixture carries that the tool does not read: unknown_key).
     for login in ["kjonson", "cbabbington", "ada-lovelock", "govuk-ci"] {
         assert!(
-            !findings(&r).iter().any(|f| f["github_username"]
-                .as_str()
-                .unwrap()
-                .eq_ignore_ascii_case(login)),
+            !findings(&r).iter().any(|f| f["kind"] != "unknown_key"
+                && f["github_username"]
+                    .as_str()
+                    .unwrap()
+                    .eq_ignore_ascii_case(login)),
             "{login} should have no finding"
         );
     }
@@ -243,10 +245,10 @@ fn fixture_github_annotations() {
     for line in stdout.lines() {
         assert!(line.starts_with("::"), "{line}");
     }
-    // Undeclared logins annotate line 1 of the config.
-    assert!(stdout.lines().any(|l| l.starts_with(
-        "::error file=fixtures/govuk_tech.yml,line=1,title=unexpected_member (high) in gov-uk-production-admin::shadow-admin"
-    )));
+    // At most 10 error annotations (GitHub shows no more), then a notice for the rest (issue 14
+    // item 4). Undeclared logins annotate line 1 (unit test in report::github).
+    assert_eq!(stdout.matches("::error ").count(), 10, "{stdout}");
+    assert!(stdout.contains("more findings are not shown"), "{stdout}");
     insta::assert_snapshot!("drift_github", stdout);
 }
 

@@ -3,7 +3,7 @@
 //! the shared stateful fake GitHub on 127.0.0.1 (tests/support): one branch and one PR across runs, updated in
 //! place, closed when the drift is resolved, a stale blob sha retried once, and no half-made PR
 //! left behind by a failure.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
 mod common;
 #[path = "support/mod.rs"]

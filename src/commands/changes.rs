@@ -116,12 +116,12 @@ pub fn run(global: &GlobalArgs, args: ChangesArgs) -> u8 {
     let mut out = Vec::new();
     if let Err(e) = changes::render::render(&result, global.format, common::color(global), &mut out)
     {
-        eprintln!("error: could not render the changes: {e}");
+        crate::errln!("error: could not render the changes: {e}");
         return exit::USAGE;
     }
     common::write_stdout(&out);
     if !result.complete() {
-        eprintln!(
+        crate::errln!(
             "error: {} part(s) could not be compared; changes there are unknown (exit 3)",
             result.not_compared.len()
         );

@@ -13,6 +13,7 @@ pub fn run(global: &GlobalArgs, args: CheckArgs) -> u8 {
         today,
         mapping,
         config,
+        unknown_keys,
         mut evidence,
         ..
     } = match common::load_inputs(global, &args.config.config) {
@@ -28,6 +29,7 @@ pub fn run(global: &GlobalArgs, args: CheckArgs) -> u8 {
         Err(code) => return code,
     };
     let mut findings = policy::check(&config, &mapping, today);
+    findings.extend(unknown_keys.iter().map(|u| u.finding()));
     finding::sort(&mut findings);
     tracing::info!(
         people = config.people.len(),
@@ -49,6 +51,7 @@ pub fn run(global: &GlobalArgs, args: CheckArgs) -> u8 {
             teams: None,
             members_read: None,
         },
+        fetched_at: None,
         evidence,
         systems: Vec::new(),
     };

@@ -1,16 +1,17 @@
 //! What every command needs: inputs loaded, the date, colour, logging, and writing the report.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::Path;
 
 use crate::access::{Adapter, Source, SourceError, System, SystemRead};
 use crate::cli::{ColorChoice, GlobalArgs};
 use crate::commands::live::Live;
-use crate::config::{Config, ConfigErrors, Mapping};
+use crate::config::{self, Config, ConfigErrors, Mapping};
 use crate::engine;
 use crate::exceptions::{self, Exceptions};
+use crate::finding::Finding;
 use crate::report::evidence::{Evidence, FileDigest, MappingSource, Origin, sha256_hex};
-use crate::report::{self, Color, Report};
+use crate::report::{self, Color, Format, Report};
 use crate::sources::accounts::http::TokioDelay;
 use crate::sources::accounts::source::{AccountOptions, AccountSource};
 use crate::sources::aws::adapter::AwsInputs;
@@ -20,21 +21,48 @@ use chrono::{DateTime, NaiveDate, Utc};
 pub use crate::engine::Inputs;
 
 /// Load the inputs named on the command line (`--today`, `--mapping`, `--config`). On failure
-/// the errors are on stderr and `Err` holds the exit code.
+/// the errors are on stderr (config errors also in the report format: see
+/// [`report_config_errors_as`]) and `Err` holds the exit code. Under `--strict` an unknown key
+/// in a person's entry is an error too.
 pub fn load_inputs(global: &GlobalArgs, config_path: &Path) -> Result<Inputs, u8> {
-    Inputs::load(
+    load_inputs_with_summary(global, config_path, false)
+}
+
+/// [`load_inputs`]; with `step_summary`, config errors also go to `$GITHUB_STEP_SUMMARY`.
+pub fn load_inputs_with_summary(
+    global: &GlobalArgs,
+    config_path: &Path,
+    step_summary: bool,
+) -> Result<Inputs, u8> {
+    let inputs = Inputs::load(
         global.today.as_deref(),
         global.mapping.as_deref(),
         config_path,
         global.temporary_admin.as_deref(),
     )
-    .map_err(|e| fail(&e, ""))
+    .map_err(|e| fail_as(global, &e, step_summary))?;
+    strict_unknown_keys(global, &inputs.unknown_keys)?;
+    Ok(inputs)
+}
+
+/// [`fail`], with config errors also in the report format (and, with `step_summary`, in
+/// `$GITHUB_STEP_SUMMARY`).
+fn fail_as(global: &GlobalArgs, e: &engine::Error, step_summary: bool) -> u8 {
+    match e {
+        engine::Error::Config(errors) => {
+            if step_summary {
+                step_summary_errors(errors);
+            }
+            report_config_errors_as(global, errors)
+        }
+        other => fail(other, ""),
+    }
 }
 
 /// Load the mapping named by `--mapping`, or the built-in one. Errors are reported on stderr;
 /// `Err` holds the exit code.
 pub fn load_mapping(global: &GlobalArgs) -> Result<Mapping, u8> {
-    engine::load_mapping(global.mapping.as_deref()).map_err(|e| fail(&e, ""))
+    engine::load_mapping(global.mapping.as_deref()).map_err(|e| fail_as(global, &e, false))
 }
 
 /// [`load_mapping`], and where the mapping came from (for the evidence).
@@ -47,10 +75,61 @@ pub fn load_config_digest(
     path: &Path,
     mapping: &Mapping,
 ) -> Result<(Config, FileDigest), ConfigErrors> {
+    let (config, text) = load_config_text(path, mapping)?;
+    let digest = FileDigest::of(&config.path, text.as_bytes());
+    Ok((config, digest))
+}
+
+/// Load and validate a config file against the mapping's roles.
+pub fn load_config(path: &Path, mapping: &Mapping) -> Result<Config, ConfigErrors> {
+    load_config_text(path, mapping).map(|(config, _)| config)
+}
+
+/// [`load_config`], also returning the file's text.
+pub fn load_config_text(path: &Path, mapping: &Mapping) -> Result<(Config, String), ConfigErrors> {
     let display = path.display().to_string();
-    let text = crate::config::read_file(path, &display)?;
-    let config = crate::config::people::parse(&display, &text, mapping)?;
-    Ok((config, FileDigest::of(&display, text.as_bytes())))
+    let text = config::read_file(path, &display)?;
+    let config = config::people::parse(&display, &text, mapping)?;
+    Ok((config, text))
+}
+
+/// Under `--strict`, unknown keys are errors: printed like config errors, and `Err` holds the
+/// usage exit code.
+pub fn strict_unknown_keys(
+    global: &GlobalArgs,
+    unknown: &[config::unknown::UnknownKey],
+) -> Result<(), u8> {
+    if global.strict && !unknown.is_empty() {
+        let errors = ConfigErrors(unknown.iter().map(|u| u.error()).collect());
+        return Err(report_config_errors_as(global, &errors));
+    }
+    Ok(())
+}
+
+/// The unknown keys in the people entries of a (valid) config, as `unknown_key` findings. Under
+/// `--strict` they are errors: printed like config errors, and `Err` holds the usage exit code.
+pub fn unknown_keys(
+    global: &GlobalArgs,
+    path: &str,
+    text: &str,
+    mapping: &Mapping,
+) -> Result<Vec<Finding>, u8> {
+    let unknown = config::unknown::unknown_keys(path, text, mapping);
+    strict_unknown_keys(global, &unknown)?;
+    Ok(unknown.iter().map(|u| u.finding()).collect())
+}
+
+/// For commands whose report has no findings list (`snapshot`, `review`, `fix`): say each
+/// unknown key on stderr, so none is silent.
+pub fn warn_unknown_keys(path: &str, findings: &[Finding]) {
+    for f in findings {
+        crate::errln!(
+            "warning: {path}:{}: {}\n  help: {}",
+            f.line.unwrap_or(1),
+            f.message,
+            f.fix
+        );
+    }
 }
 
 /// Load the exceptions: `--exceptions PATH`, else `access-exceptions.yml` beside the config when
@@ -79,7 +158,7 @@ pub fn load_exceptions(
     let (exceptions, warnings) =
         exceptions::parse(&display, &text, today).map_err(|e| report_config_errors(&e))?;
     for w in warnings {
-        eprintln!("warning: {w}");
+        crate::errln!("warning: {w}");
     }
     tracing::info!(file = %path.display(), exceptions = exceptions.entries.len(), "read the exceptions");
     let digest = FileDigest::of(&display, text.as_bytes());
@@ -101,11 +180,6 @@ pub fn seal_sources(evidence: &mut Evidence, read_at: DateTime<Utc>) {
     }
 }
 
-/// Load and validate a config file against the mapping's roles.
-pub fn load_config(path: &Path, mapping: &Mapping) -> Result<Config, ConfigErrors> {
-    load_config_digest(path, mapping).map(|(c, _)| c)
-}
-
 /// `--today`, or today's date in UTC. An invalid date is reported on stderr; `Err` holds the
 /// exit code.
 pub fn today(global: &GlobalArgs) -> Result<NaiveDate, u8> {
@@ -118,18 +192,18 @@ pub fn today(global: &GlobalArgs) -> Result<NaiveDate, u8> {
 pub fn fail(e: &engine::Error, consequence: &str) -> u8 {
     match e {
         engine::Error::Config(errors) => {
-            eprintln!("{errors}");
+            crate::errln!("{errors}");
             let n = errors.0.len();
-            eprintln!(
+            crate::errln!(
                 "{n} error{} found; nothing was checked. Fix the errors above and run again.",
                 if n == 1 { "" } else { "s" }
             );
         }
-        engine::Error::Usage(msg) => eprintln!("error: {msg}"),
+        engine::Error::Usage(msg) => crate::errln!("error: {msg}"),
         engine::Error::Source(msg) => {
-            eprintln!("error: {msg}");
+            crate::errln!("error: {msg}");
             if !consequence.is_empty() {
-                eprintln!("{consequence}");
+                crate::errln!("{consequence}");
             }
         }
     }
@@ -145,6 +219,35 @@ pub fn select(mapping: &Mapping, list: Option<&str>, aws: &AwsInputs) -> Result<
     let systems = engine::select(mapping, list).map_err(|e| fail(&e, ""))?;
     let adapters = engine::adapters(mapping, &systems, aws);
     Ok((systems, adapters))
+}
+
+/// Open `--snapshot` (v1 or v2, read by the strict JSON reader). A bad file is a usage error.
+pub fn open_snapshot(path: &Path) -> Result<Snapshot, engine::Error> {
+    let snapshot = Snapshot::open(path, &path.display().to_string())?;
+    match snapshot.fetched_at {
+        Some(at) => tracing::info!(
+            version = snapshot.version,
+            "reading the snapshot {}, recorded at {}",
+            path.display(),
+            at.format("%Y-%m-%dT%H:%M:%SZ")
+        ),
+        None => tracing::info!(
+            version = snapshot.version,
+            "reading the snapshot {}, which does not say when it was recorded",
+            path.display()
+        ),
+    }
+    Ok(snapshot)
+}
+
+/// `stale_evidence` for an opened `--snapshot`: a finding when it was recorded more than
+/// `max_age` days before `today` or after it; an undated snapshot is a warning on stderr.
+pub fn snapshot_evidence(snapshot: &Snapshot, today: NaiveDate, max_age: u32) -> Option<Finding> {
+    let label = format!("the snapshot {}", snapshot.path);
+    if snapshot.fetched_at.is_none() {
+        crate::errln!("{}", crate::evidence::undated_warning(&label));
+    }
+    crate::evidence::stale_evidence(&label, snapshot.fetched_at, today, max_age)
 }
 
 /// The account systems' sources of a run: each selected account system's `--export` file, else
@@ -183,18 +286,17 @@ pub async fn read_exports_over(
     Ok(())
 }
 
-/// Read the selected systems: from `--snapshot` when given (an account system's `--export` over
-/// its section), else live (each system's source from [`Live::source`]), every system at once. Only a usage error is an `Err`: a system whose API
+/// Read the selected systems: from the opened `--snapshot` when given ([`open_snapshot`]; an
+/// account system's `--export` over its section), else live (each system's source from
+/// [`Live::source`]), every system at once. Only a usage error is an `Err`: a system whose API
 /// failed is unread.
 pub async fn read_systems(
-    snapshot: Option<&Path>,
+    snapshot: Option<&Snapshot>,
     live: &Live<'_>,
     adapters: &[Box<dyn Adapter>],
 ) -> Result<Vec<SystemRead>, engine::Error> {
-    if let Some(path) = snapshot {
-        let snapshot = Snapshot::open(path, &path.display().to_string())?;
-        tracing::info!(snapshot = %path.display(), fetched_at = ?snapshot.fetched_at, version = snapshot.version, "reading the snapshot");
-        let mut reads = engine::read_snapshot(&snapshot, adapters)?;
+    if let Some(snapshot) = snapshot {
+        let mut reads = engine::read_snapshot(snapshot, adapters)?;
         read_exports_over(adapters, &mut reads, &live.accounts).await?;
         return Ok(reads);
     }
@@ -209,12 +311,12 @@ pub fn print_unread(unread: &[crate::access::Unread]) {
     for u in unread {
         match (u.system, &u.resource) {
             (System::Github, Some(team)) => {
-                eprintln!("error: team {team} was not read: {}", u.reason);
+                crate::errln!("error: team {team} was not read: {}", u.reason);
             }
             (system, Some(resource)) => {
-                eprintln!("error: {system} {resource} was not read: {}", u.reason);
+                crate::errln!("error: {system} {resource} was not read: {}", u.reason);
             }
-            (system, None) => eprintln!("error: {system} was not read: {}", u.reason),
+            (system, None) => crate::errln!("error: {system} was not read: {}", u.reason),
         }
     }
 }
@@ -231,6 +333,27 @@ pub fn color(global: &GlobalArgs) -> Color {
             } else {
                 Color::Never
             }
+        }
+    }
+}
+
+/// The width text reports wrap at: the terminal's when stdout is one, else 100 columns.
+pub fn text_width() -> usize {
+    terminal_size::terminal_size_of(std::io::stdout())
+        .map(|(w, _)| usize::from(w.0))
+        .filter(|w| *w >= 20)
+        .unwrap_or(report::wrap::DEFAULT_WIDTH)
+}
+
+/// Whether log lines on stderr are coloured: `--color`, then NO_COLOR, then whether stderr is
+/// a terminal (`auto` never colours a stream that is not one).
+pub fn log_color(global: &GlobalArgs) -> bool {
+    match global.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+            !no_color && std::io::stderr().is_terminal()
         }
     }
 }
@@ -256,9 +379,58 @@ pub fn init_logging(global: &GlobalArgs) {
     });
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(|| crate::output::LogWriter)
+        .with_ansi(log_color(global))
+        .log_internal_errors(false)
         .with_target(false)
         .try_init();
+}
+
+/// Print config errors to stderr, all of them, and in the report format on stdout (annotations
+/// for `github`, an error block for `markdown`); return the usage exit code.
+pub fn report_config_errors_as(global: &GlobalArgs, errors: &ConfigErrors) -> u8 {
+    let code = report_config_errors(errors);
+    match global.format {
+        Format::Github => {
+            let ws = std::env::var("GITHUB_WORKSPACE").ok();
+            write_stdout(report::errors::annotations(errors, ws.as_deref()).as_bytes());
+        }
+        Format::Markdown => {
+            write_stdout(report::errors::markdown(command_name(), errors).as_bytes())
+        }
+        Format::Text | Format::Json | Format::Csv | Format::Html => {}
+    }
+    code
+}
+
+/// Append config errors to `$GITHUB_STEP_SUMMARY` (drift does this whatever `--format` is).
+pub fn step_summary_errors(errors: &ConfigErrors) {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
+        return;
+    };
+    let md = report::errors::markdown(command_name(), errors);
+    let result = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, md.as_bytes()));
+    if let Err(e) = result {
+        crate::errln!(
+            "warning: could not append the errors to $GITHUB_STEP_SUMMARY ({}): {e}",
+            Path::new(&path).display()
+        );
+    }
+}
+
+static COMMAND: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
+
+/// Remember the running command's name, for headings of error reports.
+pub fn set_command_name(name: &'static str) {
+    let _ = COMMAND.set(name);
+}
+
+fn command_name() -> &'static str {
+    COMMAND.get().copied().unwrap_or("")
 }
 
 /// Print config errors to stderr, all of them, and return the usage exit code.
@@ -266,28 +438,14 @@ pub fn report_config_errors(errors: &ConfigErrors) -> u8 {
     fail(&engine::Error::Config(errors.clone()), "")
 }
 
-/// Write a rendered report to stdout. A closed pipe (e.g. `| head`) is not an error.
+/// Write a rendered report to stdout (see [`crate::output::write_stdout`]).
 pub fn write_stdout(bytes: &[u8]) {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(bytes).and_then(|()| out.flush()) {
-        Ok(()) => {}
-        // The reader stopped early (`| head`): what it wanted, it has.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-        Err(e) => {
-            eprintln!(
-                "error: could not write the report to stdout: {e}\n  help: check where stdout goes (a full disk, a closed file)"
-            );
-            STDOUT_FAILED.store(true, std::sync::atomic::Ordering::Relaxed);
-        }
-    }
+    crate::output::write_stdout(bytes);
 }
 
-static STDOUT_FAILED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// Whether a report could not be written (other than the reader closing the pipe): the run
-/// must not then exit 0 or 1 as if the report had been delivered.
+/// Whether a report could not be written (see [`crate::output::stdout_failed`]).
 pub fn stdout_failed() -> bool {
-    STDOUT_FAILED.load(std::sync::atomic::Ordering::Relaxed)
+    crate::output::stdout_failed()
 }
 
 /// Render `report` in `--format` (coloured as [`color`] says) and write it to stdout. A render
@@ -295,8 +453,11 @@ pub fn stdout_failed() -> bool {
 pub fn print_report(global: &GlobalArgs, report: &Report) -> Result<(), u8> {
     let mut out = Vec::new();
     if let Err(e) = report::render(report, global.format, color(global), &mut out) {
-        eprintln!("error: could not render the report: {e}");
+        crate::errln!("error: could not render the report: {e}");
         return Err(crate::exit::USAGE);
+    }
+    if global.format == Format::Text {
+        out = report::wrap::wrap_report(&String::from_utf8_lossy(&out), text_width()).into_bytes();
     }
     write_stdout(&out);
     Ok(())
@@ -310,7 +471,7 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, u8> {
         .enable_all()
         .build()
         .map_err(|e| {
-            eprintln!("error: cannot start the async runtime: {e}");
+            crate::errln!("error: cannot start the async runtime: {e}");
             crate::exit::SOURCE
         })
 }

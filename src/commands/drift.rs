@@ -11,10 +11,11 @@ use crate::commands::common;
 use crate::commands::live::Live;
 use crate::engine;
 use crate::exit;
+use crate::finding;
 use crate::report::{self, Color, Command, Format, Report};
 
 pub fn run(global: &GlobalArgs, args: DriftArgs) -> u8 {
-    let inputs = match common::load_inputs(global, &args.config.config) {
+    let inputs = match common::load_inputs_with_summary(global, &args.config.config, true) {
         Ok(inputs) => inputs,
         Err(code) => return code,
     };
@@ -31,6 +32,11 @@ pub fn run(global: &GlobalArgs, args: DriftArgs) -> u8 {
             Ok(s) => s,
             Err(code) => return code,
         };
+    let snapshot = match args.snapshot.as_deref().map(common::open_snapshot) {
+        None => None,
+        Some(Ok(s)) => Some(s),
+        Some(Err(e)) => return common::fail(&e, "Nothing was compared."),
+    };
     let runtime = match common::runtime() {
         Ok(rt) => rt,
         Err(code) => return code,
@@ -47,11 +53,7 @@ pub fn run(global: &GlobalArgs, args: DriftArgs) -> u8 {
         Err(e) => return common::fail(&e, "Nothing was compared."),
     };
     let read_at = chrono::Utc::now();
-    let reads = runtime.block_on(common::read_systems(
-        args.snapshot.as_deref(),
-        &live,
-        &adapters,
-    ));
+    let reads = runtime.block_on(common::read_systems(snapshot.as_ref(), &live, &adapters));
     // Only a usage error stops the run here (exit 2): a system whose API failed is unread.
     let reads = match reads {
         Ok(r) => r,
@@ -66,6 +68,18 @@ pub fn run(global: &GlobalArgs, args: DriftArgs) -> u8 {
         &adapters,
         outcome,
     );
+    report
+        .findings
+        .extend(inputs.unknown_keys.iter().map(|u| u.finding()));
+    if let Some(snapshot) = &snapshot {
+        report.fetched_at = snapshot.fetched_at;
+        report.findings.extend(common::snapshot_evidence(
+            snapshot,
+            inputs.today,
+            args.max_age,
+        ));
+    }
+    finding::sort(&mut report.findings);
     common::seal_sources(&mut report.evidence, read_at);
     if let Some((exceptions, digest)) = &exceptions {
         report.evidence.exceptions = Some(digest.clone());
@@ -81,11 +95,11 @@ pub fn run(global: &GlobalArgs, args: DriftArgs) -> u8 {
         // A system that failed as a whole: its reason, which the report also lists.
         for e in report.errors.iter().filter(|e| e.resource.is_none()) {
             if let Some(system) = e.system {
-                eprintln!("error: {system} was not read: {}", e.message);
+                crate::errln!("error: {system} was not read: {}", e.message);
             }
         }
         if systems == [System::Github] && report.errors.iter().all(|e| e.resource.is_some()) {
-            eprintln!(
+            crate::errln!(
                 "error: {} of {} managed teams could not be read; the report is incomplete (exit 3)",
                 report.errors.len(),
                 scopes
@@ -99,7 +113,7 @@ pub fn run(global: &GlobalArgs, args: DriftArgs) -> u8 {
                     None => e.system.map_or("", |s| s.as_str()).to_owned(),
                 })
                 .collect();
-            eprintln!(
+            crate::errln!(
                 "error: {} part(s) of the selected systems could not be read ({}); the report is incomplete (exit 3)",
                 report.errors.len(),
                 names.join(", ")
@@ -117,7 +131,7 @@ fn append_step_summary(report: &Report) {
     };
     let mut md = Vec::new();
     if let Err(e) = report::render(report, Format::Markdown, Color::Never, &mut md) {
-        eprintln!("warning: could not render the step summary: {e}");
+        crate::errln!("warning: could not render the step summary: {e}");
         return;
     }
     let result = std::fs::OpenOptions::new()
@@ -126,7 +140,7 @@ fn append_step_summary(report: &Report) {
         .open(&path)
         .and_then(|mut f| f.write_all(&md));
     if let Err(e) = result {
-        eprintln!(
+        crate::errln!(
             "warning: could not append the report to $GITHUB_STEP_SUMMARY ({}): {e}",
             std::path::Path::new(&path).display()
         );

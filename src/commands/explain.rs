@@ -33,31 +33,32 @@ pub fn run(global: &GlobalArgs, args: ExplainArgs) -> u8 {
         }
         Found::Holder(i) => (roster.rows.get(i).cloned(), None),
         Found::Ambiguous(candidates) => {
-            eprintln!(
+            crate::errln!(
                 "error: {:?} matches more than one person; name one of them by login or email:",
                 args.who
             );
             for c in candidates {
-                eprintln!("  {c}");
+                crate::errln!("  {c}");
             }
             return exit::USAGE;
         }
         Found::NotFound(candidates) => {
-            eprintln!(
+            crate::errln!(
                 "error: nobody in {} or in the systems read matches {:?} (by login, email or name, in any letter case)",
-                config.path, args.who
+                config.path,
+                args.who
             );
             if !candidates.is_empty() {
-                eprintln!("  did you mean:");
+                crate::errln!("  did you mean:");
                 for c in candidates {
-                    eprintln!("  {c}");
+                    crate::errln!("  {c}");
                 }
             }
             return exit::USAGE;
         }
     };
     let Some(row) = row else {
-        eprintln!("error: {:?} has no roster row (this is a bug)", args.who);
+        crate::errln!("error: {:?} has no roster row (this is a bug)", args.who);
         return exit::USAGE;
     };
     let about = |f: &&Finding| {
@@ -94,12 +95,12 @@ pub fn run(global: &GlobalArgs, args: ExplainArgs) -> u8 {
         _ => explain::text(&page, &mut out, common::color(global)),
     };
     if let Err(e) = rendered {
-        eprintln!("error: could not render the page: {e}");
+        crate::errln!("error: could not render the page: {e}");
         return exit::USAGE;
     }
     common::write_stdout(&out);
     if !page.complete {
-        eprintln!("error: some systems were not read whole; the page is incomplete (exit 3)");
+        crate::errln!("error: some systems were not read whole; the page is incomplete (exit 3)");
         exit::SOURCE
     } else if page
         .findings

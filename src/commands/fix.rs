@@ -19,6 +19,7 @@ use crate::commands::live::Live;
 use crate::config::{self, Config, Mapping};
 use crate::engine;
 use crate::exit;
+use crate::finding::{self, Finding};
 use crate::fix;
 use crate::fix::edit;
 use crate::fix::json::{FixJson, Mode};
@@ -128,6 +129,12 @@ impl Run<'_> {
             Some(repo) => {
                 client = match RestClient::connect(&args.github.options(), &repo.owner).await {
                     Ok(c) => c,
+                    // --open-pr reads and writes the repository: --snapshot is no way around it.
+                    Err(SourceError::Usage(msg)) => {
+                        return source_error(SourceError::Usage(
+                            crate::sources::github::rest::without_offline_hint(&msg),
+                        ));
+                    }
                     Err(e) => return source_error(e),
                 };
                 let delay = Duration::from_secs_f64(args.mutation_delay);
@@ -152,14 +159,18 @@ impl Run<'_> {
                 let display = args.config.config.display().to_string();
                 match config::read_file(&args.config.config, &display) {
                     Ok(text) => (display, text, None),
-                    Err(e) => return common::report_config_errors(&e.into()),
+                    Err(e) => return common::report_config_errors_as(self.global, &e.into()),
                 }
             }
         };
         let config = match config::people::parse(&display, &text, self.mapping) {
             Ok(c) => c,
-            Err(e) => return common::report_config_errors(&e),
+            Err(e) => return common::report_config_errors_as(self.global, &e),
         };
+        match common::unknown_keys(self.global, &display, &text, self.mapping) {
+            Ok(unknown) => common::warn_unknown_keys(&display, &unknown),
+            Err(code) => return code,
+        }
 
         let digest = FileDigest::of(&display, text.as_bytes());
         let drift = match self.drift(&config, &display, digest).await {
@@ -212,9 +223,39 @@ impl Run<'_> {
             pull_request: None,
         };
 
+        // The policy findings the edits would create (a codified person without a sponsor...),
+        // said before anything is written; under --strict they block the write.
+        let created = if args.codify_unexpected && !edits.is_empty() {
+            created_findings(&config, &display, &new_text, self.mapping, self.today)
+        } else {
+            Vec::new()
+        };
+        let created_text = created_text(&created);
+        if !created.is_empty() && self.global.strict {
+            crate::errln!("{}", created_text.trim_end());
+            return usage(&format!(
+                "--strict: the edits would create {} policy finding(s); nothing was written. Complete the new entries by hand, or run without --codify-unexpected.",
+                created.len()
+            ));
+        }
+        // The JSON has no tail: the created findings go to stderr there.
+        if self.global.format == Format::Json && !created_text.is_empty() {
+            crate::errln!("{}", created_text.trim_end());
+        }
+
         match (writer, base) {
-            (Some(mut w), Some(base)) => self.open_pr(&mut w, &base, &new_text, out).await,
+            (Some(mut w), Some(base)) => {
+                self.open_pr(&mut w, &base, &new_text, out, &created_text)
+                    .await
+            }
             _ if args.write && !plan.is_empty() => {
+                // A read-only file says "do not edit me": the rename would replace it anyway.
+                if crate::fsutil::is_read_only(&args.config.config) && !args.force {
+                    return usage(&format!(
+                        "cannot write {}: the file is read-only\n  help: make it writable (chmod u+w), or pass --force to replace it anyway\nNothing was changed.",
+                        args.config.config.display()
+                    ));
+                }
                 if let Err(msg) = write_in_place(&args.config.config, &text, &new_text) {
                     return usage(&format!(
                         "cannot write {}: {msg}\nNothing was changed.",
@@ -222,14 +263,19 @@ impl Run<'_> {
                     ));
                 }
                 out.written = true;
-                self.print(&out, &format!("Wrote the edits to {display}."));
+                self.print(
+                    &out,
+                    &format!("{created_text}Wrote the edits to {display}."),
+                );
                 exit::FINDINGS
             }
             _ => {
                 let tail = if plan.is_empty() {
                     String::new()
                 } else {
-                    "Dry run: nothing was written. Apply with --write, or propose with --open-pr --repo OWNER/NAME.".to_owned()
+                    format!(
+                        "{created_text}Dry run: nothing was written. Apply with --write, or propose with --open-pr --repo OWNER/NAME."
+                    )
                 };
                 self.print(&out, &tail);
                 if plan.is_empty() {
@@ -258,6 +304,20 @@ impl Run<'_> {
         };
         let (systems, adapters) =
             common::select(self.mapping, self.args.system.as_deref(), &aws_inputs)?;
+        let snapshot = match self.args.snapshot.as_deref().map(common::open_snapshot) {
+            None => None,
+            Some(Ok(s)) => Some(s),
+            Some(Err(e)) => return Err(common::fail(&e, "No edits were made.")),
+        };
+        if let Some(stale) = snapshot
+            .as_ref()
+            .and_then(|s| common::snapshot_evidence(s, self.today, self.args.max_age))
+        {
+            crate::errln!("warning: {}\n  help: {}", stale.message, stale.fix);
+            if self.global.strict {
+                return Err(usage("--strict: no edits are proposed from stale evidence"));
+            }
+        }
         let progress = !self.global.quiet && std::io::stderr().is_terminal();
         let mut live = Live::new(self.mapping, &self.args.github, progress);
         live.accounts = common::account_sources(
@@ -268,7 +328,7 @@ impl Run<'_> {
         )
         .map_err(|e| common::fail(&e, "No edits were made."))?;
         let read_at = chrono::Utc::now();
-        let reads = common::read_systems(self.args.snapshot.as_deref(), &live, &adapters)
+        let reads = common::read_systems(snapshot.as_ref(), &live, &adapters)
             .await
             .map_err(|e| common::fail(&e, "No edits were made."))?;
         let mut evidence = self.evidence.clone();
@@ -277,6 +337,8 @@ impl Run<'_> {
             today: self.today,
             mapping: self.mapping.clone(),
             config: config.clone(),
+            // Said on stderr already (fix's report lists no unknown keys).
+            unknown_keys: Vec::new(),
             evidence,
             temporary,
         };
@@ -308,12 +370,12 @@ impl Run<'_> {
                 common::write_stdout(json.as_bytes());
             }
             if systems == [System::Github] {
-                eprintln!(
+                crate::errln!(
                     "The membership read is incomplete, so no edits are proposed: fix never acts on a \
                      partial read. Run again when every managed team can be read."
                 );
             } else {
-                eprintln!(
+                crate::errln!(
                     "The read is incomplete, so no edits are proposed: fix never acts on a partial \
                      read. Run again when every selected system can be read whole."
                 );
@@ -431,6 +493,7 @@ impl Run<'_> {
         base: &BaseFile,
         new_text: &str,
         out: Output<'_>,
+        created_text: &str,
     ) -> u8 {
         let (plan, diff, report) = (out.plan, out.diff, out.report);
         let outcome = if plan.is_empty() {
@@ -461,7 +524,7 @@ impl Run<'_> {
         };
         match outcome {
             Ok(outcome) => {
-                let tail = format!("{outcome}\n");
+                let tail = format!("{created_text}{outcome}\n");
                 self.print(
                     &Output {
                         pull_request: Some(&outcome),
@@ -492,6 +555,54 @@ struct Output<'a> {
     mode: Mode,
     written: bool,
     pull_request: Option<&'a Outcome>,
+}
+
+/// The policy findings on the edited config that the original did not have (same person and
+/// rule), sorted.
+fn created_findings(
+    config: &Config,
+    display: &str,
+    new_text: &str,
+    mapping: &Mapping,
+    today: NaiveDate,
+) -> Vec<Finding> {
+    let Ok(edited) = config::people::parse(display, new_text, mapping) else {
+        // edit::verify already re-validated the text; nothing to add.
+        return Vec::new();
+    };
+    let before = crate::policy::check(config, mapping, today);
+    let mut created: Vec<Finding> = crate::policy::check(&edited, mapping, today)
+        .into_iter()
+        .filter(|f| {
+            !before
+                .iter()
+                .any(|b| b.kind == f.kind && b.person_key() == f.person_key())
+        })
+        .collect();
+    finding::sort(&mut created);
+    created
+}
+
+/// The created findings as text lines, or "" when there are none.
+fn created_text(created: &[Finding]) -> String {
+    if created.is_empty() {
+        return String::new();
+    }
+    let mut s = format!(
+        "The edits would create {} policy finding{}:\n",
+        created.len(),
+        if created.len() == 1 { "" } else { "s" }
+    );
+    for f in created {
+        s.push_str(&format!(
+            "  - [{}] {}: {} (fix: {})\n",
+            f.severity.as_str(),
+            crate::report::text::label(f),
+            f.message,
+            f.fix
+        ));
+    }
+    s
 }
 
 /// A branch name GitHub accepts and that cannot escape `refs/heads/`.
@@ -651,6 +762,7 @@ mod tests {
             unused_exceptions: vec![],
             evidence: crate::report::evidence::Evidence::default(),
             summary: crate::report::Summary::default(),
+            fetched_at: None,
             systems: vec![],
         };
         let body = pr_body(&Plan::default(), "+ why: ```x```\n", &report);

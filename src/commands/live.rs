@@ -55,10 +55,10 @@ impl<'a> Live<'a> {
                 mapping,
             }),
             // AWS: the standard credential chain and endpoint variables; throttling and 5xx
-            // retried as GitHub's --retries and --backoff-ms say.
+            // retried as GitHub's --retries (retries after the first try) and --backoff-ms say.
             (System::Aws, _) => match LiveAws::for_mapping(
                 self.mapping,
-                self.github.retries,
+                self.github.retries.saturating_add(1),
                 self.github.backoff_ms,
             ) {
                 Some(aws) => Box::new(aws),

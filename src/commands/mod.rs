@@ -20,9 +20,10 @@ pub fn run(cli: Cli) -> u8 {
     common::init_logging(&cli.global);
     let global = &cli.global;
     let (name, formats) = formats(&cli.command);
+    common::set_command_name(name);
     if !formats.contains(&global.format) {
         let names: Vec<&str> = formats.iter().map(|f| f.as_str()).collect();
-        eprintln!(
+        crate::errln!(
             "error: --format {} is not available for `{name}`; use {}",
             global.format.as_str(),
             names.join(", ")

@@ -33,7 +33,7 @@ pub fn run(global: &GlobalArgs, args: ReviewArgs) -> u8 {
     let target = match comment_target(&args) {
         Ok(t) => t,
         Err(msg) => {
-            eprintln!("error: {msg}");
+            crate::errln!("error: {msg}");
             return exit::USAGE;
         }
     };
@@ -42,7 +42,7 @@ pub fn run(global: &GlobalArgs, args: ReviewArgs) -> u8 {
         (Some(head), _) => head.clone(),
         (None, Some(_)) => args.config.clone(),
         (None, None) => {
-            eprintln!(
+            crate::errln!(
                 "error: --head PATH is needed with --base PATH (or use --base-ref REV to read the \
                  base from git and --config as the head)"
             );
@@ -60,7 +60,7 @@ pub fn run(global: &GlobalArgs, args: ReviewArgs) -> u8 {
                 Ok((config, FileDigest::of(&display, text.as_bytes())))
             }),
         (None, None) => {
-            eprintln!("error: give the base config with --base PATH or --base-ref REV");
+            crate::errln!("error: give the base config with --base PATH or --base-ref REV");
             return exit::USAGE;
         }
     };
@@ -69,7 +69,17 @@ pub fn run(global: &GlobalArgs, args: ReviewArgs) -> u8 {
         (_, Some(rev)) => format!("{rev}:{}", args.config.display()),
         _ => String::new(),
     };
-    let head = common::load_config_digest(&head_path, &mapping);
+    let head = match common::load_config_text(&head_path, &mapping) {
+        Ok((config, text)) => {
+            match common::unknown_keys(global, &config.path, &text, &mapping) {
+                Ok(unknown) => common::warn_unknown_keys(&config.path, &unknown),
+                Err(code) => return code,
+            }
+            let digest = crate::report::evidence::FileDigest::of(&config.path, text.as_bytes());
+            Ok((config, digest))
+        }
+        Err(e) => Err(e),
+    };
 
     // Head errors first: they are what the author must fix. A broken base cannot be compared
     // either; that is reported the same way, naming the base file.
@@ -79,7 +89,7 @@ pub fn run(global: &GlobalArgs, args: ReviewArgs) -> u8 {
             let head_errors = h.err().unwrap_or_default();
             let base_errors = b.err().unwrap_or_default();
             if !base_errors.0.is_empty() {
-                eprintln!(
+                crate::errln!(
                     "error: the base version of the config could not be read or is invalid, so it cannot be compared"
                 );
             }
@@ -110,9 +120,10 @@ pub fn run(global: &GlobalArgs, args: ReviewArgs) -> u8 {
     }
     let out = match global.format {
         // csv and html are refused before the run (`commands::run`).
-        Format::Text | Format::Csv | Format::Html => {
-            review::text::render(&rendered, common::color(global))
-        }
+        Format::Text | Format::Csv | Format::Html => crate::report::wrap::wrap_report(
+            &review::text::render(&rendered, common::color(global)),
+            common::text_width(),
+        ),
         Format::Json => review::json::render(&rendered),
         Format::Markdown => markdown::render(&rendered),
         Format::Github => review::github::render(&rendered),
@@ -169,8 +180,14 @@ fn config_errors(
     all.0.extend(base_errors.0.iter().cloned());
     let code = common::report_config_errors(&all);
     let md = markdown::render_errors(head_errors, base_errors, base, head);
-    if global.format == Format::Markdown {
-        common::write_stdout(md.as_bytes());
+    match global.format {
+        Format::Markdown => common::write_stdout(md.as_bytes()),
+        Format::Github => {
+            let ws = std::env::var("GITHUB_WORKSPACE").ok();
+            let out = crate::report::errors::annotations(&all, ws.as_deref());
+            common::write_stdout(out.as_bytes());
+        }
+        Format::Text | Format::Json | Format::Csv | Format::Html => {}
     }
     if let Some(target) = target {
         // Still exit 2: the config error is what must be fixed; a posting error is on stderr.
@@ -220,7 +237,7 @@ fn post(target: &Target, body: &str) -> Result<(), u8> {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            crate::errln!("error: cannot start the async runtime: {e}");
             return Err(exit::SOURCE);
         }
     };
@@ -229,15 +246,17 @@ fn post(target: &Target, body: &str) -> Result<(), u8> {
         let client = match RestClient::connect(&target.github, &target.owner).await {
             Ok(c) => c,
             Err(SourceError::Usage(msg)) => {
-                eprintln!("error: {msg}");
-                eprintln!(
+                // review has no --snapshot: the hint would name a flag it does not take.
+                let msg = crate::sources::github::rest::without_offline_hint(&msg);
+                crate::errln!("error: {msg}");
+                crate::errln!(
                     "  (posting the review comment needs the repository permission \
                      \"Pull requests: write\" or \"Issues: write\")"
                 );
                 return Err(exit::USAGE);
             }
             Err(SourceError::Api(msg)) => {
-                eprintln!("error: {msg}");
+                crate::errln!("error: {msg}");
                 return Err(exit::SOURCE);
             }
         };
@@ -250,7 +269,7 @@ fn post(target: &Target, body: &str) -> Result<(), u8> {
         match comment::upsert(&api, &body).await {
             Ok(Posted::Created(id)) => {
                 tracing::info!(id, "created the review comment");
-                eprintln!(
+                crate::errln!(
                     "Posted the review comment on {}/{}#{}.",
                     target.owner, target.repo, target.pr
                 );
@@ -258,19 +277,19 @@ fn post(target: &Target, body: &str) -> Result<(), u8> {
             }
             Ok(Posted::Updated(id)) => {
                 tracing::info!(id, "updated the review comment");
-                eprintln!(
+                crate::errln!(
                     "Updated the review comment on {}/{}#{}.",
                     target.owner, target.repo, target.pr
                 );
                 Ok(())
             }
             Err(e) => {
-                eprintln!(
+                crate::errln!(
                     "error: could not post the review comment on {}/{}#{}: {e}",
                     target.owner, target.repo, target.pr
                 );
                 if e.permission {
-                    eprintln!(
+                    crate::errln!(
                         "  The token needs the repository permission \"Pull requests: write\" \
                          (or \"Issues: write\"); in a workflow: `permissions: pull-requests: write`."
                     );

@@ -31,12 +31,12 @@ pub fn run(global: &GlobalArgs, args: RosterArgs) -> u8 {
         common::color(global),
         &mut out,
     ) {
-        eprintln!("error: could not render the roster: {e}");
+        crate::errln!("error: could not render the roster: {e}");
         return exit::USAGE;
     }
     common::write_stdout(&out);
     if !built.report.complete {
-        eprintln!(
+        crate::errln!(
             "error: {} part(s) could not be read; the roster is incomplete (exit 3)",
             built.report.errors.len()
         );
@@ -64,13 +64,15 @@ pub fn build(global: &GlobalArgs, args: &RosterArgs) -> Result<Built, u8> {
         args.snapshot.is_some(),
     )
     .map_err(|e| common::fail(&e, "Nothing was reported."))?;
+    let snapshot = args
+        .snapshot
+        .as_deref()
+        .map(common::open_snapshot)
+        .transpose()
+        .map_err(|e| common::fail(&e, "Nothing was reported."))?;
     let read_at = chrono::Utc::now();
     let reads = runtime
-        .block_on(common::read_systems(
-            args.snapshot.as_deref(),
-            &live,
-            &adapters,
-        ))
+        .block_on(common::read_systems(snapshot.as_ref(), &live, &adapters))
         .map_err(|e| common::fail(&e, "Nothing was reported."))?;
     let outcome = engine::evaluate(&inputs, &adapters, reads);
     let reads = outcome.reads.clone();

@@ -29,10 +29,25 @@ pub fn run(global: &GlobalArgs, args: SnapshotArgs) -> u8 {
         Ok(m) => m,
         Err(code) => return code,
     };
-    let config = match common::load_config(&args.config.config, &mapping) {
-        Ok(c) => c,
+    let config = match common::load_config_text(&args.config.config, &mapping) {
+        Ok((c, text)) => match common::unknown_keys(global, &c.path, &text, &mapping) {
+            Ok(unknown) => {
+                common::warn_unknown_keys(&c.path, &unknown);
+                c
+            }
+            Err(code) => return code,
+        },
         Err(e) => return common::report_config_errors(&e),
     };
+    // Before any request: the destination can be written and is not an input.
+    let mut inputs: Vec<(&str, &std::path::Path)> = vec![("config", args.config.config.as_path())];
+    if let Some(m) = &global.mapping {
+        inputs.push(("mapping", m.as_path()));
+    }
+    if let Err(msg) = crate::fsutil::check_destination("--out", &args.out, &inputs) {
+        crate::errln!("error: {msg}\nNothing was read and no snapshot was written.");
+        return exit::USAGE;
+    }
     // A snapshot only records what is held: the AWS adapter needs no people or dates here.
     let aws_inputs = AwsInputs::none(chrono::Utc::now().date_naive());
     let (systems, adapters) = match common::select(&mapping, args.system.as_deref(), &aws_inputs) {
@@ -59,6 +74,13 @@ pub fn run(global: &GlobalArgs, args: SnapshotArgs) -> u8 {
     };
     let reads = match runtime.block_on(common::read_systems(None, &live, &adapters)) {
         Ok(r) => r,
+        // snapshot has no --snapshot: the hint would name a flag it does not take.
+        Err(engine::Error::Usage(msg)) => {
+            return common::fail(
+                &engine::Error::Usage(crate::sources::github::rest::without_offline_hint(&msg)),
+                "No snapshot was written.",
+            );
+        }
         Err(e) => return common::fail(&e, "No snapshot was written."),
     };
     let mut normalised = Vec::new();
@@ -74,9 +96,9 @@ pub fn run(global: &GlobalArgs, args: SnapshotArgs) -> u8 {
     if normalised.iter().all(|r| r.read_whole.is_empty()) {
         print_unread();
         if systems == [System::Github] {
-            eprintln!("No team could be read; no snapshot was written.");
+            crate::errln!("No team could be read; no snapshot was written.");
         } else {
-            eprintln!("Nothing could be read; no snapshot was written.");
+            crate::errln!("Nothing could be read; no snapshot was written.");
         }
         return exit::SOURCE;
     }
@@ -90,7 +112,7 @@ pub fn run(global: &GlobalArgs, args: SnapshotArgs) -> u8 {
                 sections.insert(adapter.system(), section);
             }
             Err(e) => {
-                eprintln!("error: cannot serialise the snapshot: {e}");
+                crate::errln!("error: cannot serialise the snapshot: {e}");
                 return exit::SOURCE;
             }
         }
@@ -98,12 +120,12 @@ pub fn run(global: &GlobalArgs, args: SnapshotArgs) -> u8 {
     let json = match snapshot::to_json(Some(chrono::Utc::now()), &sections) {
         Ok(j) => j,
         Err(e) => {
-            eprintln!("error: cannot serialise the snapshot: {e}");
+            crate::errln!("error: cannot serialise the snapshot: {e}");
             return exit::SOURCE;
         }
     };
     if let Err(e) = crate::fsutil::write_atomic(&args.out, json.as_bytes()) {
-        eprintln!(
+        crate::errln!(
             "error: cannot write the snapshot to {}: {e}",
             args.out.display()
         );
@@ -112,7 +134,7 @@ pub fn run(global: &GlobalArgs, args: SnapshotArgs) -> u8 {
     if !global.quiet {
         for (adapter, read) in adapters.iter().zip(&normalised) {
             if adapter.system() == System::Github {
-                eprintln!(
+                crate::errln!(
                     "Wrote {}: {} team(s), {} member(s) of org {}.",
                     args.out.display(),
                     read.read_whole.len(),
@@ -120,7 +142,7 @@ pub fn run(global: &GlobalArgs, args: SnapshotArgs) -> u8 {
                     mapping.org().unwrap_or_default()
                 );
             } else if !read.read_whole.is_empty() {
-                eprintln!(
+                crate::errln!(
                     "Wrote {}: {} grant(s) of {}.",
                     args.out.display(),
                     read.grants.len(),
@@ -134,13 +156,13 @@ pub fn run(global: &GlobalArgs, args: SnapshotArgs) -> u8 {
     } else {
         print_unread();
         if systems == [System::Github] {
-            eprintln!(
+            crate::errln!(
                 "The snapshot is incomplete: {} team(s) were not read and are not in it; a drift run \
                  from it reports them as not recorded.",
                 unread.len()
             );
         } else {
-            eprintln!(
+            crate::errln!(
                 "The snapshot is incomplete: {} part(s) were not read and are not in it; a drift run \
                  from it reports them as not recorded.",
                 unread.len()

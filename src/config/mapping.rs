@@ -19,10 +19,17 @@ use crate::system::System;
 pub use super::systems::{AccountMapping, AwsAccount, AwsMapping};
 
 /// The keys of a v1 mapping file.
-pub const MAPPING_KEYS: &[&str] = &["org", "everyone", "roles", "ignore", "senior_tech"];
+pub const MAPPING_KEYS: &[&str] = &[
+    "org",
+    "everyone",
+    "roles",
+    "ignore",
+    "senior_tech",
+    "extra_keys",
+];
 
 /// The top-level keys of a v2 mapping file.
-pub const MAPPING_V2_KEYS: &[&str] = &["version", "senior_tech", "roles", "systems"];
+pub const MAPPING_V2_KEYS: &[&str] = &["version", "senior_tech", "roles", "systems", "extra_keys"];
 
 /// The keys of `systems.github` in a v2 mapping.
 pub const GITHUB_KEYS: &[&str] = &["org", "everyone", "roles", "ignore"];
@@ -154,6 +161,9 @@ pub struct Mapping {
     pub roles: BTreeMap<String, RoleDef>,
     /// When non-empty, admin_checklist_reviewed_by must name one of these.
     pub senior_tech: Vec<String>,
+    /// Person keys the config carries that the tool does not read (`extra_keys: [slack]`): not
+    /// reported as unknown keys.
+    pub extra_keys: Vec<String>,
     /// `systems.github`; `None` when GitHub is not configured (v2 only).
     pub github: Option<GithubMapping>,
     /// `systems.aws`.
@@ -267,6 +277,7 @@ fn read_mapping(path: &str, root: &Node, text: &str, errors: &mut Errors<'_>) ->
     };
     let mut m = GithubMapping::default();
     let mut senior_tech = Vec::new();
+    let mut extra_keys = Vec::new();
     let (mut has_org, mut has_roles) = (false, false);
     let mut roles_node = None;
     for (key, value) in entries {
@@ -320,6 +331,7 @@ fn read_mapping(path: &str, root: &Node, text: &str, errors: &mut Errors<'_>) ->
                     }
                 });
             }
+            "extra_keys" => extra_keys = super::unknown::extra_keys(value, text, errors),
             _ => {
                 let (message, help) = match check::did_you_mean(k, MAPPING_KEYS) {
                     Some(known) => (
@@ -369,6 +381,7 @@ fn read_mapping(path: &str, root: &Node, text: &str, errors: &mut Errors<'_>) ->
         version: 1,
         roles,
         senior_tech,
+        extra_keys,
         github: Some(m),
         aws: None,
         accounts: BTreeMap::new(),

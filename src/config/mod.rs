@@ -11,6 +11,7 @@ pub mod mapping;
 pub mod people;
 pub mod systems;
 pub mod temporary_admin;
+pub mod unknown;
 pub mod yaml;
 
 pub use error::{ConfigError, ConfigErrors};

@@ -215,6 +215,11 @@ fn person(
             continue;
         }
         let Some(i) = fields::index(k) else {
+            // Unknown keys that are not near misses are findings (config::unknown), not errors;
+            // the mapping's `extra_keys` are neither.
+            if mapping.extra_keys.iter().any(|e| e == k) {
+                continue;
+            }
             if let Some(near) = check::did_you_mean(k, &known) {
                 if let Some(j) = fields::index(near) {
                     misspelt[j] = true;

@@ -97,6 +97,7 @@ pub(super) fn read_v2(
         version: 2,
         roles: BTreeMap::new(),
         senior_tech: Vec::new(),
+        extra_keys: Vec::new(),
         github: None,
         aws: None,
         accounts: BTreeMap::new(),
@@ -127,6 +128,7 @@ pub(super) fn read_v2(
             }
             "roles" => m.roles = role_levels(value, text, errors),
             "systems" => systems_node = Some(value),
+            "extra_keys" => m.extra_keys = super::unknown::extra_keys(value, text, errors),
             _ => {}
         }
     }

@@ -10,6 +10,7 @@ use futures::future::join_all;
 
 use crate::access::{Adapter, NoReader, Source, SourceError, System, SystemRead, Unread};
 use crate::config::temporary_admin::{self, TemporaryAdmin};
+use crate::config::unknown::UnknownKey;
 use crate::config::{self, Config, ConfigErrors, Mapping};
 use crate::finding::{self, Finding};
 use crate::report::evidence::{Evidence, FileDigest, MappingSource, Origin};
@@ -48,6 +49,9 @@ pub struct Inputs {
     pub today: NaiveDate,
     pub mapping: Mapping,
     pub config: Config,
+    /// Keys in people's entries the tool does not read (nor near misses of ones it does, nor
+    /// the mapping's `extra_keys`): `unknown_key` findings, or errors under `--strict`.
+    pub unknown_keys: Vec<UnknownKey>,
     pub evidence: Evidence,
     /// temporary_admin.yml (AWS only; empty when AWS is not configured or there is no file).
     pub temporary: Vec<TemporaryAdmin>,
@@ -60,6 +64,7 @@ impl Inputs {
             today,
             mapping,
             config,
+            unknown_keys: Vec::new(),
             evidence: Evidence::new(today),
             temporary: Vec::new(),
         }
@@ -75,7 +80,9 @@ impl Inputs {
     ) -> Result<Inputs, Error> {
         let today = parse_today(today)?;
         let (mapping, mapping_source) = load_mapping_with_source(mapping)?;
-        let (config, digest) = load_config_digest(config_path, &mapping)?;
+        let (config, text) = load_config_text(config_path, &mapping)?;
+        let digest = FileDigest::of(&config.path, text.as_bytes());
+        let unknown_keys = config::unknown::unknown_keys(&config.path, &text, &mapping);
         let temporary = load_temporary(temporary_admin, config_path, &mapping)?;
         let mut evidence = Evidence::new(today);
         evidence.mapping = mapping_source;
@@ -84,6 +91,7 @@ impl Inputs {
             today,
             mapping,
             config,
+            unknown_keys,
             evidence,
             temporary,
         })
@@ -163,15 +171,22 @@ pub fn load_mapping_with_source(path: Option<&Path>) -> Result<(Mapping, Mapping
 
 /// Load and validate a config file against the mapping.
 pub fn load_config(path: &Path, mapping: &Mapping) -> Result<Config, Error> {
-    load_config_digest(path, mapping).map(|(c, _)| c)
+    load_config_text(path, mapping).map(|(config, _)| config)
 }
 
 /// [`load_config`], and the SHA-256 of the bytes that were checked.
 pub fn load_config_digest(path: &Path, mapping: &Mapping) -> Result<(Config, FileDigest), Error> {
+    let (config, text) = load_config_text(path, mapping)?;
+    let digest = FileDigest::of(&config.path, text.as_bytes());
+    Ok((config, digest))
+}
+
+/// [`load_config`], also returning the file's text.
+pub fn load_config_text(path: &Path, mapping: &Mapping) -> Result<(Config, String), Error> {
     let display = path.display().to_string();
     let text = config::read_file(path, &display).map_err(ConfigErrors::from)?;
     let config = config::people::parse(&display, &text, mapping)?;
-    Ok((config, FileDigest::of(&display, text.as_bytes())))
+    Ok((config, text))
 }
 
 /// The systems a run covers: `--system a,b` (each configured), else every configured system.
@@ -362,6 +377,7 @@ pub fn report(
             teams: Some(teams),
             members_read: Some(members_read),
         },
+        fetched_at: None,
         evidence,
         systems: outcome.systems,
     }

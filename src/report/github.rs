@@ -21,14 +21,30 @@ pub fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
+/// GitHub shows at most 10 annotations of each level per step. The findings are sorted most
+/// severe first, so the ones kept are the most severe; unread teams are always kept.
+const PER_LEVEL: usize = 10;
+
 pub fn render(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
     let file = escape_property(&report.config_path);
+    let mut left = [
+        PER_LEVEL.saturating_sub(report.errors.len()),
+        PER_LEVEL,
+        // Room for the "more" notice and the closing summary.
+        PER_LEVEL - 2,
+    ];
+    let mut dropped = 0usize;
     for f in &report.findings {
-        let level = match f.severity {
-            Severity::High | Severity::Medium => "error",
-            Severity::Low => "warning",
-            Severity::Info => "notice",
+        let (level, slot) = match f.severity {
+            Severity::High | Severity::Medium => ("error", 0),
+            Severity::Low => ("warning", 1),
+            Severity::Info => ("notice", 2),
         };
+        if left[slot] == 0 {
+            dropped += 1;
+            continue;
+        }
+        left[slot] -= 1;
         let mut title = format!("{} ({})", label(f), f.severity.as_str());
         if let Some(place) = f.place(report.multi_system()) {
             title.push_str(&format!(" in {place}"));
@@ -71,6 +87,19 @@ pub fn render(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
             escape_data(&e.message)
         )?;
     }
+    if let Some(line) = super::text::fetched_line(report) {
+        writeln!(out, "::notice title=evidence::{}", escape_data(&line))?;
+    }
+    if dropped > 0 {
+        writeln!(
+            out,
+            "::notice title=more findings::{}",
+            escape_data(&format!(
+                "{dropped} more finding{} not shown as annotations (GitHub shows {PER_LEVEL} per level and step); the full report is in the job summary, or run with --format text or json",
+                if dropped == 1 { " is" } else { "s are" }
+            ))
+        )?;
+    }
     writeln!(
         out,
         "::notice title={}::{}",
@@ -82,6 +111,38 @@ pub fn render(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn undeclared_logins_annotate_line_1_and_levels_are_capped() {
+        use crate::finding::{Finding, Kind};
+        let f = |sev| Finding {
+            github_username: Some("shadow".into()),
+            ..Finding::new(Kind::UnexpectedMember, sev, "m")
+        };
+        let mut findings = vec![f(Severity::High); 12];
+        findings.push(f(Severity::Low));
+        let report = Report {
+            command: super::super::Command::Drift,
+            config_path: "c.yml".into(),
+            org: None,
+            complete: true,
+            errors: vec![],
+            findings,
+            accepted: vec![],
+            unused_exceptions: vec![],
+            summary: Default::default(),
+            fetched_at: None,
+            evidence: Default::default(),
+            systems: vec![],
+        };
+        let mut out = Vec::new();
+        render(&report, &mut out).unwrap_or_default();
+        let out = String::from_utf8_lossy(&out);
+        assert!(out.starts_with("::error file=c.yml,line=1,"), "{out}");
+        assert_eq!(out.matches("::error ").count(), 10, "{out}");
+        assert_eq!(out.matches("::warning ").count(), 1, "{out}");
+        assert!(out.contains("2 more findings are not shown"), "{out}");
+    }
 
     #[test]
     fn escapes_per_the_actions_toolkit() {

@@ -37,6 +37,9 @@ pub struct ReportV1 {
     pub summary: SummaryV1,
     /// What the report was computed from.
     pub evidence: EvidenceV1,
+    /// When the membership was recorded (a run from a snapshot); absent otherwise. Additive.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fetched_at: Option<String>,
 }
 
 /// An accepted exception, as written in the exceptions file, and whether it has expired.
@@ -211,6 +214,9 @@ pub fn report_v1(report: &Report) -> ReportV1 {
             })
             .collect(),
         findings: report.findings.iter().map(finding_v1).collect(),
+        fetched_at: report
+            .fetched_at
+            .map(|at| at.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
         accepted: report.accepted.iter().map(finding_v1).collect(),
         unused_exceptions: report
             .unused_exceptions
@@ -226,11 +232,16 @@ pub fn report_v1(report: &Report) -> ReportV1 {
             accepted: report.accepted.len(),
             by_kind: drift.then(|| {
                 let counts = report.counts_by_kind();
-                KIND_ORDER
+                let mut by_kind: BTreeMap<String, usize> = KIND_ORDER
                     .iter()
                     .filter(|k| V1_KINDS.contains(k) || counts.contains_key(*k))
                     .map(|k| ((*k).to_owned(), counts.get(k).copied().unwrap_or(0)))
-                    .collect()
+                    .collect();
+                // Kinds added after v1 (unknown_key, stale_evidence) appear only when present.
+                for (k, c) in counts {
+                    by_kind.entry(k.to_owned()).or_insert(c);
+                }
+                by_kind
             }),
             by_system: drift.then(|| {
                 crate::finding::by_system(&report.systems, &report.findings)

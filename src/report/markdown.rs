@@ -115,8 +115,6 @@ fn title(kind: &str) -> &'static str {
         "expired_temporary_access" => "Expired temporary access",
         "untrusted_principal" => "Untrusted principals",
         "mfa_not_required" => "MFA not required",
-        "stale_evidence" => "Stale evidence",
-        "unknown_key" => "Unknown keys",
         _ => "Findings",
     }
 }
@@ -135,8 +133,6 @@ fn what(kind: &str) -> &'static str {
         }
         "untrusted_principal" => "a role that someone other than its person can assume",
         "mfa_not_required" => "a role its person can assume without MFA",
-        "stale_evidence" => "evidence older than allowed, or dated in the future",
-        "unknown_key" => "keys the tool does not know",
         _ => "",
     }
 }
@@ -376,10 +372,13 @@ pub fn render(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
     if n > 0 {
         writeln!(out, "| Kind | Count |")?;
         writeln!(out, "|---|---:|")?;
-        for kind in KIND_ORDER {
+        for kind in KIND_ORDER.into_iter().filter(|k| has_own_table(k)) {
             if let Some(c) = counts.get(kind) {
                 writeln!(out, "| {} | {c} |", title(kind))?;
             }
+        }
+        for (kind, c) in counts.iter().filter(|(k, _)| !has_own_table(k)) {
+            writeln!(out, "| `{kind}` | {c} |")?;
         }
         writeln!(out)?;
     }
@@ -414,7 +413,7 @@ pub fn render(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
         table.write(out, "role mismatches")?;
     }
 
-    for kind in KIND_ORDER {
+    for kind in KIND_ORDER.into_iter().filter(|k| has_own_table(k)) {
         let mut of_kind: Vec<&Finding> = report
             .findings
             .iter()
@@ -432,6 +431,7 @@ pub fn render(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
         table_for(kind, &of_kind, report.multi_system()).write(out, &title(kind).to_lowercase())?;
     }
 
+    other_kinds(report, out)?;
     let all: Vec<&Finding> = report.findings.iter().collect();
     super::accepted::write_markdown(
         out,
@@ -441,8 +441,57 @@ pub fn render(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
         !report.complete,
     )?;
 
+    if let Some(line) = super::text::fetched_line(report) {
+        writeln!(out, "_{}_", cell(&line))?;
+        writeln!(out)?;
+    }
     writeln!(out, "_{}_", cell(&super::text::summary_line(report)))?;
     report.evidence.write_markdown(out)
+}
+
+/// Kinds about the inputs rather than about access (`unknown_key`, `stale_evidence`): listed
+/// together in one table with their config line ([`other_kinds`]), not a section each.
+const OTHER_KINDS: [&str; 2] = [Kind::StaleEvidence.as_str(), Kind::UnknownKey.as_str()];
+
+/// Whether findings of `kind` get a section and table of their own.
+fn has_own_table(kind: &str) -> bool {
+    KIND_ORDER.contains(&kind) && !OTHER_KINDS.contains(&kind)
+}
+
+/// Findings of kinds without a table of their own (`unknown_key`, `stale_evidence`, ...): one
+/// table, so no finding is left out of the Markdown report.
+fn other_kinds(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
+    let others: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| !has_own_table(f.kind.as_str()))
+        .collect();
+    if others.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "### Other findings ({})", others.len())?;
+    writeln!(out)?;
+    let line = |f: &Finding| f.line.map(|l| l.to_string()).unwrap_or_default();
+    Table {
+        header: vec![
+            "Kind", "Severity", "Person", "Login", "Line", "Problem", "Fix",
+        ],
+        rows: others
+            .iter()
+            .map(|f| {
+                vec![
+                    code(f.kind.as_str()),
+                    f.severity.as_str().to_owned(),
+                    person(f),
+                    login(f),
+                    line(f),
+                    cell(&f.message),
+                    cell(&f.fix),
+                ]
+            })
+            .collect(),
+    }
+    .write(out, "other findings")
 }
 
 fn capitalise(s: &str) -> String {

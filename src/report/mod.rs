@@ -101,6 +101,8 @@ pub struct Report {
     /// Exceptions that matched no finding.
     pub unused_exceptions: Vec<Exception>,
     pub summary: Summary,
+    /// When the membership was recorded, for a run from a snapshot (shown in every format).
+    pub fetched_at: Option<chrono::DateTime<chrono::Utc>>,
     /// What the report was computed from: the footer of text and Markdown, `evidence` in JSON.
     pub evidence: Evidence,
     /// The systems the run covered (empty for `check`), in report order.
@@ -142,12 +144,14 @@ impl Report {
 }
 
 pub mod accepted;
+pub mod errors;
 pub mod evidence;
 pub mod github;
 pub mod group;
 pub mod json;
 pub mod markdown;
 pub mod text;
+pub mod wrap;
 
 /// Every finding kind string (as `Kind::as_str` spells it), in the order reports list them.
 pub const KIND_ORDER: [&str; 12] = [

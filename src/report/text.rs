@@ -56,6 +56,29 @@ pub fn render(report: &Report, out: &mut impl Write, color: Color) -> std::io::R
     }
     writeln!(out, "{} ({})", p.bold(&title), report.config_path)?;
 
+    // What could not be read comes first, as in Markdown: a reader must not miss it.
+    if !report.errors.is_empty() {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{}",
+            p.severity(
+                Severity::High,
+                if unread_are_teams(report) {
+                    "NOT READ: the report is incomplete; these teams are not known to be clean"
+                } else {
+                    "NOT READ: the report is incomplete; these are not known to be clean"
+                }
+            )
+        )?;
+        for e in &report.errors {
+            match e.place(report.multi_system()) {
+                Some(place) => writeln!(out, "  {place}: {}", e.message)?,
+                None => writeln!(out, "  {}", e.message)?,
+            }
+        }
+    }
+
     let groups = by_person(&report.findings);
     for sev in [
         Severity::High,
@@ -84,28 +107,6 @@ pub fn render(report: &Report, out: &mut impl Write, color: Color) -> std::io::R
         }
     }
 
-    if !report.errors.is_empty() {
-        writeln!(out)?;
-        writeln!(
-            out,
-            "{}",
-            p.severity(
-                Severity::High,
-                if unread_are_teams(report) {
-                    "NOT READ: the report is incomplete; these teams are not known to be clean"
-                } else {
-                    "NOT READ: the report is incomplete; these are not known to be clean"
-                }
-            )
-        )?;
-        for e in &report.errors {
-            match e.place(report.multi_system()) {
-                Some(place) => writeln!(out, "  {place}: {}", e.message)?,
-                None => writeln!(out, "  {}", e.message)?,
-            }
-        }
-    }
-
     super::accepted::write_text(
         out,
         &p,
@@ -115,6 +116,9 @@ pub fn render(report: &Report, out: &mut impl Write, color: Color) -> std::io::R
     )?;
 
     writeln!(out)?;
+    if let Some(line) = fetched_line(report) {
+        writeln!(out, "{line}")?;
+    }
     writeln!(out, "{}", p.bold(&summary_line(report)))?;
     report.evidence.write_text(out)
 }
@@ -125,8 +129,22 @@ fn person(
     report: &Report,
     group: &PersonGroup<'_>,
 ) -> std::io::Result<()> {
-    let mut head = format!("  {}", p.bold(&group.label()));
-    if group.in_config {
+    let about_no_one = group.name.is_none() && group.login.is_none() && !group.in_config;
+    // Only evidence findings are about no holder at all; a stray AWS role or account keeps
+    // main's `(unknown) · not in the config` heading.
+    let resource = group
+        .findings
+        .first()
+        .filter(|f| f.kind == Kind::StaleEvidence)
+        .and_then(|f| f.resource.as_deref());
+    let mut head = match resource.filter(|_| about_no_one) {
+        // Not about a person (stale_evidence): name what it is about.
+        Some(what) => format!("  {}", p.bold(what)),
+        None => format!("  {}", p.bold(&group.label())),
+    };
+    if about_no_one && resource.is_some() {
+        // Nothing to add: it is not about a person in the config.
+    } else if group.in_config {
         match group.declared_role {
             Some(role) => head.push_str(&format!(" · role {role}")),
             None => head.push_str(" · no role"),
@@ -259,4 +277,14 @@ pub fn summary_line(report: &Report) -> String {
     s.push_str(&super::accepted::summary_suffix(report.accepted.len()));
     s.push('.');
     s
+}
+
+/// "Membership as recorded at 2026-11-28T06:00:00Z (snapshot).", for a run from a snapshot.
+pub fn fetched_line(report: &Report) -> Option<String> {
+    report.fetched_at.map(|at| {
+        format!(
+            "Membership as recorded at {} (snapshot).",
+            at.format("%Y-%m-%dT%H:%M:%SZ")
+        )
+    })
 }

@@ -165,12 +165,34 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// A headline longer than this (characters) becomes a short headline plus a list.
+pub const MAX_HEADLINE: usize = 200;
+
 /// Render a computed review.
 pub fn render(review: &Review) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{MARKER}");
     let _ = writeln!(out, "{TITLE}\n");
-    let _ = writeln!(out, "**{}**\n", escape(&super::headline(&review.diff)));
+    let headline = super::headline(&review.diff);
+    if headline.chars().count() > MAX_HEADLINE {
+        // A sentence that long is not read: a short headline, then one line per kind of change.
+        let n = review.diff.changes.len();
+        let _ = writeln!(
+            out,
+            "**This PR changes production access {}:**\n",
+            if n == 1 {
+                "once".to_owned()
+            } else {
+                format!("{n} times")
+            }
+        );
+        for part in super::headline_parts(&review.diff) {
+            let _ = writeln!(out, "- {}", escape(&part));
+        }
+        out.push('\n');
+    } else {
+        let _ = writeln!(out, "**{}**\n", escape(&headline));
+    }
 
     if !review.diff.changes.is_empty() && review.per_system() {
         out.push_str("| Change | Person | Role | Access added | Access removed | Line |\n");

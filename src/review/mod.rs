@@ -720,6 +720,12 @@ pub fn headline(diff: &Diff) -> String {
     if diff.changes.is_empty() {
         return "This PR does not change anyone's production access.".to_owned();
     }
+    format!("This PR {}.", join(&headline_parts(diff)))
+}
+
+/// The phrases of the headline ("grants production admin access to 1 person", ...), one per
+/// kind of change and role, in report order. Empty when nothing changes.
+pub fn headline_parts(diff: &Diff) -> Vec<String> {
     // Group by (kind, role) keeping report order; the role is the one the phrase names.
     let mut groups: Vec<(ChangeKind, Option<String>, usize)> = Vec::new();
     for c in &diff.changes {
@@ -738,7 +744,7 @@ pub fn headline(diff: &Diff) -> String {
             None => groups.push((c.kind, role, 1)),
         }
     }
-    let parts: Vec<String> = groups
+    groups
         .iter()
         .map(|(kind, role, n)| {
             let role = role.as_deref().map(role_phrase).unwrap_or_default();
@@ -758,8 +764,7 @@ pub fn headline(diff: &Diff) -> String {
                 }
             }
         })
-        .collect();
-    format!("This PR {}.", join(&parts))
+        .collect()
 }
 
 /// "3 other entries changed without changing access", or `None` when there were none.

@@ -126,7 +126,7 @@ impl Snapshot {
         if !is_v2 {
             // v1 (or not JSON at all): v1's parser gives v1's messages.
             let v1 = crate::sources::github::snapshot::SnapshotSource::parse(path, text)?;
-            let section: Value = serde_json::from_str(text).map_err(|e| invalid(path, &e))?;
+            let section: Value = crate::jsonin::from_str(text).map_err(|e| invalid(path, &e))?;
             return Ok(Snapshot {
                 path: path.to_owned(),
                 version: 1,
@@ -134,10 +134,11 @@ impl Snapshot {
                 sections: [(System::Github, section)].into(),
             });
         }
-        let file: FileV2 = serde_json::from_str(text).map_err(|e| invalid(path, &e))?;
+        // The strict reader: a key twice anywhere in the file is refused, located.
+        let file: FileV2 = crate::jsonin::from_str(text).map_err(|e| invalid(path, &e))?;
         if file.version != SNAPSHOT_VERSION {
             return Err(SourceError::Usage(format!(
-                "{path}: snapshot version {} is not one this tool reads (1 or 2)\n  help: record it again with `access-reconciler snapshot --out {path}`",
+                "{path}: snapshot version {} is not one this tool reads (1 or 2)\n  help: record it again with `access-reconciler snapshot --out NEW.json` (a new file)",
                 file.version
             )));
         }
@@ -166,16 +167,10 @@ pub fn to_json(
     Ok(json)
 }
 
-fn invalid(path: &str, e: &serde_json::Error) -> SourceError {
-    // serde_json's message ends with " at line L column C": we say where first.
-    let message = e.to_string();
-    let message = message
-        .rsplit_once(" at line ")
-        .map_or(message.as_str(), |(m, _)| m);
+fn invalid(path: &str, e: &crate::jsonin::JsonError) -> SourceError {
     SourceError::Usage(format!(
-        "{path}:{}:{}: the snapshot is not valid: {message}\n  help: record it again with `access-reconciler snapshot --out {path}`, or see the snapshot format in README.md",
-        e.line(),
-        e.column()
+        "{path}:{}:{}: the snapshot is not valid: {}\n  help: record it again with `access-reconciler snapshot --out NEW.json` (a new file), or see the snapshot format in docs/snapshot.md",
+        e.line, e.col, e.message
     ))
 }
 
@@ -250,10 +245,17 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().starts_with("s.json:3:"), "{e}");
-        assert!(e.to_string().contains("duplicate field `github`"), "{e}");
+        // The strict JSON reader (crate::jsonin) refuses a key twice, in its own words.
+        assert!(
+            e.to_string().contains("the key `github` appears twice"),
+            "{e}"
+        );
         let e = Snapshot::parse("s.json", "{\"github\": {}, \"version\": 2, \"version\": 2}")
             .unwrap_err();
-        assert!(e.to_string().contains("duplicate field `version`"), "{e}");
+        assert!(
+            e.to_string().contains("the key `version` appears twice"),
+            "{e}"
+        );
         let e = Snapshot::parse("s.json", "{\"version\": 3}").unwrap_err();
         assert!(e.to_string().contains("version 3"), "{e}");
     }

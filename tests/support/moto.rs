@@ -20,6 +20,8 @@ pub struct Moto {
 
 impl Moto {
     /// Start moto, or `None` (with a message saying why) when it is not installed.
+    // The skip notice goes to the test's stderr; the print_stderr guard is for the binary.
+    #[allow(clippy::print_stderr)]
     pub fn start() -> Option<Moto> {
         let program = std::env::var_os("ACCESS_RECONCILER_MOTO")
             .map(PathBuf::from)

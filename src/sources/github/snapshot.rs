@@ -223,18 +223,17 @@ impl SnapshotSource {
     /// Parse snapshot JSON. `path` is only used in messages. Errors are usage errors (exit 2)
     /// located at `path:line:col`.
     pub fn parse(path: &str, text: &str) -> Result<SnapshotSource, SourceError> {
-        // Editors on Windows may save a byte-order mark; it is not part of the JSON.
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let file: SnapshotFile = serde_json::from_str(text).map_err(|e| {
-            // serde_json's message ends with " at line L column C": we say where first.
-            let message = e.to_string();
-            let message = message
-                .rsplit_once(" at line ")
-                .map_or(message.as_str(), |(m, _)| m);
+        // Never suggest `snapshot --out` over an input: a config given here would be replaced.
+        let record = "record one with `access-reconciler snapshot --out SNAPSHOT.json` (a new file), or see the snapshot format in README.md";
+        if crate::jsonin::looks_like_yaml(text) {
+            return Err(SourceError::Usage(format!(
+                "{path}: this looks like a YAML file (a config or mapping?), not a snapshot; a snapshot is the JSON file `snapshot --out` writes\n  help: pass the snapshot's path to --snapshot, and the config to --config; {record}"
+            )));
+        }
+        let file: SnapshotFile = crate::jsonin::from_str(text).map_err(|e| {
             SourceError::Usage(format!(
-                "{path}:{}:{}: the snapshot is not valid: {message}\n  help: record it again with `access-reconciler snapshot --out {path}`, or see the snapshot format in README.md",
-                e.line(),
-                e.column()
+                "{path}:{}:{}: the snapshot is not valid: {}\n  help: correct the file, or {record}",
+                e.line, e.col, e.message
             ))
         })?;
         Self::from_file(path, file)
@@ -495,7 +494,7 @@ mod tests {
     #[test]
     fn invalid_files_are_located_usage_errors() {
         for (text, needle) in [
-            ("", "snap.json:1:0"),
+            ("", "snap.json:1:1"),
             (
                 "{\"org\":\"a\",\n\"teams\":{\"t\":{\"members\":[{\"login\":\"x\",\"via_tem\":\"c\"}]}}}",
                 "snap.json:2:",

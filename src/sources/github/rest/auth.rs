@@ -112,6 +112,15 @@ fn env_nonempty(key: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
+/// The end of the no-credentials message, for the commands that take `--snapshot` (`drift`,
+/// `fix` without `--open-pr`); the others remove it with [`without_offline_hint`].
+pub const OFFLINE_HINT: &str = " Offline, use --snapshot PATH instead.";
+
+/// A credentials message for a command that has no `--snapshot`.
+pub fn without_offline_hint(msg: &str) -> String {
+    msg.replace(OFFLINE_HINT, "")
+}
+
 pub(super) fn find_credentials(args: &ClientOptions) -> Result<Credentials, SourceError> {
     for key in ["GITHUB_TOKEN", "GH_TOKEN"] {
         if let Some(token) = env_nonempty(key) {
@@ -166,7 +175,7 @@ pub(super) fn find_credentials(args: &ClientOptions) -> Result<Credentials, Sour
     Err(SourceError::Usage(format!(
         "no GitHub credentials: set GITHUB_TOKEN (or GH_TOKEN) to {MEMBERS_PERMISSION}, or use a \
          GitHub App with --app-id ID and --app-private-key PATH (or GITHUB_APP_ID and \
-         GITHUB_APP_PRIVATE_KEY). Offline, use --snapshot PATH instead."
+         GITHUB_APP_PRIVATE_KEY).{OFFLINE_HINT}"
     )))
 }
 
@@ -330,8 +339,11 @@ impl Inner {
         let after = refresh_after(minted.expires_at, server_now);
         let generation = app.minted.fetch_add(1, Ordering::SeqCst) + 1;
         tracing::debug!(
-            "minted a GitHub App installation token (expires {:?}); the next one in {} s",
-            minted.expires_at,
+            "minted a GitHub App installation token (expires {}); the next one in {} s",
+            minted.expires_at.map_or_else(
+                || "at a time GitHub did not say".to_owned(),
+                |at| format!("at {}", at.format("%Y-%m-%dT%H:%M:%SZ"))
+            ),
             after.num_seconds()
         );
         *current = Some(Minted {

@@ -66,7 +66,7 @@ pub enum ApiError {
         reset: Option<DateTime<Utc>>,
     },
     /// The connection failed (after retries, for GETs).
-    #[error("network error on {method} {path} after {tries} tries: {detail}")]
+    #[error("network error on {method} {path} after {}: {detail}", tries_text(*.tries))]
     Network {
         method: Method,
         path: String,
@@ -289,6 +289,11 @@ impl Inner {
             },
         })
     }
+}
+
+/// "1 try", "3 tries".
+fn tries_text(n: u32) -> String {
+    format!("{n} {}", if n == 1 { "try" } else { "tries" })
 }
 
 #[cfg(test)]

@@ -53,7 +53,7 @@ use tokio::sync::Semaphore;
 
 use super::SourceError;
 
-pub use auth::Credentials;
+pub use auth::{Credentials, OFFLINE_HINT, without_offline_hint};
 pub use cache::check_cache_dir;
 pub use error::{ApiError, MEMBERS_PERMISSION, permission_for};
 pub use link::parse_link;
@@ -172,7 +172,8 @@ pub struct ClientOptions {
     pub max_wait: u64,
     /// Requests in flight at once.
     pub concurrency: usize,
-    /// Tries for a retryable failure (5xx, connection error) before giving up.
+    /// Retries after the first try for a retryable failure (5xx, connection error) before
+    /// giving up: 2 means at most 3 tries.
     pub retries: u32,
     /// Base delay for exponential backoff, in milliseconds.
     pub backoff_ms: u64,
@@ -189,7 +190,7 @@ impl Default for ClientOptions {
             cache_dir: None,
             max_wait: 900,
             concurrency: 8,
-            retries: 3,
+            retries: 2,
             backoff_ms: 1000,
             secondary_wait: 60,
         }
@@ -220,7 +221,8 @@ impl RestClient {
     ) -> Result<RestClient, SourceError> {
         let base = Base::parse(&args.api_url).map_err(SourceError::Usage)?;
         let policy = Policy {
-            tries: args.retries.max(1),
+            // --retries N: N retries after the first try.
+            tries: args.retries.saturating_add(1),
             backoff_ms: args.backoff_ms,
             secondary_wait: args.secondary_wait,
             max_wait: args.max_wait,
