@@ -1212,3 +1212,54 @@ mod bin {
         );
     }
 }
+
+/// Issue 13: an export older than --max-age (or dated after --today) is stale evidence, as a
+/// snapshot is; the fixtures' exports are dated 2026-11-28, so they are fresh on that day.
+#[test]
+fn an_old_export_is_stale_evidence() {
+    let run = |today: &str| -> serde_json::Value {
+        let out = common::bin()
+            .args([
+                "drift",
+                "--config",
+                "fixtures/govuk_tech.yml",
+                "--mapping",
+                "fixtures/mapping_v2.yml",
+                "--snapshot",
+                "fixtures/snapshot_v2.json",
+                "--export",
+                "logit=fixtures/logit_members.csv",
+                "--export",
+                "signon=fixtures/signon_users.csv",
+                "--system",
+                "signon,logit",
+                "--format",
+                "json",
+                "--today",
+                today,
+            ])
+            .output()
+            .expect("run");
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    let stale = |report: &serde_json::Value| -> Vec<String> {
+        report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| f["kind"] == "stale_evidence")
+            .map(|f| f["resource"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    assert_eq!(stale(&run("2026-11-28")), Vec::<String>::new());
+    let later = stale(&run("2027-01-10"));
+    for export in [
+        "the logit export fixtures/logit_members.csv",
+        "the signon export fixtures/signon_users.csv",
+    ] {
+        assert!(
+            later.iter().any(|r| r == export),
+            "{export} not in {later:?}"
+        );
+    }
+}

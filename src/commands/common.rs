@@ -250,6 +250,27 @@ pub fn snapshot_evidence(snapshot: &Snapshot, today: NaiveDate, max_age: u32) ->
     crate::evidence::stale_evidence(&label, snapshot.fetched_at, today, max_age)
 }
 
+/// `stale_evidence` for each `--export` file of a run: a finding when its time (its
+/// `# exported_at:` line, else the file's modification time) is more than `max_age` days before
+/// `today`, or after it. Issue 13 asks it of snapshots and exports alike.
+pub fn export_evidence(evidence: &Evidence, today: NaiveDate, max_age: u32) -> Vec<Finding> {
+    evidence
+        .sources
+        .iter()
+        .filter_map(|p| match &p.origin {
+            Origin::Export {
+                path, modified_at, ..
+            } => crate::evidence::stale_evidence(
+                &format!("the {} export {path}", p.system),
+                *modified_at,
+                today,
+                max_age,
+            ),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The account systems' sources of a run: each selected account system's `--export` file, else
 /// (live runs only) its API with the token from its variable. A selected account system with
 /// neither, an `--export` for a system the run does not cover, or two for one system, is a

@@ -79,8 +79,10 @@ pub fn run(global: &GlobalArgs, args: DriftArgs) -> u8 {
             args.max_age,
         ));
     }
-    finding::sort(&mut report.findings);
     common::seal_sources(&mut report.evidence, read_at);
+    let stale_exports = common::export_evidence(&report.evidence, inputs.today, args.max_age);
+    report.findings.extend(stale_exports);
+    finding::sort(&mut report.findings);
     if let Some((exceptions, digest)) = &exceptions {
         report.evidence.exceptions = Some(digest.clone());
         report.apply_exceptions(exceptions, &inputs.config);
