@@ -1,11 +1,12 @@
-//! The GitHub Actions files agree with the CLI and the README, so the docs, the composite action
+//! The GitHub Actions files agree with the CLI and the docs, so the docs, the composite action
 //! and the example workflows cannot drift apart:
 //! - every flag the composite action's run script passes, and every flag a workflow passes through
 //!   the action's inputs, is accepted by the real binary (`<command> ... --help` parses) and listed
-//!   in `<command> --help`, and is mentioned in the README's actions section;
+//!   in `<command> --help`, and is mentioned in the actions page (docs/actions.md, which the
+//!   README's actions section links);
 //! - the action's run script, executed with bash and a stand-in binary, builds exactly the
 //!   expected command line, passes the token only in the environment, and maps exit codes;
-//! - every action input and output is documented in the README;
+//! - every action input and output is documented in docs/actions.md;
 //! - `ci.yml` runs the same cargo commands as `.ci/run`.
 
 mod common;
@@ -124,6 +125,9 @@ fn read(rel: &str) -> String {
     fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
 
+/// The actions page, docs/actions.md: the full setup, every input and output of the action.
+const ACTIONS_DOC: &str = "docs/actions.md";
+
 /// The README's "Use it in GitHub Actions" section, up to the next `## ` heading.
 fn readme_actions_section() -> String {
     let readme = read("README.md");
@@ -133,7 +137,18 @@ fn readme_actions_section() -> String {
         .expect("README has the \"Use it in GitHub Actions\" section");
     let rest = &readme[start + heading.len()..];
     let end = rest.find("\n## ").unwrap_or(rest.len());
-    rest[..end].to_string()
+    let section = rest[..end].to_string();
+    assert!(
+        section.contains("(docs/actions.md)"),
+        "README's actions section links docs/actions.md"
+    );
+    section
+}
+
+/// The actions documentation: docs/actions.md, the page the README's actions section links.
+fn actions_doc() -> String {
+    readme_actions_section();
+    read(ACTIONS_DOC)
 }
 
 /// `--long-flag` tokens in a piece of shell or an args string.
@@ -308,9 +323,9 @@ fn action_script_flags_are_accepted_by_every_command_and_documented() {
         ["--api-url", "--config", "--format", "--mapping"]
             .map(String::from)
             .into(),
-        "the action's command line changed: update this test and the README"
+        "the action's command line changed: update this test and docs/actions.md"
     );
-    let readme = readme_actions_section();
+    let doc = actions_doc();
     for command in COMMANDS {
         let (ok, text) = help(&[command]);
         assert!(ok, "{command} --help failed: {text}");
@@ -328,15 +343,15 @@ fn action_script_flags_are_accepted_by_every_command_and_documented() {
     }
     for flag in &flags {
         assert!(
-            mentioned_in(&readme, flag),
-            "README's actions section does not mention {flag}"
+            mentioned_in(&doc, flag),
+            "{ACTIONS_DOC} does not mention {flag}"
         );
     }
 }
 
 #[test]
 fn workflow_invocations_parse_and_are_documented() {
-    let readme = readme_actions_section();
+    let doc = actions_doc();
     let mut seen = 0;
     for path in WORKFLOWS {
         for u in action_uses_in(path) {
@@ -358,8 +373,8 @@ fn workflow_invocations_parse_and_are_documented() {
                     u.command
                 );
                 assert!(
-                    mentioned_in(&readme, &flag),
-                    "{}: README's actions section does not mention {flag}",
+                    mentioned_in(&doc, &flag),
+                    "{}: {ACTIONS_DOC} does not mention {flag}",
                     u.at
                 );
             }
@@ -374,31 +389,37 @@ fn workflow_invocations_parse_and_are_documented() {
 
 #[test]
 fn readme_flags_in_the_actions_section_exist() {
-    // Every --flag the section names is accepted by some command (or is a global flag).
-    let readme = readme_actions_section();
+    // Every --flag the README's section and the actions page name is accepted by some command
+    // (or is a global flag).
+    let texts = [
+        ("README's actions section", readme_actions_section()),
+        (ACTIONS_DOC, read(ACTIONS_DOC)),
+    ];
     let helps: Vec<String> = COMMANDS.iter().map(|c| help(&[c]).1).collect();
     // Other programs' flags named in the prose (cargo, zizmor) and clap's own.
     let own = ["--locked", "--git", "--offline", "--help"];
-    for flag in long_flags(&readme.replace('`', " ")) {
-        if own.contains(&flag.as_str()) {
-            continue;
+    for (name, text) in &texts {
+        for flag in long_flags(&text.replace('`', " ")) {
+            if own.contains(&flag.as_str()) {
+                continue;
+            }
+            assert!(
+                helps.iter().any(|h| flag_listed_in_help(h, &flag)),
+                "{name} names {flag}, which no command accepts"
+            );
         }
-        assert!(
-            helps.iter().any(|h| flag_listed_in_help(h, &flag)),
-            "README's actions section names {flag}, which no command accepts"
-        );
     }
 }
 
 #[test]
 fn action_inputs_and_outputs_are_documented() {
     let action = parse_yaml(ACTION);
-    let readme = readme_actions_section();
+    let doc = actions_doc();
     for key in ["inputs", "outputs"] {
         for (name, _) in action.get(key).expect(key).entries() {
             assert!(
-                readme.contains(&format!("| `{name}` |")),
-                "README does not document action {key} `{name}`"
+                doc.contains(&format!("| `{name}` |")),
+                "{ACTIONS_DOC} does not document action {key} `{name}`"
             );
         }
     }

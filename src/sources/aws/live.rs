@@ -17,8 +17,8 @@ use super::credentials::{self, Ambient, AwsEnv, Credentials, CredentialsError};
 use super::mapping::{AwsAccount, AwsMapping};
 use super::snapshot::{AccountRoles, AwsRead, RoleEntry, decode_trust_policy};
 
-/// The README section that lists the read-only permissions.
-pub const POLICY_HELP: &str = "attach a read-only policy allowing iam:ListRoles and sts:GetCallerIdentity to the identity that reads this account, and sts:AssumeRole on the account's read_role if it has one (README: \"AWS: the read-only policy\")";
+/// Names the docs section (docs/aws.md) that lists the read-only permissions.
+pub const POLICY_HELP: &str = "attach a read-only policy allowing iam:ListRoles and sts:GetCallerIdentity to the identity that reads this account, and sts:AssumeRole on the account's read_role if it has one (docs/aws.md: \"AWS: the read-only policy\")";
 
 /// The most pages of roles one account may have before the read is refused.
 pub const MAX_PAGES: usize = 1_000;
